@@ -1,0 +1,30 @@
+"""The ``tiaokuai`` command: thin wrappers that parse options and call the library."""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from .data import export, load, sample
+from .reports import coverage, gaps, stats
+
+__all__ = ["main", "cli"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="tiaokuai")
+def cli() -> None:
+    """tiaokuai (条块): vertical lines and horizontal blocks.
+
+    Load party-building ledgers into a graph, then ask which bureaus keep the horizontal contact
+    with their localities that the rules expect. The store is an embedded file by default, or
+    Neo4j with --store bolt://… (or TIAOKUAI_STORE).
+    """
+
+
+for command in (load, stats, coverage, gaps, export, sample):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="tiaokuai")

@@ -1,0 +1,179 @@
+"""The store interface: small, batch-shaped questions that both stores answer identically.
+
+Rules, coverage, gaps, analysis and the API sit above this interface and never learn which store
+they talk to. Each method is one round trip on Neo4j (the aggregation happens in Cypher there), so
+callers batch ids instead of asking per item. Every list comes back in a defined order (ids
+ascending, links by date then id) so that both stores give byte-identical answers.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from ..model import Dataset, Link, Region, Unit
+
+__all__ = [
+    "Store",
+    "Page",
+    "UnitQuery",
+    "LinkQuery",
+    "LinkTotal",
+    "PairCount",
+    "WriteSummary",
+]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a longer, ordered list, and the length of the whole list."""
+
+    items: list[T]
+    total: int
+
+
+@dataclass(frozen=True)
+class UnitQuery:
+    """Filters for :meth:`Store.find_units`; None means no filter. Results are ordered by id."""
+
+    kind: str | None = None
+    level: str | None = None
+    region_code: str | None = None  # the region itself or any region within it
+    name_contains: str | None = None  # case-insensitive, matched against name and name_en
+
+
+@dataclass(frozen=True)
+class LinkQuery:
+    """Filters for :meth:`Store.find_links`. Results are ordered by (date, id)."""
+
+    unit_id: str | None = None  # links with this unit at either end
+    other_id: str | None = None  # with unit_id: only links between the two units
+    family: str | None = None
+    kind: str | None = None
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class LinkTotal:
+    """Links dated in one year, summed by kind."""
+
+    kind: str
+    family: str
+    records: int
+    count: int
+    participants: int
+
+
+@dataclass(frozen=True, order=True)
+class PairCount:
+    """Links between one ordered pair of units of one kind in one year, summed."""
+
+    source_id: str
+    target_id: str
+    kind: str
+    year: int
+    count: int
+    participants: int
+    records: int
+
+
+@dataclass
+class WriteSummary:
+    """What a write changed (created vs. already present with the same content, or updated)."""
+
+    regions: int = 0
+    units: int = 0
+    links: int = 0
+    links_created: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+class Store(abc.ABC):
+    """A graph of regions, units and links. Implementations: embedded (networkx) and Neo4j."""
+
+    #: how the store was opened (a path or a URI without credentials), for messages and /readyz
+    location: str
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def ping(self) -> None:
+        """Raise :class:`~graph.errors.StoreUnavailable` unless the store answers."""
+
+    def close(self) -> None:  # noqa: B027 - optional for stores that hold nothing open
+        """Release connections and files."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writes ---------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def write(self, dataset: Dataset) -> WriteSummary:
+        """Upsert regions, units and links, all or nothing.
+
+        The dataset is already validated (references resolve, kinds are known). Units and regions
+        are replaced by id; links are keyed by id, so writing the same dataset twice changes
+        nothing.
+        """
+
+    # -- point lookups --------------------------------------------------------------------------
+    @abc.abstractmethod
+    def get_units(self, ids: Iterable[str]) -> dict[str, Unit]:
+        """The units among ``ids`` that exist."""
+
+    @abc.abstractmethod
+    def get_regions(self, codes: Iterable[str]) -> dict[str, Region]:
+        """The regions among ``codes`` that exist."""
+
+    @abc.abstractmethod
+    def get_links(self, ids: Iterable[str]) -> dict[str, Link]:
+        """The links among ``ids`` that exist."""
+
+    @abc.abstractmethod
+    def children(self, ids: Iterable[str]) -> dict[str, list[Unit]]:
+        """Units whose parent is each of ``ids`` (every id present as a key), ordered by id."""
+
+    @abc.abstractmethod
+    def neighbours(self, ids: Iterable[str]) -> dict[str, set[str]]:
+        """Units adjacent to each of ``ids`` through UNDER or any link, in either direction."""
+
+    # -- listings -------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def count_units(self) -> int: ...
+
+    @abc.abstractmethod
+    def regions(self) -> list[Region]:
+        """Every region, ordered by code (a few thousand at most nationally)."""
+
+    @abc.abstractmethod
+    def units_of_kinds(self, kinds: Sequence[str]) -> list[Unit]:
+        """Every unit of the given kinds, ordered by id: the rule engine's catalogue."""
+
+    @abc.abstractmethod
+    def find_units(self, query: UnitQuery, offset: int = 0, limit: int | None = None) -> Page[Unit]: ...
+
+    @abc.abstractmethod
+    def find_links(self, query: LinkQuery, offset: int = 0, limit: int | None = None) -> Page[Link]: ...
+
+    # -- aggregates -----------------------------------------------------------------------------
+    @abc.abstractmethod
+    def years(self) -> list[int]:
+        """Years in which any link is dated, ascending."""
+
+    @abc.abstractmethod
+    def link_totals(self, year: int) -> list[LinkTotal]:
+        """Links dated in ``year`` summed by kind, ordered by kind; kinds with no link omitted."""
+
+    @abc.abstractmethod
+    def pair_counts(self, years: Sequence[int], kinds: Sequence[str] | None = None) -> list[PairCount]:
+        """Links dated in ``years`` (of ``kinds``, if given) summed per (source, target, kind, year).
+
+        Ordered by (source_id, target_id, kind, year). This is what coverage, gaps and network
+        analysis are computed from, so Neo4j returns compact rows instead of every link.
+        """
