@@ -1,0 +1,241 @@
+"""Reading ledger files: folders, CSV encodings, XLSX sheets, header rows.
+
+Reading never stops at the first bad file: unreadable files and unknown headers become
+:class:`~graph.errors.RowProblem` entries so that a load reports every problem at once. Cells are
+kept raw (XLSX numbers and dates as openpyxl gives them) and interpreted later by the validator,
+which knows what each column should hold.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graph.errors import RowProblem
+
+from .cells import cell_text
+from .headers import Header, HeaderMismatch, detect_header
+
+__all__ = ["Table", "ParsedLedgers", "read_ledgers", "decode_csv", "CSV_SUFFIXES", "XLSX_SUFFIXES"]
+
+CSV_SUFFIXES = (".csv",)
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+HEADER_SEARCH_ROWS = 5  # a title row or two above the header is common in hand-made ledgers
+
+Row = Sequence[Any]
+
+
+@dataclass
+class Table:
+    """One file (CSV) or sheet (XLSX) whose header was recognised."""
+
+    name: str  # for messages and provenance: "links.csv", "links.xlsx[2020]"
+    file: str  # the file it belongs to: rows are numbered per file for deterministic ids
+    header: Header
+    rows: list[tuple[int, Row]]  # (spreadsheet row number, cells), blank rows left out
+
+    @property
+    def table(self) -> str:
+        return self.header.table
+
+
+@dataclass
+class ParsedLedgers:
+    """What :func:`read_ledgers` found: tables to validate, and problems/warnings so far."""
+
+    tables: list[Table] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def rows(self) -> int:
+        return sum(len(t.rows) for t in self.tables)
+
+
+class _Unreadable(Exception):
+    def __init__(self, row: int, message: str):
+        super().__init__(message)
+        self.row = row
+        self.message = message
+
+
+# -- paths ---------------------------------------------------------------------------------------
+def _expand(paths: Sequence[Path], out: ParsedLedgers) -> list[tuple[Path, str]]:
+    """(path, display name) of every file to read; folders expanded recursively, sorted.
+
+    The display name is the basename for a file named directly and the path relative to the folder
+    for a file found in one, so messages stay short but files in sibling folders stay distinct.
+    """
+    found: list[tuple[Path, str]] = []
+    seen: set[Path] = set()
+    supported = CSV_SUFFIXES + XLSX_SUFFIXES
+
+    def add(path: Path, name: str) -> None:
+        key = path.resolve()
+        if key in seen:
+            out.warnings.append(f"{name}: named more than once; read once")
+            return
+        seen.add(key)
+        found.append((path, name))
+
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                rel = child.relative_to(path)
+                name = rel.as_posix()
+                if any(part.startswith(".") for part in rel.parts) or child.name.startswith("~$"):
+                    continue  # hidden files, editor backups and Excel lock files
+                if child.suffix.lower() in supported:
+                    add(child, name)
+                else:
+                    out.warnings.append(f"{path.name}/{name}: not a .csv or .xlsx file; ignored")
+        elif path.is_file():
+            if path.suffix.lower() in supported:
+                add(path, path.name)
+            else:
+                out.problems.append(
+                    RowProblem(path.name, 1, "file", "not a ledger file; save it as .csv or .xlsx")
+                )
+        else:
+            out.problems.append(RowProblem(str(raw), 1, "file", "no such file or folder"))
+    return found
+
+
+# -- CSV -----------------------------------------------------------------------------------------
+def decode_csv(data: bytes) -> str:
+    """Text of a CSV file: UTF-8 (with or without BOM), else GB18030, else UTF-16 with a BOM.
+
+    UTF-8 is tried strictly first because GB18030 accepts many byte sequences that are really
+    UTF-8; text that fails UTF-8 but decodes as GB18030 is what Excel in China writes.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise _bad_encoding(data, exc) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise _bad_encoding(data, exc) from None
+
+
+def _bad_encoding(data: bytes, exc: UnicodeDecodeError) -> _Unreadable:
+    row = data.count(b"\n", 0, exc.start) + 1
+    byte = data[exc.start : exc.start + 1].hex()
+    return _Unreadable(
+        row,
+        f"cannot decode the file as UTF-8 or GB18030 (byte 0x{byte} at row {row}); "
+        "save it as 'CSV UTF-8' from Excel",
+    )
+
+
+def _delimiter(text: str) -> str:
+    """Comma unless the first non-blank line clearly uses tabs or semicolons (some Excel locales)."""
+    for line in text.splitlines():
+        if line.strip():
+            counts = {d: line.count(d) for d in (",", "\t", ";")}
+            return max(counts, key=lambda d: (counts[d], d == ","))
+    return ","
+
+
+def _read_csv(path: Path) -> Iterable[tuple[int, Row]]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _Unreadable(1, f"cannot read the file: {exc.strerror or exc}") from None
+    text = decode_csv(data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    try:
+        return list(enumerate(reader, start=1))
+    except csv.Error as exc:
+        raise _Unreadable(reader.line_num or 1, f"malformed CSV: {exc}") from None
+
+
+# -- XLSX ----------------------------------------------------------------------------------------
+def _read_xlsx(path: Path) -> list[tuple[str, list[tuple[int, Row]]]]:
+    """Every worksheet as (title, numbered rows). data_only: cached formula results, never formulas."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # zipfile, XML and openpyxl errors all mean the same thing to a user
+        raise _Unreadable(1, f"not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
+    try:
+        return [(ws.title, list(enumerate(ws.iter_rows(values_only=True), start=1))) for ws in wb.worksheets]
+    except Exception as exc:
+        raise _Unreadable(1, f"not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
+    finally:
+        wb.close()
+
+
+# -- headers -------------------------------------------------------------------------------------
+def _is_blank(row: Row) -> bool:
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)
+
+
+def _make_table(name: str, file: str, rows: list[tuple[int, Row]], out: ParsedLedgers) -> None:
+    """Find the header, then keep the non-blank rows below it (or record why there is none)."""
+    candidates = [(n, r) for n, r in rows[: HEADER_SEARCH_ROWS * 4] if not _is_blank(r)][:HEADER_SEARCH_ROWS]
+    if not candidates:
+        out.warnings.append(f"{name}: empty; nothing to read")
+        return
+    first_mismatch: HeaderMismatch | None = None
+    header: Header | None = None
+    header_row = 0
+    for number, row in candidates:
+        found = detect_header([cell_text(c) for c in row])
+        if isinstance(found, Header):
+            header, header_row = found, number
+            break
+        first_mismatch = first_mismatch or found
+    if header is None:
+        assert first_mismatch is not None
+        out.problems.append(RowProblem(name, candidates[0][0], "header", first_mismatch.message()))
+        return
+    if header_row != candidates[0][0]:
+        out.warnings.append(f"{name}: rows above the header (row {header_row}) ignored")
+    for column in dict.fromkeys(header.duplicates):
+        out.problems.append(RowProblem(name, header_row, "header", f"column {column} appears more than once"))
+    data = [(n, r) for n, r in rows if n > header_row and not _is_blank(r)]
+    if header.extras and header.table != "units":
+        ignored = ", ".join(text for text, _ in header.extras)
+        out.warnings.append(f"{name}: columns not used by {header.table} ledgers ignored: {ignored}")
+    if header.blank_columns:
+        blank = set(header.blank_columns)
+        if any(i < len(r) and not _is_blank((r[i],)) for _, r in data for i in blank):
+            out.warnings.append(f"{name}: values in columns without a header ignored")
+    out.tables.append(Table(name, file, header, data))
+
+
+def read_ledgers(paths: Sequence[Path]) -> ParsedLedgers:
+    """Read files and folders (``*.csv``, ``*.xlsx``; other files in folders ignored with a warning).
+
+    Returns the recognised tables plus any problems (unreadable files, headers that fit no type)
+    and warnings; :func:`loaders.build_dataset` raises for the problems together with its own.
+    """
+    out = ParsedLedgers()
+    for path, name in _expand(paths, out):
+        out.files += 1
+        try:
+            if path.suffix.lower() in CSV_SUFFIXES:
+                _make_table(name, name, list(_read_csv(path)), out)
+            else:
+                sheets = _read_xlsx(path)
+                if not sheets:
+                    out.warnings.append(f"{name}: no worksheets; nothing to read")
+                for title, rows in sheets:
+                    _make_table(f"{name}[{title}]", name, rows, out)
+        except _Unreadable as exc:
+            out.problems.append(RowProblem(name, exc.row, "file", exc.message))
+    return out

@@ -1,0 +1,419 @@
+"""Validating ledger rows and turning them into a :class:`~graph.model.Dataset`.
+
+Every problem of a load is collected (never raised one by one) so that a user fixes a ledger in
+one pass. References to units and regions outside the load are checked with one batched store call
+per table, because on Neo4j each call is a network round trip and ledgers run to 100,000 rows.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from typing import Any, TypeVar
+
+from graph.errors import LoadError, RowProblem
+from graph.model import Dataset, Link, Region, Unit
+from graph.store.base import Store
+from graph.vocabulary import vocabulary
+
+from .cells import DATE_FORMATS, cell_text, parse_date, parse_int
+from .ids import link_id, link_key
+from .readers import ParsedLedgers, Table
+
+__all__ = ["build_dataset", "validate_tables", "PROGRESS_EVERY"]
+
+PROGRESS_EVERY = 5000
+MAX_PARENT_ROUNDS = 64  # deepest parent chain followed in the store when looking for cycles
+
+Where = tuple[str, int]  # (table name, spreadsheet row)
+Progress = Callable[[int, int], None]
+T = TypeVar("T", Unit, Region)
+
+_UNIT_FIELDS = ("name", "kind", "level", "region_code", "parent_id", "name_en")
+_REGION_FIELDS = ("name", "level", "parent_code")
+_LINK_FIELDS = ("date", "kind", "source_id", "target_id", "count", "participants", "title")
+
+
+def _is_region_code(text: str) -> bool:
+    return len(text) == 6 and text.isascii() and text.isdigit()
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.6)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+class _Builder:
+    """Collects rows of all tables, then checks what needs the whole load (references, cycles)."""
+
+    def __init__(self, store: Store | None, progress: Progress | None, total: int):
+        self.store = store
+        self.vocab = vocabulary()
+        self.progress = progress
+        self.total = total
+        self.done = 0
+        self.problems: list[RowProblem] = []
+        self.warnings: list[str] = []
+        # id -> (object, where, label of its parent column); first definition wins
+        self.regions: dict[str, tuple[Region, Where, str]] = {}
+        self.units: dict[str, tuple[Unit, Where, str]] = {}
+        self.links: dict[str, tuple[Link, Where]] = {}
+        # ids defined by rows with problems: references to them are not reported a second time
+        self.bad_regions: set[str] = set()
+        self.bad_units: set[str] = set()
+        self.region_refs: list[tuple[str, str, int, str]] = []  # (code, table, row, column label)
+        self.unit_refs: list[tuple[str, str, int, str]] = []
+        self.occurrences: dict[tuple[str, str], int] = defaultdict(int)
+        self.repeats: dict[tuple[str, str], int] = defaultdict(int)
+        self._words: dict[tuple[str, str], str | None] = {}
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def problem(self, table: Table, row: int, column: str, message: str) -> None:
+        self.problems.append(RowProblem(table.name, row, table.header.labels.get(column, column), message))
+
+    def tick(self) -> None:
+        self.done += 1
+        if self.progress is not None and self.done % PROGRESS_EVERY == 0:
+            self.progress(self.done, self.total)
+
+    def word(self, what: str, text: str) -> str | None:
+        """Canonical kind or level for a ledger word, cached: ledgers repeat a few words a lot."""
+        key = (what, text)
+        if key not in self._words:
+            v = self.vocab
+            if what == "unit_kind":
+                self._words[key] = v.unit_kind(text)
+            elif what == "link_kind":
+                self._words[key] = v.link_kind(text)
+            else:
+                self._words[key] = v.level(text, v.unit_levels if what == "unit_level" else v.region_levels)
+        return self._words[key]
+
+    def kind(self, table: Table, row: int, text: str, what: str) -> str | None:
+        if not text:
+            self.problem(table, row, "kind", "missing value")
+            return None
+        kind = self.word(what, text)
+        if kind is None:
+            kinds = self.vocab.unit_kinds if what == "unit_kind" else self.vocab.link_kinds
+            names = list(kinds)
+            hint = _suggest(text, names + [k.zh for k in kinds.values()])
+            noun = "unit" if what == "unit_kind" else "link"
+            self.problem(
+                table, row, "kind",
+                f'unknown {noun} kind "{text}"{hint}; valid kinds: {", ".join(names)} '
+                "(or their Chinese names)",
+            )  # fmt: skip
+        return kind
+
+    def level(self, table: Table, row: int, text: str, what: str) -> str | None:
+        if not text:
+            self.problem(table, row, "level", "missing value")
+            return None
+        level = self.word(what, text)
+        if level is None:
+            allowed = self.vocab.unit_levels if what == "unit_level" else self.vocab.region_levels
+            self.problem(
+                table, row, "level",
+                f'unknown level "{text}"; use {", ".join(allowed)} (Chinese such as 省, 市, 县 accepted)',
+            )  # fmt: skip
+        return level
+
+    def required(self, table: Table, row: int, values: Mapping[str, str], *columns: str) -> bool:
+        ok = True
+        for column in columns:
+            if not values.get(column):
+                self.problem(table, row, column, "missing value")
+                ok = False
+        return ok
+
+    @staticmethod
+    def values(table: Table, row: Any) -> dict[str, str]:
+        n = len(row)
+        return {c: cell_text(row[i]) if i < n else "" for c, i in table.header.columns.items()}
+
+    # -- tables ----------------------------------------------------------------------------------
+    def add_table(self, table: Table) -> None:
+        {"regions": self.add_regions, "units": self.add_units, "links": self.add_links}[table.table](table)
+
+    def add_regions(self, table: Table) -> None:
+        parent_label = table.header.labels.get("parent_code", "parent_code")
+        for number, row in table.rows:
+            self.tick()
+            v = self.values(table, row)
+            ok = self.required(table, number, v, "code", "name")
+            code, parent = v.get("code", ""), v.get("parent_code", "")
+            if code and not _is_region_code(code):
+                self.problem(table, number, "code", f'"{code}" is not a six-digit region code (GB/T 2260)')
+                ok = False
+            level = self.level(table, number, v.get("level", ""), "region_level")
+            if parent and not _is_region_code(parent):
+                self.problem(table, number, "parent_code", f'"{parent}" is not a six-digit region code')
+                ok = False
+            elif parent:
+                self.region_refs.append((parent, table.name, number, parent_label))
+            if not ok or level is None:
+                if code:
+                    self.bad_regions.add(code)
+                continue
+            region = Region(code, v["name"], level, parent or None)
+            self.merge(self.regions, region, code, (table, number), parent_label, _REGION_FIELDS, "code")
+
+    def add_units(self, table: Table) -> None:
+        labels = table.header.labels
+        parent_label = labels.get("parent_id", "parent_id")
+        region_label = labels.get("region_code", "region_code")
+        extras = table.header.extras
+        for number, row in table.rows:
+            self.tick()
+            v = self.values(table, row)
+            ok = self.required(table, number, v, "id", "name")
+            kind = self.kind(table, number, v.get("kind", ""), "unit_kind")
+            level = self.level(table, number, v.get("level", ""), "unit_level")
+            region, parent = v.get("region_code", ""), v.get("parent_id", "")
+            if region:
+                self.region_refs.append((region, table.name, number, region_label))
+            elif level is not None and level != "national":
+                self.problem(table, number, "region_code", f"missing value (required for a {level} unit)")
+                ok = False
+            if parent:
+                self.unit_refs.append((parent, table.name, number, parent_label))
+            uid = v.get("id", "")
+            if not ok or kind is None or level is None:
+                if uid:
+                    self.bad_units.add(uid)
+                continue
+            n = len(row)
+            extra = {text: t for text, i in extras if i < n and (t := cell_text(row[i]))}
+            name_en = v.get("name_en") or None
+            unit = Unit(uid, v["name"], kind, level, region or None, parent or None, name_en, extra)
+            self.merge(self.units, unit, uid, (table, number), parent_label, _UNIT_FIELDS, "id")
+
+    def merge(
+        self,
+        seen: dict[str, tuple[T, Where, str]],
+        item: T,
+        key: str,
+        at: tuple[Table, int],
+        parent_label: str,
+        fields: tuple[str, ...],
+        id_column: str,
+    ) -> None:
+        """Keep the first definition of an id; identical repeats collapse, different ones are errors.
+
+        Unit ``extra`` columns from several files are merged unless they disagree on a value.
+        """
+        table, number = at
+        if key not in seen:
+            seen[key] = (item, (table.name, number), parent_label)
+            return
+        old, where, old_label = seen[key]
+        differ = [f for f in fields if getattr(old, f) != getattr(item, f)]
+        if isinstance(item, Unit) and isinstance(old, Unit):
+            differ += [k for k, val in item.extra.items() if k in old.extra and old.extra[k] != val]
+            if not differ and item.extra.keys() - old.extra.keys():
+                seen[key] = (replace(old, extra={**item.extra, **old.extra}), where, old_label)  # type: ignore[arg-type]
+        if differ:
+            self.problem(
+                table, number, id_column,
+                f"{key} is already defined at {where[0]}:{where[1]} with a different {', '.join(differ)}",
+            )  # fmt: skip
+
+    def add_links(self, table: Table) -> None:
+        labels = table.header.labels
+        source_label = labels.get("source_id", "source_id")
+        target_label = labels.get("target_id", "target_id")
+        family_of = self.vocab.family_of
+        occurrences = self.occurrences
+        for number, row in table.rows:
+            self.tick()
+            v = self.values(table, row)
+            ok = self.required(table, number, v, "source_id", "target_id")
+            date_text = v.get("date", "")
+            date = parse_date(date_text) if date_text else None
+            if not date_text:
+                self.problem(table, number, "date", "missing value")
+            elif date is None:
+                self.problem(table, number, "date", f'"{date_text}" is not a date; use {DATE_FORMATS}')
+            kind = self.kind(table, number, v.get("kind", ""), "link_kind")
+            count_text, people_text = v.get("count", ""), v.get("participants", "")
+            count = parse_int(count_text) if count_text else 1
+            if count is None or count < 1:
+                self.problem(table, number, "count", f'"{count_text}" is not a positive integer')
+                ok = False
+            participants = parse_int(people_text) if people_text else None
+            if people_text and (participants is None or participants < 0):
+                self.problem(table, number, "participants", f'"{people_text}" is not a non-negative integer')
+                ok = False
+            source, target = v.get("source_id", ""), v.get("target_id", "")
+            if source:
+                self.unit_refs.append((source, table.name, number, source_label))
+            if target:
+                self.unit_refs.append((target, table.name, number, target_label))
+            if not ok or date is None or kind is None:
+                continue
+            title = v.get("title") or None
+            lid = v.get("id", "")
+            if not lid:
+                key = link_key(date, kind, source, target, title)
+                occurrences[(table.file, key)] += 1
+                lid = link_id(key, occurrences[(table.file, key)])
+            link = Link(lid, kind, family_of(kind), date, source, target, count, participants, title,
+                        table.name, number)  # fmt: skip
+            self.merge_link(link, table, number, explicit=bool(v.get("id")))
+
+    def merge_link(self, link: Link, table: Table, number: int, explicit: bool) -> None:
+        if link.id not in self.links:
+            self.links[link.id] = (link, (table.name, number))
+            return
+        old, where = self.links[link.id]
+        differ = [f for f in _LINK_FIELDS if getattr(old, f) != getattr(link, f)]
+        if not differ:
+            if where[0] != table.name:
+                self.repeats[(table.name, where[0])] += 1
+            return
+        if explicit:
+            message = (f"{link.id} is already used at {where[0]}:{where[1]} by a different link "
+                       f"({', '.join(differ)})")  # fmt: skip
+            self.problem(table, number, "id", message)
+        else:
+            message = (f"same date, kind, units and title as {where[0]}:{where[1]} but a different "
+                       f"{', '.join(differ)}; give the rows distinct ids or titles")  # fmt: skip
+            self.problem(table, number, differ[0], message)
+
+    # -- whole-load checks -----------------------------------------------------------------------
+    def resolve(
+        self,
+        refs: list[tuple[str, str, int, str]],
+        defined: Iterable[str],
+        with_ids: Iterable[str],
+        fetch: Callable[[Iterable[str]], Mapping[str, T]] | None,
+        noun: str,
+    ) -> dict[str, T]:
+        """Report references to ids neither in the load nor in the store (one store call).
+
+        Returns what the store had, asked together with ``with_ids`` (the load's own ids, so that
+        cycle detection knows which loaded items already exist in the store).
+        """
+        defined = set(defined)
+        wanted = {ref[0] for ref in refs} - defined
+        ask = wanted | set(with_ids)
+        found: dict[str, T] = dict(fetch(sorted(ask))) if fetch is not None and ask else {}
+        unknown = wanted - found.keys()
+        if unknown:
+            for ident, name, row, label in refs:
+                if ident in unknown:
+                    message = f'unknown {noun} "{ident}" (not in this load or the store)'
+                    self.problems.append(RowProblem(name, row, label, message))
+        return found
+
+    def cycles(
+        self,
+        load: dict[str, tuple[T, Where, str]],
+        found: Mapping[str, T],
+        parent_of: Callable[[T], str | None],
+        fetch: Callable[[Iterable[str]], Mapping[str, T]] | None,
+        noun: str,
+    ) -> None:
+        """Report parent cycles through loaded items (store items count with their stored parent).
+
+        A cycle through the store is only possible when the load re-parents an item that the store
+        already has; only then are stored parent chains followed, one batched call per level.
+        """
+        parents = {k: parent_of(v[0]) for k, v in load.items()}
+        stored = {k: parent_of(v) for k, v in found.items() if k not in load}
+        if fetch is not None and any(k in found for k in load):
+            pending = {p for p in stored.values() if p and p not in parents and p not in stored}
+            for _ in range(MAX_PARENT_ROUNDS):
+                if not pending:
+                    break
+                got = fetch(sorted(pending))
+                stored.update({k: parent_of(v) for k, v in got.items()})
+                pending = {p for p in map(parent_of, got.values()) if p}
+                pending -= parents.keys() | stored.keys()
+        graph = {**stored, **parents}
+        state: dict[str, int] = {}  # 1: on the path being walked, 2: known to end outside a cycle
+        for start in load:
+            path: list[str] = []
+            node: str | None = start
+            while node is not None and node not in state:
+                state[node] = 1
+                path.append(node)
+                node = graph.get(node)
+            if node is not None and state[node] == 1:
+                cycle = path[path.index(node) :]
+                first = min((load[k][1], k) for k in cycle if k in load)[1]
+                _, (name, row), label = load[first]
+                at = cycle.index(first)
+                ring = cycle[at:] + cycle[:at] + [first]
+                self.problems.append(RowProblem(name, row, label, f"{noun} parent cycle: {' → '.join(ring)}"))
+            for k in path:
+                state[k] = 2
+
+    def region_levels(self, found: Mapping[str, Region]) -> None:
+        rank = {level: i for i, level in enumerate(self.vocab.region_levels)}
+        for code, (region, (name, row), label) in self.regions.items():
+            parent_code = region.parent_code
+            if not parent_code:
+                continue
+            parent = self.regions[parent_code][0] if parent_code in self.regions else found.get(parent_code)
+            if parent is None or rank.get(parent.level, -1) < rank.get(region.level, -1):
+                continue
+            if region.level == self.vocab.region_levels[0]:
+                message = f"a {region.level} has no parent region; leave it empty"
+            else:
+                message = f"{parent_code} is a {parent.level} and cannot contain {code}, a {region.level}"
+            self.problems.append(RowProblem(name, row, label, message))
+
+    def finish(self) -> Dataset:
+        store = self.store
+        get_regions = store.get_regions if store is not None else None
+        get_units = store.get_units if store is not None else None
+        regions_found = self.resolve(
+            self.region_refs, self.regions.keys() | self.bad_regions, self.regions, get_regions, "region"
+        )
+        units_found = self.resolve(
+            self.unit_refs, self.units.keys() | self.bad_units, self.units, get_units, "unit"
+        )
+        self.region_levels(regions_found)
+        self.cycles(self.regions, regions_found, lambda r: r.parent_code, get_regions, "region")
+        self.cycles(self.units, units_found, lambda u: u.parent_id, get_units, "unit")
+        for (later, earlier), n in self.repeats.items():
+            self.warnings.append(
+                f"{later}: {n} link row(s) repeat rows of {earlier} (same date, kind, units, title, "
+                "count) and were loaded once"
+            )
+        if self.progress is not None:
+            self.progress(self.total, self.total)
+        return Dataset(
+            regions=[r for r, _, _ in self.regions.values()],
+            units=[u for u, _, _ in self.units.values()],
+            links=[lk for lk, _ in self.links.values()],
+        )
+
+
+def validate_tables(
+    tables: list[Table], store: Store | None, progress: Progress | None = None
+) -> tuple[Dataset, list[RowProblem], list[str]]:
+    """Validate tables against each other and the store: (dataset, problems, warnings)."""
+    builder = _Builder(store, progress, sum(len(t.rows) for t in tables))
+    for table in tables:
+        builder.add_table(table)
+    dataset = builder.finish()
+    return dataset, builder.problems, builder.warnings
+
+
+def build_dataset(
+    parsed: ParsedLedgers, store: Store | None, *, progress: Progress | None = None
+) -> tuple[Dataset, list[str]]:
+    """Validate everything read; raise :class:`~graph.errors.LoadError` with every problem at once.
+
+    With ``store`` None, every reference must resolve inside the load itself.
+    """
+    dataset, problems, warnings = validate_tables(parsed.tables, store, progress)
+    problems = parsed.problems + problems
+    if problems:
+        raise LoadError(problems)
+    return dataset, parsed.warnings + warnings
