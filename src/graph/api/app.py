@@ -1,0 +1,81 @@
+"""``create_app(settings, store)``: GraphQL at ``/graphql``, ``/healthz`` and ``/readyz``.
+
+The caller owns the store: it opens it before and closes it after the app runs (``tiaokuai serve``
+does both). Rules are read once here, so a broken ``expectations.yaml`` stops the server at start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from starlette.middleware.cors import CORSMiddleware
+from strawberry.fastapi import GraphQLRouter
+
+from .. import __version__
+from ..config import Settings
+from ..errors import TiaokuaiError
+from ..rules import Rule, load_rules
+from ..store.base import Store
+from .deps import StoreDep, get_context
+from .graphql.schema import build_schema
+from .middleware import BodyLimitMiddleware, RequestLogMiddleware
+
+__all__ = ["create_app", "READY_TIMEOUT_S"]
+
+READY_TIMEOUT_S = 5.0
+
+
+def create_app(settings: Settings, store: Store, rules: Sequence[Rule] | None = None) -> FastAPI:
+    app = FastAPI(
+        title="tiaokuai",
+        version=__version__,
+        description="条块: vertical lines and horizontal blocks. GraphQL at /graphql.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    app.state.rules = list(rules) if rules is not None else load_rules()
+
+    router: GraphQLRouter = GraphQLRouter(
+        build_schema(settings),
+        context_getter=get_context,
+        graphql_ide="graphiql" if settings.graphiql else None,
+        allow_queries_via_get=True,
+    )
+    app.include_router(router, prefix="/graphql")
+
+    @app.get("/healthz", summary="The process is up.")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", summary="The store answers (200) or not (503, with the reason).")
+    async def readyz(store: StoreDep) -> JSONResponse:
+        try:
+            await asyncio.wait_for(asyncio.to_thread(store.ping), READY_TIMEOUT_S)
+        except TimeoutError:
+            reason = f"store did not answer within {READY_TIMEOUT_S:.0f} s"
+            return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+        except TiaokuaiError as exc:
+            return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"; say which
+            reason = f"{type(exc).__name__}: {exc}"
+            return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+        return JSONResponse({"status": "ready", "store": store.location})
+
+    # Middleware runs outermost-last-added: log → CORS → body limit → app.
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+            allow_credentials=False,
+        )
+    app.add_middleware(RequestLogMiddleware)
+    return app

@@ -1,0 +1,92 @@
+"""Relay-style connections (``edges{node cursor} pageInfo{…} totalCount``) over offset pages.
+
+Cursors are opaque to clients (base64 of ``tk:OFFSET``); a cursor stays valid as long as the list
+it came from does not change. ``first`` is capped by ``TIAOKUAI_MAX_PAGE_SIZE``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+import strawberry
+
+from ..errors import InvalidArgument
+
+__all__ = ["Connection", "Edge", "PageInfo", "encode_cursor", "decode_cursor", "window", "connection"]
+
+T = TypeVar("T")
+M = TypeVar("M")
+
+_PREFIX = "tk:"
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.b64encode(f"{_PREFIX}{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    """The offset a cursor points at; :class:`InvalidArgument` for anything we did not issue."""
+    try:
+        text = base64.b64decode(cursor.encode(), validate=True).decode()
+        if text.startswith(_PREFIX):
+            offset = int(text[len(_PREFIX) :])
+            if offset >= 0:
+                return offset
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise InvalidArgument(f"after: {cursor!r} is not a cursor from this API (use pageInfo.endCursor)")
+
+
+def window(first: int | None, after: str | None, *, default: int, cap: int) -> tuple[int, int]:
+    """(offset, limit) for ``first``/``after``; errors name the cap."""
+    if first is None:
+        first = default
+    if first < 0:
+        raise InvalidArgument(f"first must be at least 0, got {first}")
+    if first > cap:
+        raise InvalidArgument(f"first must be at most {cap} (the page size cap), got {first}")
+    offset = decode_cursor(after) + 1 if after is not None else 0
+    return offset, first
+
+
+@strawberry.type(description="Where a page sits in the whole list (Relay).")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type(description="One item of a page and the cursor to continue after it.")
+class Edge(Generic[T]):
+    node: T
+    cursor: str
+
+
+@strawberry.type(description="A page of a longer list: pass pageInfo.endCursor as `after` for the next.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total_count: int = strawberry.field(description="Length of the whole list, not of this page.")
+
+    @strawberry.field(description="The nodes of this page (shortcut for edges { node }).")
+    def nodes(self) -> list[T]:
+        return [e.node for e in self.edges]
+
+
+def connection(items: Sequence[M], total: int, offset: int, convert: Callable[[M], T]) -> Connection[T]:
+    """A connection for one page of ``items`` that starts at ``offset`` in a list of ``total``."""
+    edges = [Edge(node=convert(item), cursor=encode_cursor(offset + i)) for i, item in enumerate(items)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=offset + len(items) < total,
+            has_previous_page=offset > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )

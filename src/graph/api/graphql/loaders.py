@@ -1,0 +1,247 @@
+"""DataLoaders, created per request, so that store calls do not grow with the number of items.
+
+Each loader turns the keys gathered in one event-loop tick into one store call (or a fixed few):
+
+========================  =====================================================================
+loader                    store calls per batch
+========================  =====================================================================
+``unit``                  ``get_units``
+``region``                ``get_regions``
+``children``              ``children``
+``bureau``                ``get_units`` per level climbed (party branch → committee → bureau)
+``counterparts``          ``bureau`` + ``units_of_kinds`` + ``children``
+``links``                 ``find_links`` per distinct filter (family, kind, year)
+``timeline``              ``pair_counts`` per distinct list of years
+``requirements``          ``rules.evaluate`` per year (``units_of_kinds`` + ``pair_counts``)
+========================  =====================================================================
+
+For a batch of links of many units, one ``find_links`` without a unit filter is fetched and
+partitioned here: the store interface has no "links of these units" call (see docs/graphql.md).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from strawberry.dataloader import DataLoader
+
+from ... import rules as rules_mod
+from ...model import Link, Region, Unit
+from ...rules import LOCAL_COMMITTEE, Requirement
+from ...store.base import LinkQuery, Page
+from ...vocabulary import vocabulary
+
+if TYPE_CHECKING:
+    from .context import Context
+
+__all__ = ["Loaders", "LinkKey", "TimelineKey", "YearTotals", "BUREAU_KIND"]
+
+#: the kind whose side bureau party bodies belong to, and whose coverage the rules measure
+BUREAU_KIND = "tax_bureau"
+
+
+@dataclass(frozen=True)
+class LinkKey:
+    unit_id: str
+    family: str | None
+    kind: str | None
+    year: int | None
+    offset: int
+    limit: int
+
+    @property
+    def filter(self) -> tuple[str | None, str | None, int | None]:
+        return (self.family, self.kind, self.year)
+
+
+@dataclass(frozen=True)
+class TimelineKey:
+    unit_id: str
+    years: tuple[int, ...] | None
+
+
+@dataclass
+class YearTotals:
+    """Links at one unit in one year, summed, overall and per family."""
+
+    year: int
+    records: int = 0
+    count: int = 0
+    participants: int = 0
+    by_family: dict[str, list[int]] | None = None  # family -> [records, count, participants]
+
+
+class Loaders:
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self.unit: DataLoader[str, Unit | None] = DataLoader(self._load_units)
+        self.region: DataLoader[str, Region | None] = DataLoader(self._load_regions)
+        self.children: DataLoader[str, list[Unit]] = DataLoader(self._load_children)
+        self.units_of_kind: DataLoader[str, list[Unit]] = DataLoader(self._load_units_of_kind)
+        self.bureau: DataLoader[str, Unit | None] = DataLoader(self._load_bureaus)
+        self.counterparts: DataLoader[str, list[Unit]] = DataLoader(self._load_counterparts)
+        self.links: DataLoader[LinkKey, Page[Link]] = DataLoader(self._load_links)
+        self.timeline: DataLoader[TimelineKey, list[YearTotals]] = DataLoader(self._load_timeline)
+        self.requirements: DataLoader[int, dict[str, list[Requirement]]] = DataLoader(self._load_requirements)
+        self._years: list[int] | None = None
+
+    # -- simple batches ------------------------------------------------------------------------
+    async def _load_units(self, ids: list[str]) -> list[Unit | None]:
+        found = await self._ctx.call(self._ctx.store.get_units, list(dict.fromkeys(ids)))
+        return [found.get(i) for i in ids]
+
+    async def _load_regions(self, codes: list[str]) -> list[Region | None]:
+        found = await self._ctx.call(self._ctx.store.get_regions, list(dict.fromkeys(codes)))
+        return [found.get(c) for c in codes]
+
+    async def _load_children(self, ids: list[str]) -> list[list[Unit]]:
+        found = await self._ctx.call(self._ctx.store.children, list(dict.fromkeys(ids)))
+        return [found.get(i, []) for i in ids]
+
+    async def _load_units_of_kind(self, kinds: list[str]) -> list[list[Unit]]:
+        found = await self._ctx.call(self._ctx.store.units_of_kinds, sorted(set(kinds)))
+        by_kind: dict[str, list[Unit]] = defaultdict(list)
+        for unit in found:
+            by_kind[unit.kind].append(unit)
+        return [by_kind.get(k, []) for k in kinds]
+
+    async def years(self) -> list[int]:
+        if self._years is None:
+            self._years = await self._ctx.call(self._ctx.store.years)
+        return self._years
+
+    # -- structure -----------------------------------------------------------------------------
+    async def _load_bureaus(self, ids: list[str]) -> list[Unit | None]:
+        """The bureau whose side each unit is on: itself, or up the UNDER chain (a few levels)."""
+        bureau_side = set(vocabulary().bureau_side_kinds)
+        found: dict[str, Unit | None] = {}
+        current: dict[str, Unit | None] = dict(zip(ids, await self.unit.load_many(ids), strict=True))
+        for _ in range(8):
+            climbing: dict[str, str] = {}
+            for key, unit in current.items():
+                if unit is None or unit.kind not in bureau_side:
+                    found[key] = None
+                elif unit.kind == BUREAU_KIND:
+                    found[key] = unit
+                elif unit.parent_id:
+                    climbing[key] = unit.parent_id
+                else:
+                    found[key] = None
+            if not climbing:
+                break
+            parents = await self.unit.load_many(list(climbing.values()))
+            current = dict(zip(climbing, parents, strict=True))
+        return [found.get(i) for i in ids]
+
+    async def _load_counterparts(self, ids: list[str]) -> list[list[Unit]]:
+        """Bureau side: its bureau's local committee and that committee's bodies; local side: the
+        bureaus of its region."""
+        vocab = vocabulary()
+        units = dict(zip(ids, await self.unit.load_many(ids), strict=True))
+        local_kinds = {k.name for k in vocab.unit_kinds.values() if k.side == "local"}
+        bureau_side = set(vocab.bureau_side_kinds)
+        side_ids = [i for i, u in units.items() if u is not None and u.kind in bureau_side]
+        local_ids = [i for i, u in units.items() if u is not None and u.kind in local_kinds]
+        result: dict[str, list[Unit]] = {i: [] for i in ids}
+
+        if side_ids:
+            bureaus = dict(zip(side_ids, await self.bureau.load_many(side_ids), strict=True))
+            committee_of_region: dict[str, Unit] = {}
+            for lpc in await self.units_of_kind.load(LOCAL_COMMITTEE):  # ordered by id: first wins
+                if lpc.region_code:
+                    committee_of_region.setdefault(lpc.region_code, lpc)
+            committees = {
+                i: committee_of_region.get(b.region_code or "") if b is not None else None
+                for i, b in bureaus.items()
+            }
+            wanted = sorted({c.id for c in committees.values() if c is not None})
+            bodies = dict(zip(wanted, await self.children.load_many(wanted), strict=True))
+            for i, c in committees.items():
+                if c is not None:
+                    result[i] = [c] + [u for u in bodies[c.id] if u.kind in local_kinds - {LOCAL_COMMITTEE}]
+
+        if local_ids:
+            by_region: dict[str, list[Unit]] = defaultdict(list)
+            for b in await self.units_of_kind.load(BUREAU_KIND):
+                if b.region_code:
+                    by_region[b.region_code].append(b)
+            for i in local_ids:
+                result[i] = list(by_region.get(units[i].region_code or "", []))  # type: ignore[union-attr]
+        return [result[i] for i in ids]
+
+    # -- links ---------------------------------------------------------------------------------
+    async def _load_links(self, keys: list[LinkKey]) -> list[Page[Link]]:
+        groups: dict[tuple[Any, ...], list[LinkKey]] = defaultdict(list)
+        for key in keys:
+            groups[key.filter].append(key)
+        pages: dict[LinkKey, Page[Link]] = {}
+        store = self._ctx.store
+        for (family, kind, year), group in groups.items():
+            if len(group) == 1:
+                k = group[0]
+                q = LinkQuery(unit_id=k.unit_id, family=family, kind=kind, year=year)
+                pages[k] = await self._ctx.call(store.find_links, q, k.offset, k.limit)
+                continue
+            everything = await self._ctx.call(
+                store.find_links, LinkQuery(family=family, kind=kind, year=year)
+            )
+            wanted = {k.unit_id for k in group}
+            of_unit: dict[str, list[Link]] = defaultdict(list)
+            for link in everything.items:  # already ordered by (date, id)
+                if link.source_id in wanted:
+                    of_unit[link.source_id].append(link)
+                if link.target_id in wanted and link.target_id != link.source_id:
+                    of_unit[link.target_id].append(link)
+            for k in group:
+                mine = of_unit.get(k.unit_id, [])
+                pages[k] = Page(mine[k.offset : k.offset + k.limit], len(mine))
+        return [pages[k] for k in keys]
+
+    async def _load_timeline(self, keys: list[TimelineKey]) -> list[list[YearTotals]]:
+        families = list(vocabulary().families)
+        out: dict[TimelineKey, list[YearTotals]] = {}
+        groups: dict[tuple[int, ...] | None, list[TimelineKey]] = defaultdict(list)
+        for key in keys:
+            groups[key.years].append(key)
+        for years_key, group in groups.items():
+            years = list(years_key) if years_key is not None else await self.years()
+            wanted = {k.unit_id for k in group}
+            acc: dict[tuple[str, int], YearTotals] = {}
+            for uid in wanted:
+                for y in years:
+                    acc[(uid, y)] = YearTotals(y, by_family={f: [0, 0, 0] for f in families})
+            if years:
+                pcs = await self._ctx.call(self._ctx.store.pair_counts, sorted(set(years)), None)
+                family_of = vocabulary().family_of
+                for pc in pcs:
+                    ends = {pc.source_id, pc.target_id} & wanted
+                    for uid in ends:
+                        t = acc[(uid, pc.year)]
+                        t.records += pc.records
+                        t.count += pc.count
+                        t.participants += pc.participants
+                        fam = t.by_family[family_of(pc.kind)]  # type: ignore[index]
+                        fam[0] += pc.records
+                        fam[1] += pc.count
+                        fam[2] += pc.participants
+            for k in group:
+                out[k] = [acc[(k.unit_id, y)] for y in years]
+        return [out[k] for k in keys]
+
+    # -- rules ---------------------------------------------------------------------------------
+    async def _load_requirements(self, years: list[int]) -> list[dict[str, list[Requirement]]]:
+        result = []
+        for year in years:
+            reqs = await self._ctx.call(rules_mod.evaluate, self._ctx.store, year, self._ctx.rules)
+            by_unit: dict[str, list[Requirement]] = defaultdict(list)
+            for r in reqs:
+                by_unit[r.unit_id].append(r)
+            result.append(dict(by_unit))
+        return result
+
+
+def _unique(items: Sequence[Hashable]) -> list[Hashable]:
+    return list(dict.fromkeys(items))

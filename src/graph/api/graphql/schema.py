@@ -1,0 +1,47 @@
+"""Assemble the schema: roots, limits and error masking. Nothing here reads settings at import."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.types import ExecutionContext
+
+from ...config import Settings
+from ..errors import MASKED_MESSAGE, is_expected, should_mask_error
+from .mutation import Mutation
+from .query import Query
+
+__all__ = ["build_schema", "schema_sdl"]
+
+log = logging.getLogger("graph.api")
+
+
+class _Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log bugs with their traceback; expected errors (bad input, auth, outages) in one line."""
+        for error in errors:
+            if is_expected(error):
+                log.info("graphql error: %s", error.message.splitlines()[0] if error.message else "")
+            else:
+                log.error("unexpected error in %s", error.path, exc_info=error.original_error)
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    extensions: list[Any] = [
+        MaxTokensLimiter(max_token_count=settings.max_tokens),
+        QueryDepthLimiter(max_depth=settings.max_depth),
+        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        MaskErrors(should_mask_error=should_mask_error, error_message=MASKED_MESSAGE),
+    ]
+    return _Schema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+def schema_sdl() -> str:
+    """The schema in SDL, as committed in ``schema/schema.graphql``."""
+    return build_schema(Settings()).as_str() + "\n"

@@ -1,0 +1,164 @@
+"""``Unit``: an organisation, with its vertical line (parent, children) and horizontal ties."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import strawberry
+
+from ...model import Unit as UnitModel
+from ...vocabulary import vocabulary
+from ..errors import InvalidArgument
+from .connection import Connection, connection, window
+from .context import Info
+from .coverage import Requirement, UnitCoverage, requirement_from_model, unit_coverage
+from .enums import Family, Level, LinkKind, Side, UnitKind
+from .link import Link, link_from_model
+from .loaders import LinkKey, TimelineKey
+from .region import Region, region_from_model
+from .stats import TimelineYear, timeline_from_totals
+
+__all__ = ["Unit", "Property", "unit_from_model", "page_window", "FirstArg", "AfterArg", "MAX_TIMELINE_YEARS"]
+
+MAX_TIMELINE_YEARS = 50
+
+
+def page_window(info: Info, first: int | None, after: str | None) -> tuple[int, int]:
+    s = info.context.settings
+    return window(first, after, default=s.default_page_size, cap=s.max_page_size)
+
+
+FirstArg = Annotated[
+    int | None,
+    strawberry.argument(description="Page size (default TIAOKUAI_DEFAULT_PAGE_SIZE, at most the cap)."),
+]
+AfterArg = Annotated[
+    str | None, strawberry.argument(description="Cursor: pageInfo.endCursor of the previous page.")
+]
+
+
+@strawberry.type(description="An extra ledger column kept on the unit.")
+class Property:
+    key: str
+    value: str
+
+
+@strawberry.type(
+    description="An organisation: a tax bureau, its party committee or branch (条, the vertical line), or a "
+    "local party committee and its departments (块, the locality)."
+)
+class Unit:
+    id: strawberry.ID
+    name: str
+    name_en: str | None
+    kind: UnitKind  # type: ignore[valid-type]
+    level: Level  # type: ignore[valid-type]
+    region_code: str | None = strawberry.field(description="Six-digit division code of its locality.")
+    parent_id: strawberry.ID | None = strawberry.field(description="See `parent`.")
+    properties: list[Property] = strawberry.field(description="Extra ledger columns.")
+
+    @strawberry.field(description="Bureau side (条) or local side (块).")
+    def side(self) -> Side:  # type: ignore[valid-type]
+        return Side(vocabulary().unit_kinds[self.kind.value].side)
+
+    @strawberry.field(description="Its administrative division.")
+    async def region(self, info: Info) -> Region | None:
+        if not self.region_code:
+            return None
+        found = await info.context.loaders.region.load(self.region_code)
+        return region_from_model(found) if found else None
+
+    @strawberry.field(
+        description="One step up: a bureau's superior bureau, a party committee's bureau, a branch's "
+        "committee, a local committee's committee one level up, a department's committee."
+    )
+    async def parent(self, info: Info) -> Unit | None:
+        if not self.parent_id:
+            return None
+        found = await info.context.loaders.unit.load(str(self.parent_id))
+        return unit_from_model(found) if found else None
+
+    @strawberry.field(description="Units whose parent this is, by id.")
+    async def children(
+        self,
+        info: Info,
+        kind: UnitKind | None = None,  # type: ignore[valid-type]
+        first: FirstArg = None,
+        after: AfterArg = None,
+    ) -> Connection[Unit]:
+        offset, limit = page_window(info, first, after)
+        found = await info.context.loaders.children.load(str(self.id))
+        if kind is not None:
+            found = [u for u in found if u.kind == kind.value]
+        return connection(found[offset : offset + limit], len(found), offset, unit_from_model)
+
+    @strawberry.field(
+        description="Its horizontal counterparts. For a bureau: the local party committee of its region and "
+        "that committee's departments and party school (committee first, then by id). For a bureau "
+        "party committee or branch: those of its bureau. For a local committee or department: the "
+        "tax bureaus of its region."
+    )
+    async def counterparts(self, info: Info) -> list[Unit]:
+        return [unit_from_model(u) for u in await info.context.loaders.counterparts.load(str(self.id))]
+
+    @strawberry.field(
+        description="The bureau whose side this unit is on (itself for a bureau); null for local bodies."
+    )
+    async def bureau(self, info: Info) -> Unit | None:
+        found = await info.context.loaders.bureau.load(str(self.id))
+        return unit_from_model(found) if found else None
+
+    @strawberry.field(description="Links with this unit at either end, by date then id.")
+    async def links(
+        self,
+        info: Info,
+        family: Family | None = None,  # type: ignore[valid-type]
+        kind: LinkKind | None = None,  # type: ignore[valid-type]
+        year: int | None = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
+    ) -> Connection[Link]:
+        offset, limit = page_window(info, first, after)
+        key = LinkKey(str(self.id), family and family.value, kind and kind.value, year, offset, limit)
+        page = await info.context.loaders.links.load(key)
+        return connection(page.items, page.total, offset, link_from_model)
+
+    @strawberry.field(
+        description="Its coverage in a year (met/expected of the rules that bind it, with the "
+        "requirements); null when no rule binds this unit."
+    )
+    async def coverage(self, info: Info, year: int) -> UnitCoverage | None:
+        index = await info.context.loaders.requirements.load(year)
+        reqs = index.get(str(self.id))
+        if not reqs:
+            return None
+        return unit_coverage(str(self.id), self.name, year, reqs)
+
+    @strawberry.field(description="Its unmet requirements in a year (empty for units no rule binds).")
+    async def gaps(self, info: Info, year: int) -> list[Requirement]:
+        index = await info.context.loaders.requirements.load(year)
+        return [requirement_from_model(r) for r in index.get(str(self.id), []) if not r.met]
+
+    @strawberry.field(
+        description="Its links per year (either end, this unit only), summed overall and per family; "
+        "default: every year with links in the store."
+    )
+    async def timeline(self, info: Info, years: list[int] | None = None) -> list[TimelineYear]:
+        if years is not None and len(years) > MAX_TIMELINE_YEARS:
+            raise InvalidArgument(f"years: at most {MAX_TIMELINE_YEARS} years, got {len(years)}")
+        key = TimelineKey(str(self.id), tuple(sorted(set(years))) if years is not None else None)
+        return [timeline_from_totals(t) for t in await info.context.loaders.timeline.load(key)]
+
+
+def unit_from_model(u: UnitModel) -> Unit:
+    extra: dict[str, Any] = u.extra or {}
+    return Unit(
+        id=strawberry.ID(u.id),
+        name=u.name,
+        name_en=u.name_en,
+        kind=UnitKind(u.kind),
+        level=Level(u.level),
+        region_code=u.region_code,
+        parent_id=strawberry.ID(u.parent_id) if u.parent_id else None,
+        properties=[Property(key=k, value=str(v)) for k, v in sorted(extra.items())],
+    )

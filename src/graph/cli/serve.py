@@ -1,0 +1,141 @@
+"""``serve`` (the GraphQL API) and ``schema`` (print the GraphQL schema in SDL)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+
+from .common import handle_errors, open_from, store_option
+
+__all__ = ["serve", "schema", "asgi_get"]
+
+
+@click.command()
+@click.option("--host", help="Interface to listen on (default 127.0.0.1; env TIAOKUAI_HOST).")
+@click.option("--port", type=int, help="Port (default 8000; env TIAOKUAI_PORT).")
+@click.option(
+    "--get",
+    "get_path",
+    metavar="PATH",
+    help="Answer one GET request, e.g. '/graphql?query={years}', print the body and exit (no server).",
+)
+@store_option
+@handle_errors
+def serve(host: str | None, port: int | None, get_path: str | None, store_location: str | None) -> None:
+    """Serve the GraphQL API at /graphql (GraphiQL in a browser), with /healthz and /readyz.
+
+    Settings come from TIAOKUAI_* variables (see docs/graphql.md): API keys for mutations in
+    TIAOKUAI_API_KEYS (comma-separated), CORS origins, page size and query limits. Stops gracefully
+    on Ctrl-C or SIGTERM, finishing requests in flight.
+    """
+    from ..api import create_app
+    from ..api.logs import configure_logging
+    from ..config import load_settings
+
+    settings = load_settings(host=host, port=port, store=store_location)
+    with open_from(settings.store) as store:
+        app = create_app(settings, store)
+        if get_path is not None:
+            status, body = asyncio.run(asgi_get(app, get_path))
+            text = body.decode("utf-8", errors="replace")
+            with contextlib.suppress(ValueError):
+                text = json.dumps(json.loads(text), ensure_ascii=False, indent=2)
+            click.echo(text)
+            sys.exit(0 if status < 400 else 1)
+
+        import uvicorn
+
+        configure_logging(settings.log_format)
+        if not settings.loopback_only and not settings.api_keys:
+            click.echo(
+                f"warning: listening on {settings.host} with no API keys; mutations are disabled", err=True
+            )
+        config = uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,
+            server_header=False,
+            timeout_graceful_shutdown=10,
+        )
+        click.echo(
+            f"tiaokuai: GraphQL at http://{settings.host}:{settings.port}/graphql ({store.location})",
+            err=True,
+        )
+        uvicorn.Server(config).run()
+
+
+@click.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE (e.g. schema/schema.graphql).",
+)
+@click.option("--check", is_flag=True, help="Exit 1 if --out differs from the schema the code defines.")
+def schema(out: Path | None, check: bool) -> None:
+    """Print the GraphQL schema (SDL) that `serve` answers to."""
+    from ..api.graphql.schema import schema_sdl
+
+    sdl = schema_sdl()
+    if out is None:
+        click.echo(sdl, nl=False)
+        return
+    if check:
+        current = out.read_text(encoding="utf-8") if out.exists() else ""
+        if current != sdl:
+            click.echo(f"{out} is out of date; regenerate with: tiaokuai schema --out {out}", err=True)
+            sys.exit(1)
+        return
+    out.write_text(sdl, encoding="utf-8")
+    click.echo(f"wrote {out}", err=True)
+
+
+async def asgi_get(app: Any, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """Run one GET request through an ASGI app in process; (status, body)."""
+    parts = urlsplit(path)
+    raw_headers = [(b"host", b"localhost"), (b"accept", b"application/json")]
+    raw_headers += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": parts.path or "/",
+        "raw_path": (parts.path or "/").encode(),
+        "query_string": parts.query.encode(),
+        "root_path": "",
+        "headers": raw_headers,
+        "client": ("127.0.0.1", 0),
+        "server": ("localhost", 80),
+    }
+    status = 500
+    chunks: list[bytes] = []
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(chunks)
