@@ -7,6 +7,7 @@ import click
 from .. import __version__
 from .data import export, load, sample
 from .reports import coverage, gaps, stats
+from .serve import schema, serve
 
 __all__ = ["main", "cli"]
 
@@ -22,7 +23,7 @@ def cli() -> None:
     """
 
 
-for command in (load, stats, coverage, gaps, export, sample):
+for command in (load, stats, coverage, gaps, export, sample, serve, schema):
     cli.add_command(command)
 
 
