@@ -25,10 +25,10 @@ _INT = re.compile(r"[+-]?(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.0*)?")
 
 def cell_text(value: Any) -> str:
     """The trimmed text of a cell; integral floats lose their ``.0``, datetimes become ISO dates."""
+    if value.__class__ is str:
+        return value.strip()
     if value is None:
         return ""
-    if isinstance(value, str):
-        return value.strip()
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
@@ -51,7 +51,7 @@ def parse_date(value: Any) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = cell_text(value)
+    text = value.strip() if value.__class__ is str else cell_text(value)
     if len(text) == 10 and text[4] == "-":
         try:
             return dt.date.fromisoformat(text)
@@ -75,7 +75,9 @@ def parse_int(value: Any) -> int | None:
         return value
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
-    text = cell_text(value)
+    text = value.strip() if value.__class__ is str else cell_text(value)
+    if text.isdecimal():
+        return int(text)
     if not _INT.fullmatch(text):
         return None
     return int(text.split(".", 1)[0].replace(",", ""))

@@ -18,6 +18,7 @@ from typing import Any
 
 from graph.errors import RowProblem
 
+from ._gc import paused_gc
 from .cells import cell_text
 from .headers import Header, HeaderMismatch, detect_header
 
@@ -38,6 +39,7 @@ class Table:
     file: str  # the file it belongs to: rows are numbered per file for deterministic ids
     header: Header
     rows: list[tuple[int, Row]]  # (spreadsheet row number, cells), blank rows left out
+    text_only: bool = False  # every row a list of str (CSV): lets the validator take a faster path
 
     @property
     def table(self) -> str:
@@ -181,10 +183,14 @@ def _read_xlsx(path: Path) -> list[tuple[str, list[tuple[int, Row]]]]:
 
 # -- headers -------------------------------------------------------------------------------------
 def _is_blank(row: Row) -> bool:
-    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)
+    if row and row[0].__class__ is str and row[0].strip():
+        return False  # the usual data row, decided without a generator (this runs for every row)
+    return all(cell is None or (cell.__class__ is str and not cell.strip()) for cell in row)
 
 
-def _make_table(name: str, file: str, rows: list[tuple[int, Row]], out: ParsedLedgers) -> None:
+def _make_table(
+    name: str, file: str, rows: list[tuple[int, Row]], out: ParsedLedgers, text_only: bool
+) -> None:
     """Find the header, then keep the non-blank rows below it (or record why there is none)."""
     candidates = [(n, r) for n, r in rows[: HEADER_SEARCH_ROWS * 4] if not _is_blank(r)][:HEADER_SEARCH_ROWS]
     if not candidates:
@@ -215,7 +221,7 @@ def _make_table(name: str, file: str, rows: list[tuple[int, Row]], out: ParsedLe
         blank = set(header.blank_columns)
         if any(i < len(r) and not _is_blank((r[i],)) for _, r in data for i in blank):
             out.warnings.append(f"{name}: values in columns without a header ignored")
-    out.tables.append(Table(name, file, header, data))
+    out.tables.append(Table(name, file, header, data, text_only))
 
 
 def read_ledgers(paths: Sequence[Path]) -> ParsedLedgers:
@@ -225,17 +231,22 @@ def read_ledgers(paths: Sequence[Path]) -> ParsedLedgers:
     and warnings; :func:`loaders.build_dataset` raises for the problems together with its own.
     """
     out = ParsedLedgers()
-    for path, name in _expand(paths, out):
+    with paused_gc():
+        _read_all(_expand(paths, out), out)
+    return out
+
+
+def _read_all(files: list[tuple[Path, str]], out: ParsedLedgers) -> None:
+    for path, name in files:
         out.files += 1
         try:
             if path.suffix.lower() in CSV_SUFFIXES:
-                _make_table(name, name, list(_read_csv(path)), out)
+                _make_table(name, name, list(_read_csv(path)), out, text_only=True)
             else:
                 sheets = _read_xlsx(path)
                 if not sheets:
                     out.warnings.append(f"{name}: no worksheets; nothing to read")
                 for title, rows in sheets:
-                    _make_table(f"{name}[{title}]", name, rows, out)
+                    _make_table(f"{name}[{title}]", name, rows, out, text_only=False)
         except _Unreadable as exc:
             out.problems.append(RowProblem(name, exc.row, "file", exc.message))
-    return out

@@ -7,10 +7,12 @@ per table, because on Neo4j each call is a network round trip and ledgers run to
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from graph.errors import LoadError, RowProblem
@@ -18,6 +20,7 @@ from graph.model import Dataset, Link, Region, Unit
 from graph.store.base import Store
 from graph.vocabulary import vocabulary
 
+from ._gc import paused_gc
 from .cells import DATE_FORMATS, cell_text, parse_date, parse_int
 from .ids import link_id, link_key
 from .readers import ParsedLedgers, Table
@@ -34,6 +37,26 @@ T = TypeVar("T", Unit, Region)
 _UNIT_FIELDS = ("name", "kind", "level", "region_code", "parent_id", "name_en")
 _REGION_FIELDS = ("name", "level", "parent_code")
 _LINK_FIELDS = ("date", "kind", "source_id", "target_id", "count", "participants", "title")
+
+
+def _picker(table: Table, columns: tuple[str, ...]) -> Callable[[Any], list[str]]:
+    """A function giving a row's cells for ``columns`` as trimmed text ("" where absent).
+
+    Rows may be shorter than the header (CSV) and columns may be missing (API rows), so each row is
+    padded; the absent columns then point at a padding cell. itemgetter keeps this in C.
+    """
+    indexes = table.header.columns
+    width = max(indexes.values(), default=-1) + 1
+    get = itemgetter(*(indexes.get(c, width) for c in columns))
+    if table.text_only:  # CSV: every cell is already a str
+        strip, text_pad = str.strip, [""] * (width + 1)
+        return lambda row: list(map(strip, get(row + text_pad)))
+    pad = ("",) * (width + 1)
+
+    def pick(row: Any) -> list[str]:
+        return [c.strip() if c.__class__ is str else cell_text(c) for c in get((*row, *pad))]
+
+    return pick
 
 
 def _is_region_code(text: str) -> bool:
@@ -222,52 +245,79 @@ class _Builder:
             )  # fmt: skip
 
     def add_links(self, table: Table) -> None:
+        """The hot loop of a load (ledgers run to 100,000 rows), so cells are picked by index."""
         labels = table.header.labels
         source_label = labels.get("source_id", "source_id")
         target_label = labels.get("target_id", "target_id")
         family_of = self.vocab.family_of
-        occurrences = self.occurrences
+        occurrences, links, unit_refs = self.occurrences, self.links, self.unit_refs
+        name, file = table.name, table.file
+        kinds: dict[str, str | None] = {}
+        dates: dict[str, dt.date | None] = {}  # a ledger has a few hundred distinct dates at most
+        pick = _picker(
+            table, ("date", "kind", "source_id", "target_id", "count", "participants", "title", "id")
+        )
         for number, row in table.rows:
             self.tick()
-            v = self.values(table, row)
-            ok = self.required(table, number, v, "source_id", "target_id")
-            date_text = v.get("date", "")
-            date = parse_date(date_text) if date_text else None
-            if not date_text:
-                self.problem(table, number, "date", "missing value")
-            elif date is None:
-                self.problem(table, number, "date", f'"{date_text}" is not a date; use {DATE_FORMATS}')
-            kind = self.kind(table, number, v.get("kind", ""), "link_kind")
-            count_text, people_text = v.get("count", ""), v.get("participants", "")
-            count = parse_int(count_text) if count_text else 1
-            if count is None or count < 1:
-                self.problem(table, number, "count", f'"{count_text}" is not a positive integer')
-                ok = False
-            participants = parse_int(people_text) if people_text else None
-            if people_text and (participants is None or participants < 0):
-                self.problem(table, number, "participants", f'"{people_text}" is not a non-negative integer')
-                ok = False
-            source, target = v.get("source_id", ""), v.get("target_id", "")
+            date_text, word, source, target, count_text, people_text, title, lid = pick(row)
+            date = (
+                dates[date_text] if date_text in dates else dates.setdefault(date_text, parse_date(date_text))
+            )
+            kind = kinds[word] if word in kinds else kinds.setdefault(word, self.word("link_kind", word))
+            count = (
+                1 if not count_text else int(count_text) if count_text.isdecimal() else parse_int(count_text)
+            )
+            participants = (
+                None
+                if not people_text
+                else int(people_text)
+                if people_text.isdecimal()
+                else parse_int(people_text)
+            )
             if source:
-                self.unit_refs.append((source, table.name, number, source_label))
+                unit_refs.append((source, name, number, source_label))
             if target:
-                self.unit_refs.append((target, table.name, number, target_label))
-            if not ok or date is None or kind is None:
+                unit_refs.append((target, name, number, target_label))
+            if (
+                date is None or kind is None or not source or not target or count is None or count < 1
+                or (people_text and (participants is None or participants < 0))
+            ):  # fmt: skip
+                self.link_problems(table, number, date_text, word, source, target, count_text, people_text)
                 continue
-            title = v.get("title") or None
-            lid = v.get("id", "")
-            if not lid:
+            title = title or None
+            explicit = bool(lid)
+            if not explicit:
                 key = link_key(date, kind, source, target, title)
-                occurrences[(table.file, key)] += 1
-                lid = link_id(key, occurrences[(table.file, key)])
-            link = Link(lid, kind, family_of(kind), date, source, target, count, participants, title,
-                        table.name, number)  # fmt: skip
-            self.merge_link(link, table, number, explicit=bool(v.get("id")))
+                occurrences[(file, key)] += 1
+                lid = link_id(key, occurrences[(file, key)])
+            link = Link(
+                lid, kind, family_of(kind), date, source, target, count, participants, title, name, number
+            )
+            if lid in links:
+                self.merge_link(link, table, number, explicit)
+            else:
+                links[lid] = (link, (name, number))
+
+    def link_problems(
+        self, table: Table, number: int, date_text: str, word: str, source: str, target: str,
+        count_text: str, people_text: str,
+    ) -> None:  # fmt: skip
+        """Say what is wrong with a link row (kept off the fast path: only bad rows come here)."""
+        if not date_text:
+            self.problem(table, number, "date", "missing value")
+        elif parse_date(date_text) is None:
+            self.problem(table, number, "date", f'"{date_text}" is not a date; use {DATE_FORMATS}')
+        self.kind(table, number, word, "link_kind")
+        self.required(table, number, {"source_id": source, "target_id": target}, "source_id", "target_id")
+        count = parse_int(count_text) if count_text else 1
+        if count is None or count < 1:
+            self.problem(table, number, "count", f'"{count_text}" is not a positive integer')
+        participants = parse_int(people_text) if people_text else None
+        if people_text and (participants is None or participants < 0):
+            self.problem(table, number, "participants", f'"{people_text}" is not a non-negative integer')
 
     def merge_link(self, link: Link, table: Table, number: int, explicit: bool) -> None:
-        if link.id not in self.links:
-            self.links[link.id] = (link, (table.name, number))
-            return
+        """A second row with the same link id: collapse if identical, otherwise report it."""
         old, where = self.links[link.id]
         differ = [f for f in _LINK_FIELDS if getattr(old, f) != getattr(link, f)]
         if not differ:
@@ -399,9 +449,10 @@ def validate_tables(
 ) -> tuple[Dataset, list[RowProblem], list[str]]:
     """Validate tables against each other and the store: (dataset, problems, warnings)."""
     builder = _Builder(store, progress, sum(len(t.rows) for t in tables))
-    for table in tables:
-        builder.add_table(table)
-    dataset = builder.finish()
+    with paused_gc():
+        for table in tables:
+            builder.add_table(table)
+        dataset = builder.finish()
     return dataset, builder.problems, builder.warnings
 
 
