@@ -97,7 +97,7 @@ def _expand(paths: Sequence[Path], out: ParsedLedgers) -> list[tuple[Path, str]]
                 if child.suffix.lower() in supported:
                     add(child, name)
                 else:
-                    out.warnings.append(f"{path.name}/{name}: not a .csv or .xlsx file; ignored")
+                    out.warnings.append(f"{(path / rel).as_posix()}: not a .csv or .xlsx file; ignored")
         elif path.is_file():
             if path.suffix.lower() in supported:
                 add(path, path.name)
@@ -124,21 +124,30 @@ def decode_csv(data: bytes) -> str:
             raise _bad_encoding(data, exc) from None
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if _mostly_utf8(data, exc.start):
+            raise _bad_encoding(data, exc, "is UTF-8 but has an invalid byte") from None
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        raise _bad_encoding(data, exc) from None
+        raise _bad_encoding(data, exc, "cannot be decoded as UTF-8 or GB18030") from None
 
 
-def _bad_encoding(data: bytes, exc: UnicodeDecodeError) -> _Unreadable:
+def _mostly_utf8(data: bytes, bad: int) -> bool:
+    """True when plenty of non-ASCII UTF-8 precedes the first bad byte: a damaged UTF-8 file.
+
+    GB18030 would "decode" such a file into nonsense without complaint, so it must not be tried.
+    GBK text almost never forms valid multi-byte UTF-8 for long; eight characters are ample proof.
+    """
+    prefix = data[:bad]
+    return len(prefix) - len(prefix.decode("utf-8", "ignore")) >= 16
+
+
+def _bad_encoding(data: bytes, exc: UnicodeDecodeError, what: str) -> _Unreadable:
     row = data.count(b"\n", 0, exc.start) + 1
     byte = data[exc.start : exc.start + 1].hex()
     return _Unreadable(
-        row,
-        f"cannot decode the file as UTF-8 or GB18030 (byte 0x{byte} at row {row}); "
-        "save it as 'CSV UTF-8' from Excel",
+        row, f"the file {what} (byte 0x{byte} at row {row}); save it as 'CSV UTF-8' from Excel"
     )
 
 

@@ -59,6 +59,10 @@ def _picker(table: Table, columns: tuple[str, ...]) -> Callable[[Any], list[str]
     return pick
 
 
+def _integer(text: str) -> int | None:
+    return int(text) if text.isdecimal() else parse_int(text)
+
+
 def _is_region_code(text: str) -> bool:
     return len(text) == 6 and text.isascii() and text.isdigit()
 
@@ -264,16 +268,8 @@ class _Builder:
                 dates[date_text] if date_text in dates else dates.setdefault(date_text, parse_date(date_text))
             )
             kind = kinds[word] if word in kinds else kinds.setdefault(word, self.word("link_kind", word))
-            count = (
-                1 if not count_text else int(count_text) if count_text.isdecimal() else parse_int(count_text)
-            )
-            participants = (
-                None
-                if not people_text
-                else int(people_text)
-                if people_text.isdecimal()
-                else parse_int(people_text)
-            )
+            count = _integer(count_text) if count_text else 1
+            participants = _integer(people_text) if people_text else None
             if source:
                 unit_refs.append((source, name, number, source_label))
             if target:
@@ -284,14 +280,14 @@ class _Builder:
             ):  # fmt: skip
                 self.link_problems(table, number, date_text, word, source, target, count_text, people_text)
                 continue
-            title = title or None
+            subject = title or None
             explicit = bool(lid)
             if not explicit:
-                key = link_key(date, kind, source, target, title)
+                key = link_key(date, kind, source, target, subject)
                 occurrences[(file, key)] += 1
                 lid = link_id(key, occurrences[(file, key)])
             link = Link(
-                lid, kind, family_of(kind), date, source, target, count, participants, title, name, number
+                lid, kind, family_of(kind), date, source, target, count, participants, subject, name, number
             )
             if lid in links:
                 self.merge_link(link, table, number, explicit)

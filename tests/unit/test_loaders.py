@@ -137,7 +137,20 @@ def test_undecodable_csv_names_file_and_row(tmp_path: Path) -> None:
     path = tmp_path / "broken.csv"
     path.write_bytes(b"code,name,level,parent_code\n230000,\xff\xff,province,\n")
     message = one_problem(None, path)
-    assert message.startswith("broken.csv:2: file: cannot decode the file as UTF-8 or GB18030")
+    assert message == (
+        "broken.csv:2: file: the file cannot be decoded as UTF-8 or GB18030 (byte 0xff at row 2); "
+        "save it as 'CSV UTF-8' from Excel"
+    )
+
+
+def test_damaged_utf8_is_not_read_as_gb18030(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.csv"
+    path.write_bytes(
+        ("区划代码,名称,级别,上级代码\n230000,黑龙江省,省,\n").encode() + b"230100,\xe5\x93,x,230000\n"
+    )
+    assert one_problem(None, path).startswith(
+        "damaged.csv:3: file: the file is UTF-8 but has an invalid byte (byte 0xe5 at row 3)"
+    )
 
 
 def test_good_ledgers_gb18030_bom_chinese(store: Store) -> None:
@@ -218,7 +231,7 @@ def test_folder_expansion_ignores_other_files(tmp_path: Path) -> None:
     write(tmp_path / "~$regions.xlsx", "lock file")
     parsed = read_ledgers([tmp_path])
     assert [t.name for t in parsed.tables] == ["sub/regions.csv"]
-    assert parsed.warnings == [f"{tmp_path.name}/README.txt: not a .csv or .xlsx file; ignored"]
+    assert parsed.warnings == [f"{(tmp_path / 'README.txt').as_posix()}: not a .csv or .xlsx file; ignored"]
     assert parsed.problems == []
 
 
@@ -353,6 +366,13 @@ def test_references_need_the_store_without_one(tmp_path: Path) -> None:
     ]
 
 
+def test_rows_defined_with_problems_do_not_cascade(tmp_path: Path) -> None:
+    write(tmp_path / "r.csv", REGIONS)
+    write(tmp_path / "u.csv", "id,name,kind,level,region_code,parent_id\nB1,x,bureau,provincial,230000,\n")
+    write(tmp_path / "l.csv", LINK_HEADER + "2020-01-01,visit,B1,B1,,,\n")
+    assert one_problem(None, tmp_path).startswith('u.csv:2: kind: unknown unit kind "bureau"')
+
+
 def test_unit_parent_cycles(tmp_path: Path) -> None:
     text = "id,name,kind,level,region_code,parent_id\n" + "".join(
         f"{uid},{uid.lower()},tax_bureau,national,,{parent}\n"
@@ -425,7 +445,7 @@ def test_all_problems_at_once(tmp_path: Path) -> None:
         "summary.csv:1: header: " + found[6].split(": header: ")[1],
     ]
     parsed = read_ledgers([GOOD, BAD])
-    assert "bad/notes.txt: not a .csv or .xlsx file; ignored" in parsed.warnings
+    assert f"{(BAD / 'notes.txt').as_posix()}: not a .csv or .xlsx file; ignored" in parsed.warnings
     assert "links.csv: columns not used by links ledgers ignored: remark" in parsed.warnings
 
 
