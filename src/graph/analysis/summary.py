@@ -40,7 +40,7 @@ SECTIONS = (
 
 
 def analyse(
-    store: Store, year: int, *, threshold: float = 2.0, measure: str = "log_events", top: int = 20
+    store: Store, year: int, *, threshold: float = 2.0, measure: str = "log_events", top: int | None = 20
 ) -> dict[str, Any]:
     """Run every analysis for ``year`` and return plain data keyed by what each one is.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
+from .analysis import analyse, report
 from .data import export, load, sample
 from .reports import coverage, gaps, stats
 from .serve import schema, serve
@@ -23,7 +24,7 @@ def cli() -> None:
     """
 
 
-for command in (load, stats, coverage, gaps, export, sample, serve, schema):
+for command in (load, stats, coverage, gaps, export, sample, serve, schema, analyse, report):
     cli.add_command(command)
 
 
