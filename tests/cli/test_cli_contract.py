@@ -32,7 +32,10 @@ def test_sample_reproduces_the_case_study_figures(sample_location, run):
     assert kinds["meeting_attendance"]["count"] == CASE_STUDY_2020["meeting_attendance"]
     assert kinds["visit"]["count"] == CASE_STUDY_2020["visit"]
     assert 380 <= kinds["coordination_visit"]["count"] <= 399
-    assert kinds["party_school_training"]["participants"] == CASE_STUDY_2020["party_school_training_participants"]
+    assert (
+        kinds["party_school_training"]["participants"]
+        == CASE_STUDY_2020["party_school_training_participants"]
+    )
     assert kinds["secondment"]["participants"] == CASE_STUDY_2020["secondment_participants"]
     assert kinds["recommendation"]["participants"] == CASE_STUDY_2020["recommendation_participants"]
     data2021 = json.loads(run("stats", "--year", "2021", "--format", "json", store=sample_location).stdout)
@@ -69,7 +72,9 @@ def test_gaps_json_shape_and_order(sample_location, run):
 
 def test_filters_narrow_consistently(sample_location, run):
     def gaps(*args: str) -> list[dict]:
-        return json.loads(run("gaps", "--year", "2020", "--format", "json", *args, store=sample_location).stdout)
+        return json.loads(
+            run("gaps", "--year", "2020", "--format", "json", *args, store=sample_location).stdout
+        )
 
     everything = gaps()
     county = gaps("--level", "county")
@@ -80,7 +85,9 @@ def test_filters_narrow_consistently(sample_location, run):
     assert rule and {g["rule"] for g in rule} == {"liaison_propaganda_department"}
     assert len(county) < len(everything) and len(harbin) < len(everything)
     cov = json.loads(
-        run("coverage", "--year", "2020", "--region", "230100", "--format", "json", store=sample_location).stdout
+        run(
+            "coverage", "--year", "2020", "--region", "230100", "--format", "json", store=sample_location
+        ).stdout
     )
     assert [r["region_code"] for r in cov["by_region"]] == ["230100"]
     assert cov["expected"] - cov["met"] == len(harbin)
@@ -133,7 +140,10 @@ def test_export_formats_read_back_with_networkx(sample_location, run, tmp_path: 
 
 def test_entry_point_runs_as_a_console_command():
     result = subprocess.run(
-        [str(Path(sys.executable).with_name("tiaokuai")), "--help"], capture_output=True, text=True, check=True
+        [str(Path(sys.executable).with_name("tiaokuai")), "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     for command in ("load", "stats", "coverage", "gaps", "export", "sample"):
         assert command in result.stdout

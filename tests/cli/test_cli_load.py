@@ -63,9 +63,16 @@ def test_load_then_reload_changes_nothing(good, location, run):
         ("units.csv", UNITS + "X-1,某单位,tax_bureau,provincial,999999,\n", "units.csv:6: region_code:"),
         ("units.csv", UNITS + "X-1,某单位,spaceship,provincial,230000,\n", "units.csv:6: kind:"),
         ("units.csv", UNITS + "X-1,某单位,tax_bureau,galactic,230000,\n", "units.csv:6: level:"),
-        ("units.csv", UNITS + "X-1,某单位,tax_bureau,county,230100,X-2\nX-2,另一单位,tax_bureau,county,230100,X-1\n",
-         "parent_id:"),
-        ("units.csv", UNITS + "TB-230100,别的名字,tax_bureau,prefecture,230100,TB-230000\n", "units.csv:6: id:"),
+        (
+            "units.csv",
+            UNITS + "X-1,某单位,tax_bureau,county,230100,X-2\nX-2,另一单位,tax_bureau,county,230100,X-1\n",
+            "parent_id:",
+        ),
+        (
+            "units.csv",
+            UNITS + "TB-230100,别的名字,tax_bureau,prefecture,230100,TB-230000\n",
+            "units.csv:6: id:",
+        ),
         ("regions.csv", REGIONS + "23010,短码,county,230100\n", "regions.csv:4: code:"),
         ("other.csv", "foo,bar\n1,2\n", "other.csv:1: header:"),
     ],  # fmt: skip
@@ -81,7 +88,11 @@ def test_each_error_class_is_reported_and_nothing_is_written(good, location, run
 
 
 def test_all_problems_are_reported_at_once(good, location, run):
-    write(good, "links.csv", LINKS + "2020-13-01,dance,TB-230100,NOPE,0,,\n2021-01-01,visit,TB-230100,ORG-230100,x,,\n")
+    write(
+        good,
+        "links.csv",
+        LINKS + "2020-13-01,dance,TB-230100,NOPE,0,,\n2021-01-01,visit,TB-230100,ORG-230100,x,,\n",
+    )
     result = run("load", str(good), store=location, check=False)
     assert result.returncode == 1
     for fragment in ("links.csv:4: date:", "links.csv:4: kind:", "links.csv:4: target_id:", "links.csv:4: count:",
@@ -104,7 +115,12 @@ def test_gb18030_bom_and_chinese_headers_and_kinds(tmp_path: Path, location, run
         "编号,名称,类型,级别,区划代码,上级编号\nTB-230000,省局,税务局,省级,230000,\nLPC-230000,省委,省委,省级,230000,\n",
         "gb18030",
     )
-    write(d, "台账.csv", "日期,类型,发起单位,对象单位,次数\n2020/06/01,全面报,TB-230000,LPC-230000,3\n", "gb18030")
+    write(
+        d,
+        "台账.csv",
+        "日期,类型,发起单位,对象单位,次数\n2020/06/01,全面报,TB-230000,LPC-230000,3\n",
+        "gb18030",
+    )
     run("load", str(d), store=location)
     stats = json.loads(run("stats", "--year", "2020", "--format", "json", store=location).stdout)
     assert stats["by_kind"] == {"comprehensive_report": {"count": 3, "participants": 0}}
@@ -112,6 +128,10 @@ def test_gb18030_bom_and_chinese_headers_and_kinds(tmp_path: Path, location, run
 
 def test_reference_to_a_unit_already_in_the_store_is_fine(good, tmp_path: Path, location, run):
     run("load", str(good), store=location)
-    later = write(tmp_path / "later", "links.csv", "date,kind,source_id,target_id\n2020-09-09,visit,TB-230000,ORG-230100\n")
+    later = write(
+        tmp_path / "later",
+        "links.csv",
+        "date,kind,source_id,target_id\n2020-09-09,visit,TB-230000,ORG-230100\n",
+    )
     run("load", str(later), store=location)
     assert links_2020(run, location) == 3

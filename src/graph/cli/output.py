@@ -52,9 +52,12 @@ def emit_table(
     title: str | None = None,
     right: Sequence[int] = (),
 ) -> None:
-    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False, box=None)
+    console = Console(width=200 if not sys.stdout.isatty() else None, highlight=False)
+    if title:
+        console.print(title, style="bold")
+    table = Table(show_edge=False, pad_edge=False, box=None)
     for i, h in enumerate(headers):
         table.add_column(h, justify="right" if i in right else "left", header_style="bold")
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
-    Console(width=200 if not sys.stdout.isatty() else None, highlight=False).print(table)
+    console.print(table)
