@@ -121,7 +121,7 @@ def decode_csv(data: bytes) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise _bad_encoding(data, exc) from None
+            raise _bad_encoding(data, exc, "is UTF-16 but has an invalid byte") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

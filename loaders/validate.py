@@ -24,13 +24,11 @@ from ._gc import paused_gc
 from .cells import DATE_FORMATS, cell_text, parse_date, parse_int
 from .ids import link_id, link_key
 from .readers import ParsedLedgers, Table
+from .references import Defined, Where, check_region_levels, find_cycles, resolve
 
 __all__ = ["build_dataset", "validate_tables", "PROGRESS_EVERY"]
 
 PROGRESS_EVERY = 5000
-MAX_PARENT_ROUNDS = 64  # deepest parent chain followed in the store when looking for cycles
-
-Where = tuple[str, int]  # (table name, spreadsheet row)
 Progress = Callable[[int, int], None]
 T = TypeVar("T", Unit, Region)
 
@@ -59,6 +57,14 @@ def _picker(table: Table, columns: tuple[str, ...]) -> Callable[[Any], list[str]
     return pick
 
 
+def _region_parent(region: Region) -> str | None:
+    return region.parent_code
+
+
+def _unit_parent(unit: Unit) -> str | None:
+    return unit.parent_id
+
+
 def _integer(text: str) -> int | None:
     return int(text) if text.isdecimal() else parse_int(text)
 
@@ -84,8 +90,8 @@ class _Builder:
         self.problems: list[RowProblem] = []
         self.warnings: list[str] = []
         # id -> (object, where, label of its parent column); first definition wins
-        self.regions: dict[str, tuple[Region, Where, str]] = {}
-        self.units: dict[str, tuple[Unit, Where, str]] = {}
+        self.regions: dict[str, Defined[Region]] = {}
+        self.units: dict[str, Defined[Unit]] = {}
         self.links: dict[str, tuple[Link, Where]] = {}
         # ids defined by rows with problems: references to them are not reported a second time
         self.bad_regions: set[str] = set()
@@ -220,7 +226,7 @@ class _Builder:
 
     def merge(
         self,
-        seen: dict[str, tuple[T, Where, str]],
+        seen: dict[str, Defined[T]],
         item: T,
         key: str,
         at: tuple[Table, int],
@@ -329,103 +335,25 @@ class _Builder:
                        f"{', '.join(differ)}; give the rows distinct ids or titles")  # fmt: skip
             self.problem(table, number, differ[0], message)
 
-    # -- whole-load checks -----------------------------------------------------------------------
-    def resolve(
-        self,
-        refs: list[tuple[str, str, int, str]],
-        defined: Iterable[str],
-        with_ids: Iterable[str],
-        fetch: Callable[[Iterable[str]], Mapping[str, T]] | None,
-        noun: str,
-    ) -> dict[str, T]:
-        """Report references to ids neither in the load nor in the store (one store call).
-
-        Returns what the store had, asked together with ``with_ids`` (the load's own ids, so that
-        cycle detection knows which loaded items already exist in the store).
-        """
-        defined = set(defined)
-        wanted = {ref[0] for ref in refs} - defined
-        ask = wanted | set(with_ids)
-        found: dict[str, T] = dict(fetch(sorted(ask))) if fetch is not None and ask else {}
-        unknown = wanted - found.keys()
-        if unknown:
-            for ident, name, row, label in refs:
-                if ident in unknown:
-                    message = f'unknown {noun} "{ident}" (not in this load or the store)'
-                    self.problems.append(RowProblem(name, row, label, message))
-        return found
-
-    def cycles(
-        self,
-        load: dict[str, tuple[T, Where, str]],
-        found: Mapping[str, T],
-        parent_of: Callable[[T], str | None],
-        fetch: Callable[[Iterable[str]], Mapping[str, T]] | None,
-        noun: str,
-    ) -> None:
-        """Report parent cycles through loaded items (store items count with their stored parent).
-
-        A cycle through the store is only possible when the load re-parents an item that the store
-        already has; only then are stored parent chains followed, one batched call per level.
-        """
-        parents = {k: parent_of(v[0]) for k, v in load.items()}
-        stored = {k: parent_of(v) for k, v in found.items() if k not in load}
-        if fetch is not None and any(k in found for k in load):
-            pending = {p for p in stored.values() if p and p not in parents and p not in stored}
-            for _ in range(MAX_PARENT_ROUNDS):
-                if not pending:
-                    break
-                got = fetch(sorted(pending))
-                stored.update({k: parent_of(v) for k, v in got.items()})
-                pending = {p for p in map(parent_of, got.values()) if p}
-                pending -= parents.keys() | stored.keys()
-        graph = {**stored, **parents}
-        state: dict[str, int] = {}  # 1: on the path being walked, 2: known to end outside a cycle
-        for start in load:
-            path: list[str] = []
-            node: str | None = start
-            while node is not None and node not in state:
-                state[node] = 1
-                path.append(node)
-                node = graph.get(node)
-            if node is not None and state[node] == 1:
-                cycle = path[path.index(node) :]
-                first = min((load[k][1], k) for k in cycle if k in load)[1]
-                _, (name, row), label = load[first]
-                at = cycle.index(first)
-                ring = cycle[at:] + cycle[:at] + [first]
-                self.problems.append(RowProblem(name, row, label, f"{noun} parent cycle: {' → '.join(ring)}"))
-            for k in path:
-                state[k] = 2
-
-    def region_levels(self, found: Mapping[str, Region]) -> None:
-        rank = {level: i for i, level in enumerate(self.vocab.region_levels)}
-        for code, (region, (name, row), label) in self.regions.items():
-            parent_code = region.parent_code
-            if not parent_code:
-                continue
-            parent = self.regions[parent_code][0] if parent_code in self.regions else found.get(parent_code)
-            if parent is None or rank.get(parent.level, -1) < rank.get(region.level, -1):
-                continue
-            if region.level == self.vocab.region_levels[0]:
-                message = f"a {region.level} has no parent region; leave it empty"
-            else:
-                message = f"{parent_code} is a {parent.level} and cannot contain {code}, a {region.level}"
-            self.problems.append(RowProblem(name, row, label, message))
-
     def finish(self) -> Dataset:
         store = self.store
         get_regions = store.get_regions if store is not None else None
         get_units = store.get_units if store is not None else None
-        regions_found = self.resolve(
-            self.region_refs, self.regions.keys() | self.bad_regions, self.regions, get_regions, "region"
+        problems = self.problems
+        regions_found = resolve(
+            self.region_refs,
+            self.regions.keys() | self.bad_regions,
+            self.regions,
+            get_regions,
+            "region",
+            problems,
         )
-        units_found = self.resolve(
-            self.unit_refs, self.units.keys() | self.bad_units, self.units, get_units, "unit"
+        units_found = resolve(
+            self.unit_refs, self.units.keys() | self.bad_units, self.units, get_units, "unit", problems
         )
-        self.region_levels(regions_found)
-        self.cycles(self.regions, regions_found, lambda r: r.parent_code, get_regions, "region")
-        self.cycles(self.units, units_found, lambda u: u.parent_id, get_units, "unit")
+        check_region_levels(self.regions, regions_found, self.vocab.region_levels, problems)
+        find_cycles(self.regions, regions_found, _region_parent, get_regions, "region", problems)
+        find_cycles(self.units, units_found, _unit_parent, get_units, "unit", problems)
         for (later, earlier), n in self.repeats.items():
             self.warnings.append(
                 f"{later}: {n} link row(s) repeat rows of {earlier} (same date, kind, units, title, "
