@@ -13,6 +13,7 @@ networkx graph and the lookup indexes are rebuilt from it on open.
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import os
 import pickle
@@ -22,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import networkx as nx
 
@@ -32,26 +33,64 @@ from .base import LinkQuery, LinkTotal, Page, PairCount, Store, UnitQuery, Write
 
 __all__ = ["EmbeddedStore", "FORMAT"]
 
-FORMAT = "tiaokuai-embedded/1"
+FORMAT = "tiaokuai-embedded/2"
 LOCK_TIMEOUT_S = float(os.environ.get("TIAOKUAI_LOCK_TIMEOUT", "60"))
 
 _UNIT_FIELDS = ("id", "name", "kind", "level", "region_code", "parent_id", "name_en", "extra")
-_LINK_FIELDS = (
-    "id", "kind", "family", "date", "source_id", "target_id",
-    "count", "participants", "title", "source_file", "source_row",
-)  # fmt: skip
+
+# A link is kept as the tuple it is persisted as; Link objects are made only for what a query
+# returns. Field positions:
+_ID: Final = 0
+_KIND: Final = 1
+_FAMILY: Final = 2
+_ORDINAL: Final = 3
+_YEAR: Final = 4
+_SOURCE: Final = 5
+_TARGET: Final = 6
+_COUNT: Final = 7
+_PARTICIPANTS: Final = 8
+_TITLE: Final = 9
+_FILE: Final = 10
+_ROW: Final = 11
+LinkRow = tuple[str, str, str, int, int, str, str, int, int | None, str | None, str | None, int | None]
+
+
+def _row_of(link: Link) -> LinkRow:
+    return (link.id, link.kind, link.family, link.date.toordinal(), link.date.year, link.source_id,
+            link.target_id, link.count, link.participants, link.title, link.source_file, link.source_row)  # fmt: skip
+
+
+def _link_of(row: LinkRow) -> Link:
+    return Link(row[_ID], row[_KIND], row[_FAMILY], dt.date.fromordinal(row[_ORDINAL]), row[_SOURCE],
+                row[_TARGET], row[_COUNT], row[_PARTICIPANTS], row[_TITLE], row[_FILE], row[_ROW])  # fmt: skip
 
 
 class _State:
-    """Everything the file holds, with the indexes queries need."""
+    """Everything the file holds, with the indexes queries need.
+
+    Why tuples and dicts rather than only a networkx graph: opening a store with a million links
+    must take seconds, and building frozen dataclasses and networkx edge dicts for every link on
+    every CLI call does not. The networkx view is built on first use (:attr:`graph`).
+    """
 
     def __init__(self) -> None:
         self.regions: dict[str, Region] = {}
         self.units: dict[str, Unit] = {}
-        self.links: dict[str, Link] = {}
-        self.graph = nx.MultiDiGraph()
+        self.links: dict[str, LinkRow] = {}
         self.children: dict[str, set[str]] = defaultdict(set)
         self.links_by_year: dict[int, set[str]] = defaultdict(set)
+        self.links_of_unit: dict[str, set[str]] = defaultdict(set)
+        self._graph: nx.MultiDiGraph | None = None
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """Units as nodes, links as edges keyed by link id (built on first use)."""
+        if self._graph is None:
+            g = nx.MultiDiGraph()
+            g.add_nodes_from((u.id, {"kind": u.kind, "level": u.level}) for u in self.units.values())
+            g.add_edges_from((r[_SOURCE], r[_TARGET], r[_ID]) for r in self.links.values())
+            self._graph = g
+        return self._graph
 
     # -- building ------------------------------------------------------------------------------
     def put_region(self, region: Region) -> None:
@@ -62,20 +101,28 @@ class _State:
         if old is not None and old.parent_id:
             self.children[old.parent_id].discard(unit.id)
         self.units[unit.id] = unit
-        self.graph.add_node(unit.id, kind=unit.kind, level=unit.level)
         if unit.parent_id:
             self.children[unit.parent_id].add(unit.id)
+        self._graph = None
 
-    def put_link(self, link: Link) -> bool:
+    def put_link(self, row: LinkRow) -> bool:
         """Add or replace a link; True when it is new."""
-        old = self.links.get(link.id)
+        link_id = row[_ID]
+        old = self.links.get(link_id)
         if old is not None:
-            self.graph.remove_edge(old.source_id, old.target_id, key=old.id)
-            self.links_by_year[old.year].discard(old.id)
-        self.links[link.id] = link
-        self.graph.add_edge(link.source_id, link.target_id, key=link.id)
-        self.links_by_year[link.year].add(link.id)
+            self.links_by_year[old[_YEAR]].discard(link_id)
+            self.links_of_unit[old[_SOURCE]].discard(link_id)
+            self.links_of_unit[old[_TARGET]].discard(link_id)
+        self._index_link(row)
+        self._graph = None
         return old is None
+
+    def _index_link(self, row: LinkRow) -> None:
+        link_id = row[_ID]
+        self.links[link_id] = row
+        self.links_by_year[row[_YEAR]].add(link_id)
+        self.links_of_unit[row[_SOURCE]].add(link_id)
+        self.links_of_unit[row[_TARGET]].add(link_id)
 
     # -- persistence ---------------------------------------------------------------------------
     def dump(self) -> dict[str, Any]:
@@ -83,33 +130,18 @@ class _State:
             "format": FORMAT,
             "regions": [(r.code, r.name, r.level, r.parent_code) for r in self.regions.values()],
             "units": [tuple(getattr(u, f) for f in _UNIT_FIELDS) for u in self.units.values()],
-            "links": [
-                (lk.id, lk.kind, lk.family, lk.date.toordinal(), lk.source_id, lk.target_id,
-                 lk.count, lk.participants, lk.title, lk.source_file, lk.source_row)
-                for lk in self.links.values()
-            ],
-        }  # fmt: skip
+            "links": list(self.links.values()),
+        }
 
     @classmethod
     def restore(cls, data: dict[str, Any]) -> _State:
-        import datetime as dt
-
         state = cls()
         for code, name, level, parent in data["regions"]:
             state.put_region(Region(code, name, level, parent))
         for row in data["units"]:
             state.put_unit(Unit(*row))
-        fromordinal = dt.date.fromordinal
-        links = state.links
-        by_year = state.links_by_year
-        edges = []
         for row in data["links"]:
-            date = fromordinal(row[3])
-            link = Link(row[0], row[1], row[2], date, *row[4:])
-            links[link.id] = link
-            by_year[date.year].add(link.id)
-            edges.append((link.source_id, link.target_id, link.id))
-        state.graph.add_edges_from(edges)
+            state._index_link(row)
         return state
 
 
@@ -198,8 +230,12 @@ class EmbeddedStore(Store):
 
     def write(self, dataset: Dataset) -> WriteSummary:
         with self._write_lock():
-            # Re-read under the lock: another writer may have replaced the file since we opened it.
-            state = self._read()
+            # Under the lock, start from the file as it is now: another writer may have replaced it
+            # since we read it. Our cached copy is reused when the file has not changed.
+            if self._state is None or self._file_mtime() != self._mtime:
+                self._state, self._mtime = self._read(), self._file_mtime()
+            state = self._state
+            self._state = None  # until the new file is in place, the cache is not trusted
             summary = WriteSummary(
                 regions=len(dataset.regions), units=len(dataset.units), links=len(dataset.links)
             )
@@ -208,8 +244,9 @@ class EmbeddedStore(Store):
             for unit in dataset.units:
                 state.put_unit(unit)
             for link in dataset.links:
-                if state.links.get(link.id) != link:
-                    summary.links_created += state.put_link(link)
+                row = _row_of(link)
+                if state.links.get(link.id) != row:
+                    summary.links_created += state.put_link(row)
             self._persist(state)
             self._state, self._mtime = state, self._file_mtime()
         return summary
@@ -224,7 +261,7 @@ class EmbeddedStore(Store):
 
     def get_links(self, ids: Iterable[str]) -> dict[str, Link]:
         links = self.state.links
-        return {i: links[i] for i in ids if i in links}
+        return {i: _link_of(links[i]) for i in ids if i in links}
 
     def children(self, ids: Iterable[str]) -> dict[str, list[Unit]]:
         st = self.state
@@ -285,34 +322,28 @@ class EmbeddedStore(Store):
         ordered = sorted(units, key=lambda u: u.id)
         return Page(ordered[offset : None if limit is None else offset + limit], len(ordered))
 
-    def _link_ids_of_unit(self, unit_id: str) -> Iterable[str]:
-        g = self.state.graph
-        if unit_id not in g:
-            return ()
-        out = (k for _, _, k in g.out_edges(unit_id, keys=True))
-        inc = (k for _, _, k in g.in_edges(unit_id, keys=True))
-        return {*out, *inc}
-
     def find_links(self, query: LinkQuery, offset: int = 0, limit: int | None = None) -> Page[Link]:
         st = self.state
+        ids: Iterable[str]
         if query.unit_id is not None:
-            ids: Iterable[str] = self._link_ids_of_unit(query.unit_id)
+            ids = st.links_of_unit.get(query.unit_id, ())
         elif query.year is not None:
             ids = st.links_by_year.get(query.year, ())
         else:
             ids = st.links.keys()
-        links: Iterable[Link] = (st.links[i] for i in ids)
+        rows: Iterable[LinkRow] = (st.links[i] for i in ids)
         if query.other_id is not None:
             ends = {query.unit_id, query.other_id}
-            links = (lk for lk in links if {lk.source_id, lk.target_id} == ends)
+            rows = (r for r in rows if {r[_SOURCE], r[_TARGET]} == ends)
         if query.year is not None:
-            links = (lk for lk in links if lk.date.year == query.year)
+            rows = (r for r in rows if r[_YEAR] == query.year)
         if query.family:
-            links = (lk for lk in links if lk.family == query.family)
+            rows = (r for r in rows if r[_FAMILY] == query.family)
         if query.kind:
-            links = (lk for lk in links if lk.kind == query.kind)
-        ordered = sorted(links, key=lambda lk: (lk.date, lk.id))
-        return Page(ordered[offset : None if limit is None else offset + limit], len(ordered))
+            rows = (r for r in rows if r[_KIND] == query.kind)
+        ordered = sorted(rows, key=lambda r: (r[_ORDINAL], r[_ID]))
+        page = ordered[offset : None if limit is None else offset + limit]
+        return Page([_link_of(r) for r in page], len(ordered))
 
     def years(self) -> list[int]:
         return sorted(y for y, ids in self.state.links_by_year.items() if ids)
@@ -322,12 +353,12 @@ class EmbeddedStore(Store):
         acc: dict[str, list[int]] = {}
         family: dict[str, str] = {}
         for i in st.links_by_year.get(year, ()):
-            lk = st.links[i]
-            row = acc.setdefault(lk.kind, [0, 0, 0])
+            r = st.links[i]
+            row = acc.setdefault(r[_KIND], [0, 0, 0])
             row[0] += 1
-            row[1] += lk.count
-            row[2] += lk.participants or 0
-            family[lk.kind] = lk.family
+            row[1] += r[_COUNT]
+            row[2] += r[_PARTICIPANTS] or 0
+            family[r[_KIND]] = r[_FAMILY]
         return [LinkTotal(k, family[k], *acc[k]) for k in sorted(acc)]
 
     def pair_counts(self, years: Sequence[int], kinds: Sequence[str] | None = None) -> list[PairCount]:
@@ -336,11 +367,11 @@ class EmbeddedStore(Store):
         acc: dict[tuple[str, str, str, int], list[int]] = {}
         for year in set(years):
             for i in st.links_by_year.get(year, ()):
-                lk = st.links[i]
-                if wanted is not None and lk.kind not in wanted:
+                r = st.links[i]
+                if wanted is not None and r[_KIND] not in wanted:
                     continue
-                row = acc.setdefault((lk.source_id, lk.target_id, lk.kind, year), [0, 0, 0])
-                row[0] += lk.count
-                row[1] += lk.participants or 0
+                row = acc.setdefault((r[_SOURCE], r[_TARGET], r[_KIND], year), [0, 0, 0])
+                row[0] += r[_COUNT]
+                row[1] += r[_PARTICIPANTS] or 0
                 row[2] += 1
         return [PairCount(*key, *vals) for key, vals in sorted(acc.items())]
