@@ -1,0 +1,405 @@
+"""Every Cypher statement the Neo4j store runs, as module-level constants.
+
+Labels and relationship types are never formatted in from user input. The few statements that
+differ per unit kind or per link family are built once, when this module is imported, from the
+vocabulary's whitelist (``schema/vocabulary.yaml``); every name is checked against
+``^[A-Za-z]+$`` before it goes into a statement, and the result is a plain dict of constant
+strings keyed by label or relationship type. Everything a user supplies travels as a parameter.
+
+Graph shape (contract section 5)::
+
+    (:Unit:<KindLabel> {id, name, name_en, kind, level, region_code, parent_id, extra})
+    (:Region {code, name, level, parent_code})
+    (:Unit)-[:UNDER]->(:Unit)          from parent_id
+    (:Unit)-[:IN_REGION]->(:Region)    from region_code
+    (:Region)-[:WITHIN]->(:Region)     from parent_code
+    (:Unit)-[:REPORTING|LIAISON|EXCHANGE {id, kind, family, date, year, count, participants,
+                                          title, source_file, source_row}]->(:Unit)
+
+``extra`` holds a unit's extra ledger columns as a JSON object (sorted keys), so that
+:attr:`graph.model.Unit.extra` round-trips exactly. Structural edges exist exactly where both ends
+exist; a write that adds the missing end later also adds the edge ("adopt" statements), so the
+edges always agree with the ``parent_id``/``region_code``/``parent_code`` properties.
+
+Statements with a ``CALL () { … }`` subquery need Neo4j 5.23 or newer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..vocabulary import vocabulary
+
+__all__ = [
+    "UNIT_LABELS",
+    "REL_TYPES",
+    "STRUCTURE_TYPES",
+    "schema_statements",
+    # writes
+    "REGION_MERGE",
+    "REGION_UNLINK_PARENT",
+    "REGION_LINK_PARENT",
+    "REGION_ADOPT_CHILDREN",
+    "REGION_ADOPT_UNITS",
+    "UNIT_MERGE",
+    "UNIT_UNLINK_PARENT",
+    "UNIT_LINK_PARENT",
+    "UNIT_ADOPT_CHILDREN",
+    "UNIT_UNLINK_REGION",
+    "UNIT_LINK_REGION",
+    "LINK_EXISTING",
+    "LINK_UPDATE",
+    "LINK_CREATE",
+    "MISSING_UNITS",
+    # reads
+    "PING",
+    "GET_UNITS",
+    "GET_REGIONS",
+    "GET_LINKS",
+    "CHILDREN",
+    "NEIGHBOURS",
+    "COUNT_UNITS",
+    "ALL_REGIONS",
+    "UNITS_OF_KINDS",
+    "FIND_UNITS_COUNT",
+    "FIND_UNITS_PAGE",
+    "FIND_LINKS_OF_UNIT_COUNT",
+    "FIND_LINKS_OF_UNIT_PAGE",
+    "FIND_LINKS_OF_YEAR_COUNT",
+    "FIND_LINKS_OF_YEAR_PAGE",
+    "FIND_LINKS_ALL_COUNT",
+    "FIND_LINKS_ALL_PAGE",
+    "YEARS",
+    "LINK_TOTALS",
+    "PAIR_COUNTS",
+    "CLEAR_DATABASE",
+]
+
+_NAME = re.compile(r"^[A-Za-z]+$")
+
+
+def _checked(names: list[str], what: str) -> tuple[str, ...]:
+    for name in names:
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"vocabulary {what} {name!r} is not a plain word (^[A-Za-z]+$)")
+    return tuple(dict.fromkeys(names))
+
+
+_VOCAB = vocabulary()
+
+#: the second label of a unit, one per unit kind (``TaxBureau`` …), from the vocabulary
+UNIT_LABELS: tuple[str, ...] = _checked([k.label for k in _VOCAB.unit_kinds.values()], "label")
+#: the relationship type of a link, one per family (``REPORTING`` …), from the vocabulary
+REL_TYPES: tuple[str, ...] = _checked([_VOCAB.rel_type(f) for f in _VOCAB.families], "rel_type")
+STRUCTURE_TYPES: tuple[str, ...] = ("UNDER", "IN_REGION", "WITHIN")
+if set(REL_TYPES) & set(STRUCTURE_TYPES) or "Unit" in UNIT_LABELS or "Region" in UNIT_LABELS:
+    raise ValueError("vocabulary labels or rel_types collide with the structural ones")
+
+_ANY_LINK = "|".join(REL_TYPES)  # REPORTING|LIAISON|EXCHANGE
+
+
+def _per_rel(template: str) -> dict[str, str]:
+    return {rel: template.replace("__REL__", rel) for rel in REL_TYPES}
+
+
+def _union_all(template: str) -> str:
+    """``CALL () { <template for REPORTING> UNION ALL <… LIAISON> … }``: one index seek per type."""
+    parts = "\n  UNION ALL\n  ".join(template.replace("__REL__", rel).strip() for rel in REL_TYPES)
+    return "CALL () {\n  " + parts + "\n}"
+
+
+def schema_statements(text: str) -> list[str]:
+    """The statements of a ``constraints.cypher`` file: ``//`` comment lines dropped, split on ``;``."""
+    lines = [line for line in text.splitlines() if not line.strip().startswith("//")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Projections (what a read hands back to Python)
+
+_UNIT_MAP = "u {.id, .name, .name_en, .kind, .level, .region_code, .parent_id, .extra}"
+_REGION_MAP = "r {.code, .name, .level, .parent_code}"
+_LINK_MAP = (
+    "r {.id, .kind, .family, .date, .count, .participants, .title, .source_file, .source_row,"
+    " source_id: s.id, target_id: t.id}"
+)
+
+# ---------------------------------------------------------------------------------------------
+# Writes. Every statement takes one batch as ``$rows`` (maps) or ``$ids``/``$codes`` (strings).
+
+REGION_MERGE = """
+UNWIND $rows AS row
+MERGE (r:Region {code: row.code})
+SET r.name = row.name, r.level = row.level, r.parent_code = row.parent_code
+"""
+
+REGION_UNLINK_PARENT = """
+UNWIND $rows AS row
+MATCH (:Region {code: row.code})-[old:WITHIN]->(p:Region)
+WHERE row.parent_code IS NULL OR p.code <> row.parent_code
+DELETE old
+"""
+
+REGION_LINK_PARENT = """
+UNWIND $rows AS row
+MATCH (r:Region {code: row.code})
+MATCH (p:Region {code: row.parent_code})
+MERGE (r)-[:WITHIN]->(p)
+"""
+
+# regions written earlier that name one of these codes as parent_code
+REGION_ADOPT_CHILDREN = """
+UNWIND $codes AS code
+MATCH (p:Region {code: code})
+MATCH (c:Region {parent_code: code})
+MERGE (c)-[:WITHIN]->(p)
+"""
+
+# units written earlier whose region_code is one of these codes
+REGION_ADOPT_UNITS = """
+UNWIND $codes AS code
+MATCH (r:Region {code: code})
+MATCH (u:Unit {region_code: code})
+MERGE (u)-[:IN_REGION]->(r)
+"""
+
+_UNIT_MERGE = """
+UNWIND $rows AS row
+MERGE (u:Unit {id: row.id})
+SET u:__LABEL__,
+    u.name = row.name, u.name_en = row.name_en, u.kind = row.kind, u.level = row.level,
+    u.region_code = row.region_code, u.parent_id = row.parent_id, u.extra = row.extra
+__REMOVE__
+"""
+
+
+def _unit_merge(label: str) -> str:
+    others = [other for other in UNIT_LABELS if other != label]
+    remove = ("REMOVE u:" + ":".join(others)) if others else ""
+    return _UNIT_MERGE.replace("__LABEL__", label).replace("__REMOVE__", remove)
+
+
+#: per kind label: upsert units of that kind and drop any other kind label they carried
+UNIT_MERGE: dict[str, str] = {label: _unit_merge(label) for label in UNIT_LABELS}
+
+UNIT_UNLINK_PARENT = """
+UNWIND $rows AS row
+MATCH (:Unit {id: row.id})-[old:UNDER]->(p:Unit)
+WHERE row.parent_id IS NULL OR p.id <> row.parent_id
+DELETE old
+"""
+
+UNIT_LINK_PARENT = """
+UNWIND $rows AS row
+MATCH (u:Unit {id: row.id})
+MATCH (p:Unit {id: row.parent_id})
+MERGE (u)-[:UNDER]->(p)
+"""
+
+# units written earlier that name one of these ids as parent_id
+UNIT_ADOPT_CHILDREN = """
+UNWIND $ids AS id
+MATCH (p:Unit {id: id})
+MATCH (c:Unit {parent_id: id})
+MERGE (c)-[:UNDER]->(p)
+"""
+
+UNIT_UNLINK_REGION = """
+UNWIND $rows AS row
+MATCH (:Unit {id: row.id})-[old:IN_REGION]->(r:Region)
+WHERE row.region_code IS NULL OR r.code <> row.region_code
+DELETE old
+"""
+
+UNIT_LINK_REGION = """
+UNWIND $rows AS row
+MATCH (u:Unit {id: row.id})
+MATCH (r:Region {code: row.region_code})
+MERGE (u)-[:IN_REGION]->(r)
+"""
+
+# Per relationship type, for one batch of links ($rows: {id, source_id, target_id, rel_type}):
+# how many of the ids exist as this type, which of them stay where they are (same type and
+# ends: updated in place), and delete the others (moved to other ends or another family).
+LINK_EXISTING: dict[str, str] = _per_rel("""
+UNWIND $rows AS row
+MATCH (s)-[r:__REL__ {id: row.id}]->(t)
+WITH row, r,
+     (s.id <> row.source_id OR t.id <> row.target_id OR row.rel_type <> '__REL__') AS moved
+WITH count(r) AS found,
+     collect(CASE WHEN moved THEN r END) AS gone,
+     collect(CASE WHEN NOT moved THEN row.id END) AS kept
+FOREACH (old IN gone | DELETE old)
+RETURN found, kept
+""")
+
+# $rows: {id, props}; props holds every property, null ones removed by +=
+LINK_UPDATE: dict[str, str] = _per_rel("""
+UNWIND $rows AS row
+MATCH ()-[r:__REL__ {id: row.id}]->()
+SET r += row.props
+""")
+
+# $rows: {source_id, target_id, props}; returns how many were created (fewer: a missing unit)
+LINK_CREATE: dict[str, str] = _per_rel("""
+UNWIND $rows AS row
+MATCH (s:Unit {id: row.source_id})
+MATCH (t:Unit {id: row.target_id})
+CREATE (s)-[r:__REL__]->(t)
+SET r = row.props
+RETURN count(r) AS created
+""")
+
+MISSING_UNITS = """
+UNWIND $ids AS id
+OPTIONAL MATCH (u:Unit {id: id})
+WITH id, u WHERE u IS NULL
+RETURN collect(id) AS missing
+"""
+
+# ---------------------------------------------------------------------------------------------
+# Reads
+
+PING = "RETURN 1 AS ok"
+
+GET_UNITS = f"""
+UNWIND $ids AS id
+MATCH (u:Unit {{id: id}})
+RETURN {_UNIT_MAP} AS unit
+"""
+
+GET_REGIONS = f"""
+UNWIND $codes AS code
+MATCH (r:Region {{code: code}})
+RETURN {_REGION_MAP} AS region
+"""
+
+GET_LINKS = (
+    "UNWIND $ids AS id\n"
+    + _union_all("MATCH (s)-[r:__REL__ {id: id}]->(t) RETURN s, r, t").replace("CALL ()", "CALL (id)")
+    + f"\nRETURN {_LINK_MAP} AS link\n"
+)
+
+# by the parent_id property (indexed), exactly as the embedded store's children index
+CHILDREN = f"""
+UNWIND $ids AS id
+MATCH (u:Unit {{parent_id: id}})
+RETURN id, {_UNIT_MAP} AS unit
+ORDER BY id, u.id
+"""
+
+NEIGHBOURS = f"""
+UNWIND $ids AS id
+MATCH (u:Unit {{id: id}})-[:UNDER|{_ANY_LINK}]-(n:Unit)
+WHERE n <> u
+RETURN id, collect(DISTINCT n.id) AS near
+"""
+
+COUNT_UNITS = "MATCH (u:Unit) RETURN count(u) AS n"
+
+ALL_REGIONS = f"""
+MATCH (r:Region)
+RETURN {_REGION_MAP} AS region
+ORDER BY r.code
+"""
+
+UNITS_OF_KINDS = f"""
+MATCH (u:Unit)
+WHERE u.kind IN $kinds
+RETURN {_UNIT_MAP} AS unit
+ORDER BY u.id
+"""
+
+# $kind, $level, $region_code, $needle (lower-cased) are null when not filtered on. The region
+# filter takes the region and every region below it: regions whose parent_code is the code, and
+# everything WITHIN those (the code itself counts even if no such region exists, as embedded).
+_FIND_UNITS = """
+WITH CASE WHEN $region_code IS NULL THEN null
+     ELSE [$region_code]
+          + [(c:Region {parent_code: $region_code})<-[:WITHIN*0..]-(s:Region) | s.code]
+     END AS codes
+MATCH (u:Unit)
+WHERE ($kind IS NULL OR u.kind = $kind)
+  AND ($level IS NULL OR u.level = $level)
+  AND (codes IS NULL OR u.region_code IN codes)
+  AND ($needle IS NULL OR toLower(u.name) CONTAINS $needle
+       OR toLower(coalesce(u.name_en, '')) CONTAINS $needle)
+"""
+
+FIND_UNITS_COUNT = _FIND_UNITS + "RETURN count(u) AS total\n"
+
+FIND_UNITS_PAGE = (
+    _FIND_UNITS
+    + f"""RETURN {_UNIT_MAP} AS unit
+ORDER BY u.id
+SKIP $skip LIMIT $limit
+"""
+)
+
+_LINK_FILTER = """($year IS NULL OR r.year = $year)
+  AND ($family IS NULL OR r.family = $family)
+  AND ($kind IS NULL OR r.kind = $kind)"""
+
+_LINK_PAGE = f"""RETURN {_LINK_MAP} AS link
+ORDER BY r.date, r.id
+SKIP $skip LIMIT $limit
+"""
+
+# links with $unit_id at either end (and $other_id at the other, when given)
+_FIND_LINKS_OF_UNIT = f"""
+MATCH (u:Unit {{id: $unit_id}})-[r:{_ANY_LINK}]-(o:Unit)
+WHERE ($other_id IS NULL OR o.id = $other_id)
+  AND {_LINK_FILTER}
+WITH DISTINCT r
+WITH r, startNode(r) AS s, endNode(r) AS t
+"""
+FIND_LINKS_OF_UNIT_COUNT = _FIND_LINKS_OF_UNIT + "RETURN count(r) AS total\n"
+FIND_LINKS_OF_UNIT_PAGE = _FIND_LINKS_OF_UNIT + _LINK_PAGE
+
+# links dated in $year: one year-index seek per relationship type
+_FIND_LINKS_OF_YEAR = (
+    _union_all("MATCH (s)-[r:__REL__]->(t) WHERE r.year = $year RETURN s, r, t")
+    + f"\nWITH s, r, t WHERE {_LINK_FILTER}\n"
+)
+FIND_LINKS_OF_YEAR_COUNT = _FIND_LINKS_OF_YEAR + "RETURN count(r) AS total\n"
+FIND_LINKS_OF_YEAR_PAGE = _FIND_LINKS_OF_YEAR + _LINK_PAGE
+
+_FIND_LINKS_ALL = f"""
+MATCH (s)-[r:{_ANY_LINK}]->(t)
+WHERE {_LINK_FILTER}
+"""
+FIND_LINKS_ALL_COUNT = _FIND_LINKS_ALL + "RETURN count(r) AS total\n"
+FIND_LINKS_ALL_PAGE = _FIND_LINKS_ALL + _LINK_PAGE
+
+YEARS = f"""
+MATCH ()-[r:{_ANY_LINK}]->()
+RETURN DISTINCT r.year AS year
+ORDER BY year
+"""
+
+LINK_TOTALS = (
+    _union_all("MATCH ()-[r:__REL__]->() WHERE r.year = $year RETURN r")
+    + """
+RETURN r.kind AS kind, min(r.family) AS family, count(r) AS records,
+       sum(r.count) AS count, sum(coalesce(r.participants, 0)) AS participants
+ORDER BY kind
+"""
+)
+
+# $years: list of years; $kinds: list of kinds or null for all
+PAIR_COUNTS = (
+    _union_all(
+        "MATCH (s)-[r:__REL__]->(t) WHERE r.year IN $years AND ($kinds IS NULL OR r.kind IN $kinds)"
+        " RETURN s.id AS source_id, t.id AS target_id, r.kind AS kind, r.year AS year,"
+        " r.count AS count, r.participants AS participants"
+    )
+    + """
+RETURN source_id, target_id, kind, year, sum(count) AS count,
+       sum(coalesce(participants, 0)) AS participants, count(*) AS records
+ORDER BY source_id, target_id, kind, year
+"""
+)
+
+# For tests and the docs: empties the database in batches (an auto-commit query, not a
+# transaction function).
+CLEAR_DATABASE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"

@@ -1,0 +1,437 @@
+"""The Neo4j store: the same questions as the embedded store, answered by a Neo4j 5 server.
+
+Why this shape:
+
+* The caller owns one driver per store; nothing connects at import time. The database name is
+  always passed (no home-database round trip), reads are routed to readers
+  (``RoutingControl.READ`` / ``execute_read``), writes run in managed transactions so that the
+  driver retries transient failures; every transaction function is safe to repeat.
+* Every aggregation happens in Cypher (:mod:`graph.store.cypher` holds every statement), so a
+  method is one round trip that returns compact rows. Only :meth:`Neo4jStore.regions` and
+  :meth:`Neo4jStore.units_of_kinds` return catalogues, as the interface says.
+* A write is one transaction (all or nothing), sent as ``UNWIND $rows`` batches of
+  :attr:`Neo4jStore.batch_size` rows.
+* Driver exceptions never reach callers: they become :class:`~graph.errors.StoreUnavailable`
+  (server down, credentials refused, unknown database) or :class:`~graph.errors.StoreError`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from ..errors import StoreError, StoreUnavailable
+from ..model import Dataset, Link, Region, Unit
+from ..resources import schema_path
+from ..vocabulary import vocabulary
+from . import cypher
+from .base import LinkQuery, LinkTotal, Page, PairCount, Store, UnitQuery, WriteSummary
+
+__all__ = ["Neo4jStore", "BATCH_SIZE", "DEFAULT_DATABASE"]
+
+#: rows per ``UNWIND $rows`` statement (see docs/stores.md for the measurement behind it)
+BATCH_SIZE = 10_000
+DEFAULT_DATABASE = "neo4j"
+
+T = TypeVar("T")
+
+
+def _without_credentials(uri: str) -> str:
+    """``bolt://user:pw@host:7687`` → ``bolt://host:7687``."""
+    parts = urlsplit(uri)
+    if "@" not in parts.netloc:
+        return uri
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
+def _chunks(rows: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _unit(m: Mapping[str, Any]) -> Unit:
+    extra = m.get("extra")
+    return Unit(
+        id=m["id"],
+        name=m["name"],
+        kind=m["kind"],
+        level=m["level"],
+        region_code=m.get("region_code"),
+        parent_id=m.get("parent_id"),
+        name_en=m.get("name_en"),
+        extra=json.loads(extra) if extra else {},
+    )
+
+
+def _region(m: Mapping[str, Any]) -> Region:
+    return Region(code=m["code"], name=m["name"], level=m["level"], parent_code=m.get("parent_code"))
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+class Neo4jStore(Store):
+    """A :class:`~graph.store.base.Store` on a Neo4j 5 server (Community or Enterprise, or Aura).
+
+    >>> store = Neo4jStore.from_env("bolt://127.0.0.1:7687")   # doctest: +SKIP
+    >>> store.ping()                                          # doctest: +SKIP
+    """
+
+    #: rows per UNWIND statement in :meth:`write`
+    batch_size: int = BATCH_SIZE
+
+    def __init__(
+        self,
+        uri: str,
+        auth: tuple[str, str] | None = None,
+        database: str = DEFAULT_DATABASE,
+        **driver_config: Any,
+    ):
+        from neo4j import GraphDatabase
+
+        self.uri = _without_credentials(uri)
+        self.location = self.uri
+        self.database = database
+        self._schema_ready = False
+        driver_config.setdefault("user_agent", "tiaokuai")
+        try:
+            self._driver = GraphDatabase.driver(self.uri, auth=auth, **driver_config)
+        except Exception as exc:  # ConfigurationError, ValueError on a malformed URI
+            raise StoreError(f"cannot use Neo4j URI {self.location}: {exc}") from exc
+
+    @classmethod
+    def from_env(cls, uri: str, env: Mapping[str, str] | None = None) -> Neo4jStore:
+        """Open ``uri`` with ``NEO4J_USERNAME`` (default ``neo4j``), ``NEO4J_PASSWORD`` and
+        ``NEO4J_DATABASE`` (default ``neo4j``). Without a password (unset or empty) the driver
+        connects without authentication (the local development server has auth off). Credentials
+        written into the URI (``bolt://user:pw@host``) are used when the environment has none."""
+        env = os.environ if env is None else env
+        parts = urlsplit(uri)
+        password = env.get("NEO4J_PASSWORD") or (unquote(parts.password) if parts.password else "")
+        user = env.get("NEO4J_USERNAME") or (unquote(parts.username) if parts.username else "neo4j")
+        auth = (user, password) if password else None
+        return cls(uri, auth=auth, database=env.get("NEO4J_DATABASE") or DEFAULT_DATABASE)
+
+    def __repr__(self) -> str:
+        return f"Neo4jStore({self.location!r}, database={self.database!r})"
+
+    # -- plumbing ------------------------------------------------------------------------------
+    @contextmanager
+    def _translate(self, doing: str) -> Iterator[None]:
+        """Turn driver exceptions into the project's StoreUnavailable / StoreError."""
+        from neo4j import exceptions as ne
+
+        where = f"Neo4j at {self.location} (database {self.database!r})"
+        try:
+            yield
+        except (ne.ServiceUnavailable, ne.SessionExpired) as exc:
+            raise StoreUnavailable(
+                f"{where} is unreachable while {doing}: {exc}. Is the server running "
+                "(scripts/neo4j start) and the URI right?"
+            ) from exc
+        except ne.AuthError as exc:
+            raise StoreUnavailable(
+                f"{where} refused the credentials while {doing}: {exc.message}. "
+                "Set NEO4J_USERNAME and NEO4J_PASSWORD (unset NEO4J_PASSWORD for a server with auth off)."
+            ) from exc
+        except ne.Neo4jError as exc:
+            code = exc.code or ""
+            if code.endswith("DatabaseNotFound"):
+                raise StoreUnavailable(
+                    f"{where}: the database does not exist; set NEO4J_DATABASE to an existing one"
+                ) from exc
+            if isinstance(exc, ne.TransientError) or code.startswith("Neo.TransientError"):
+                raise StoreUnavailable(
+                    f"{where} could not finish {doing} (transient, after retries): {exc.message}"
+                ) from exc
+            raise StoreError(f"{where} failed while {doing}: {code}: {exc.message}") from exc
+        except ne.DriverError as exc:
+            raise StoreError(f"{where} failed while {doing}: {exc}") from exc
+        except (TypeError, ValueError) as exc:  # a parameter the driver cannot send
+            raise StoreError(f"{where}: cannot send the data while {doing}: {exc}") from exc
+
+    def _read(self, query: str, doing: str, **params: Any) -> list[Any]:
+        from neo4j import RoutingControl
+
+        with self._translate(doing):
+            records, _, _ = self._driver.execute_query(
+                query, params, routing_=RoutingControl.READ, database_=self.database
+            )
+        return records
+
+    def _read_tx(self, work: Callable[[Any], T], doing: str) -> T:
+        with self._translate(doing), self._driver.session(database=self.database) as session:
+            return session.execute_read(work)
+
+    def _write_tx(self, work: Callable[[Any], T], doing: str) -> T:
+        with self._translate(doing), self._driver.session(database=self.database) as session:
+            return session.execute_write(work)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def ping(self) -> None:
+        with self._translate("checking the connection"):
+            self._driver.verify_connectivity()
+        self._read(cypher.PING, "checking the database")
+
+    def close(self) -> None:
+        self._driver.close()
+
+    def ensure_schema(self) -> None:
+        """Apply ``schema/constraints.cypher`` (idempotent); done once per store, on first write."""
+        if self._schema_ready:
+            return
+        path = schema_path("constraints.cypher")
+        try:
+            statements = cypher.schema_statements(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise StoreError(f"cannot read the Neo4j schema {path}: {exc}") from exc
+        with self._translate("applying the schema"):
+            for statement in statements:
+                self._driver.execute_query(statement, database_=self.database)
+        self._schema_ready = True
+
+    # -- writes --------------------------------------------------------------------------------
+    def write(self, dataset: Dataset) -> WriteSummary:
+        summary = WriteSummary(
+            regions=len(dataset.regions), units=len(dataset.units), links=len(dataset.links)
+        )
+        vocab = vocabulary()
+        # the last row of an id wins, as when the embedded store applies them one by one
+        regions = list({r.code: r for r in dataset.regions}.values())
+        units = list({u.id: u for u in dataset.units}.values())
+        links = list({lk.id: lk for lk in dataset.links}.values())
+
+        region_rows: list[dict[str, Any]] = [
+            {"code": r.code, "name": r.name, "level": r.level, "parent_code": r.parent_code} for r in regions
+        ]
+        unit_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for u in units:
+            if u.kind not in vocab.unit_kinds:
+                raise StoreError(f"unit {u.id}: unknown kind {u.kind!r}; nothing was written")
+            unit_rows[vocab.label(u.kind)].append(
+                {
+                    "id": u.id, "name": u.name, "name_en": u.name_en, "kind": u.kind,
+                    "level": u.level, "region_code": u.region_code, "parent_id": u.parent_id,
+                    "extra": json.dumps(u.extra, ensure_ascii=False, sort_keys=True) if u.extra else None,
+                }
+            )  # fmt: skip
+        structure_rows: list[dict[str, Any]] = [
+            {"id": u.id, "parent_id": u.parent_id, "region_code": u.region_code} for u in units
+        ]
+        link_rows: list[dict[str, Any]] = []
+        for lk in links:
+            if lk.family not in vocab.families:
+                raise StoreError(f"link {lk.id}: unknown family {lk.family!r}; nothing was written")
+            link_rows.append(
+                {
+                    "id": lk.id, "source_id": lk.source_id, "target_id": lk.target_id,
+                    "rel_type": vocab.rel_type(lk.family),
+                    "props": {
+                        "id": lk.id, "kind": lk.kind, "family": lk.family, "date": lk.date,
+                        "year": lk.date.year, "count": lk.count, "participants": lk.participants,
+                        "title": lk.title, "source_file": lk.source_file, "source_row": lk.source_row,
+                    },
+                }
+            )  # fmt: skip
+        if not (region_rows or unit_rows or link_rows):
+            return summary
+
+        size = max(1, int(self.batch_size))
+
+        def work(tx: Any) -> int:
+            def run(query: str, **params: Any) -> Any:
+                return tx.run(query, params)
+
+            # regions, then their WITHIN edges (parents may come later in the same load)
+            for rows in _chunks(region_rows, size):
+                run(cypher.REGION_MERGE, rows=rows).consume()
+            for rows in _chunks(region_rows, size):
+                run(cypher.REGION_UNLINK_PARENT, rows=rows).consume()
+                run(cypher.REGION_LINK_PARENT, rows=[r for r in rows if r["parent_code"]]).consume()
+                codes = [r["code"] for r in rows]
+                run(cypher.REGION_ADOPT_CHILDREN, codes=codes).consume()
+                run(cypher.REGION_ADOPT_UNITS, codes=codes).consume()
+            # units (one statement per kind label), then UNDER and IN_REGION
+            for label, label_rows in unit_rows.items():
+                for rows in _chunks(label_rows, size):
+                    run(cypher.UNIT_MERGE[label], rows=rows).consume()
+            for rows in _chunks(structure_rows, size):
+                run(cypher.UNIT_UNLINK_PARENT, rows=rows).consume()
+                run(cypher.UNIT_LINK_PARENT, rows=[r for r in rows if r["parent_id"]]).consume()
+                run(cypher.UNIT_ADOPT_CHILDREN, ids=[r["id"] for r in rows]).consume()
+                run(cypher.UNIT_UNLINK_REGION, rows=rows).consume()
+                run(cypher.UNIT_LINK_REGION, rows=[r for r in rows if r["region_code"]]).consume()
+            # links: find which ids exist (under any type), update those in place, create the rest
+            created = 0
+            for rows in _chunks(link_rows, size):
+                keys = [{k: r[k] for k in ("id", "source_id", "target_id", "rel_type")} for r in rows]
+                found, kept = 0, set()
+                for rel in cypher.REL_TYPES:
+                    record = run(cypher.LINK_EXISTING[rel], rows=keys).single(strict=True)
+                    found += record["found"]
+                    kept.update(record["kept"])
+                created += len(rows) - found
+                for rel in cypher.REL_TYPES:
+                    mine = [r for r in rows if r["rel_type"] == rel]
+                    update = [{"id": r["id"], "props": r["props"]} for r in mine if r["id"] in kept]
+                    create = [
+                        {"source_id": r["source_id"], "target_id": r["target_id"], "props": r["props"]}
+                        for r in mine
+                        if r["id"] not in kept
+                    ]
+                    if update:
+                        run(cypher.LINK_UPDATE[rel], rows=update).consume()
+                    if create:
+                        done = run(cypher.LINK_CREATE[rel], rows=create).single(strict=True)["created"]
+                        if done != len(create):
+                            ends = _unique(e for r in create for e in (r["source_id"], r["target_id"]))
+                            missing = run(cypher.MISSING_UNITS, ids=ends).single(strict=True)["missing"]
+                            raise StoreError(
+                                f"cannot write {len(create) - done} link(s) to Neo4j at {self.location}: "
+                                f"unit(s) {', '.join(sorted(missing)[:10])} do not exist; nothing was written"
+                            )
+            return created
+
+        self.ensure_schema()
+        summary.links_created = self._write_tx(work, "writing")
+        return summary
+
+    # -- point lookups -------------------------------------------------------------------------
+    def get_units(self, ids: Iterable[str]) -> dict[str, Unit]:
+        wanted = _unique(ids)
+        if not wanted:
+            return {}
+        records = self._read(cypher.GET_UNITS, "reading units", ids=wanted)
+        found = {u.id: u for u in (_unit(r["unit"]) for r in records)}
+        return {i: found[i] for i in wanted if i in found}
+
+    def get_regions(self, codes: Iterable[str]) -> dict[str, Region]:
+        wanted = _unique(codes)
+        if not wanted:
+            return {}
+        records = self._read(cypher.GET_REGIONS, "reading regions", codes=wanted)
+        found = {r.code: r for r in (_region(rec["region"]) for rec in records)}
+        return {c: found[c] for c in wanted if c in found}
+
+    def get_links(self, ids: Iterable[str]) -> dict[str, Link]:
+        wanted = _unique(ids)
+        if not wanted:
+            return {}
+        records = self._read(cypher.GET_LINKS, "reading links", ids=wanted)
+        found = {lk.id: lk for lk in (Link.from_row(r["link"]) for r in records)}
+        return {i: found[i] for i in wanted if i in found}
+
+    def children(self, ids: Iterable[str]) -> dict[str, list[Unit]]:
+        wanted = _unique(ids)
+        out: dict[str, list[Unit]] = {i: [] for i in wanted}
+        if wanted:
+            for r in self._read(cypher.CHILDREN, "reading children", ids=wanted):
+                out[r["id"]].append(_unit(r["unit"]))
+        return out
+
+    def neighbours(self, ids: Iterable[str]) -> dict[str, set[str]]:
+        wanted = _unique(ids)
+        out: dict[str, set[str]] = {i: set() for i in wanted}
+        if wanted:
+            for r in self._read(cypher.NEIGHBOURS, "reading neighbours", ids=wanted):
+                out[r["id"]] = set(r["near"])
+        return out
+
+    # -- listings ------------------------------------------------------------------------------
+    def count_units(self) -> int:
+        return int(self._read(cypher.COUNT_UNITS, "counting units")[0]["n"])
+
+    def regions(self) -> list[Region]:
+        return [_region(r["region"]) for r in self._read(cypher.ALL_REGIONS, "reading regions")]
+
+    def units_of_kinds(self, kinds: Sequence[str]) -> list[Unit]:
+        wanted = _unique(kinds)
+        if not wanted:
+            return []
+        records = self._read(cypher.UNITS_OF_KINDS, "reading units", kinds=wanted)
+        return [_unit(r["unit"]) for r in records]
+
+    def _page(
+        self, count_query: str, page_query: str, params: dict[str, Any], offset: int, limit: int | None,
+        convert: Callable[[Any], T], doing: str,
+    ) -> Page[T]:  # fmt: skip
+        """Count, then fetch ``list[offset:offset + limit]`` exactly as Python slicing would."""
+
+        def work(tx: Any) -> tuple[list[T], int]:
+            total = int(tx.run(count_query, params).single(strict=True)["total"])
+            start, stop, _ = slice(offset, None if limit is None else offset + limit).indices(total)
+            if stop <= start:
+                return [], total
+            records = tx.run(page_query, {**params, "skip": start, "limit": stop - start})
+            return [convert(r) for r in records], total
+
+        items, total = self._read_tx(work, doing)
+        return Page(items, total)
+
+    def find_units(self, query: UnitQuery, offset: int = 0, limit: int | None = None) -> Page[Unit]:
+        params = {
+            "kind": query.kind or None,
+            "level": query.level or None,
+            "region_code": query.region_code or None,
+            "needle": query.name_contains.lower() if query.name_contains else None,
+        }
+        return self._page(
+            cypher.FIND_UNITS_COUNT, cypher.FIND_UNITS_PAGE, params, offset, limit,
+            lambda r: _unit(r["unit"]), "finding units",
+        )  # fmt: skip
+
+    def find_links(self, query: LinkQuery, offset: int = 0, limit: int | None = None) -> Page[Link]:
+        if query.other_id is not None and query.unit_id is None:
+            return Page([], 0)  # as the embedded store: other_id only narrows unit_id
+        params = {
+            "unit_id": query.unit_id,
+            "other_id": query.other_id,
+            "year": query.year,
+            "family": query.family or None,
+            "kind": query.kind or None,
+        }
+        if query.unit_id is not None:
+            count_q, page_q = cypher.FIND_LINKS_OF_UNIT_COUNT, cypher.FIND_LINKS_OF_UNIT_PAGE
+        elif query.year is not None:
+            count_q, page_q = cypher.FIND_LINKS_OF_YEAR_COUNT, cypher.FIND_LINKS_OF_YEAR_PAGE
+        else:
+            count_q, page_q = cypher.FIND_LINKS_ALL_COUNT, cypher.FIND_LINKS_ALL_PAGE
+        return self._page(
+            count_q, page_q, params, offset, limit, lambda r: Link.from_row(r["link"]), "finding links"
+        )
+
+    # -- aggregates ----------------------------------------------------------------------------
+    def years(self) -> list[int]:
+        return [int(r["year"]) for r in self._read(cypher.YEARS, "reading years")]
+
+    def link_totals(self, year: int) -> list[LinkTotal]:
+        records = self._read(cypher.LINK_TOTALS, "summing links", year=year)
+        return [
+            LinkTotal(r["kind"], r["family"], int(r["records"]), int(r["count"]), int(r["participants"]))
+            for r in records
+        ]
+
+    def pair_counts(self, years: Sequence[int], kinds: Sequence[str] | None = None) -> list[PairCount]:
+        wanted_years = sorted(set(years))
+        if not wanted_years:
+            return []
+        params = {"years": wanted_years, "kinds": None if kinds is None else _unique(kinds)}
+        records = self._read(cypher.PAIR_COUNTS, "counting links per pair", **params)
+        return [
+            PairCount(
+                r["source_id"],
+                r["target_id"],
+                r["kind"],
+                int(r["year"]),
+                int(r["count"]),
+                int(r["participants"]),
+                int(r["records"]),
+            )  # fmt: skip
+            for r in records
+        ]

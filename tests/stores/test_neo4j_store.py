@@ -1,0 +1,298 @@
+"""What only the Neo4j store has: the graph's shape in Neo4j, its schema, transactions, settings
+and error mapping. The shared behaviour is in test_store_contract.py (run on both stores)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from neo4j.time import Date
+from store_data import clear_neo4j, neo4j_database, small_dataset, snapshot
+
+from graph.errors import StoreError, StoreUnavailable
+from graph.model import Dataset, Link, Region, Unit
+from graph.resources import schema_path
+from graph.store import LinkQuery, UnitQuery, cypher, open_store
+from graph.store.neo4j import Neo4jStore
+from graph.vocabulary import vocabulary
+
+
+def rows(driver: Any, query: str, **params: Any) -> list[dict[str, Any]]:
+    records, _, _ = driver.execute_query(query, params, database_=neo4j_database())
+    return [r.data() for r in records]
+
+
+def graph_counts(driver: Any) -> dict[str, int]:
+    nodes = rows(driver, "MATCH (n) RETURN count(n) AS n")[0]["n"]
+    rels = rows(driver, "MATCH ()-[r]->() RETURN type(r) AS t, count(r) AS n")
+    return {"nodes": nodes, **{r["t"]: r["n"] for r in rels}}
+
+
+# -- settings, no server needed --------------------------------------------------------------
+
+
+def test_from_env_reads_settings_and_hides_credentials() -> None:
+    store = Neo4jStore.from_env("neo4j+s://alice:s3cret@db.example.org:7687", env={})
+    try:
+        assert store.location == "neo4j+s://db.example.org:7687"
+        assert "s3cret" not in repr(store) and store.database == "neo4j"
+    finally:
+        store.close()
+    store = Neo4jStore.from_env("bolt://127.0.0.1:7687", env={"NEO4J_DATABASE": "graph"})
+    try:
+        assert (store.location, store.database) == ("bolt://127.0.0.1:7687", "graph")
+    finally:
+        store.close()
+
+
+def test_open_store_picks_neo4j_for_bolt_and_neo4j_uris(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEO4J_PASSWORD", raising=False)
+    for uri in ("bolt://127.0.0.1:1", "neo4j://127.0.0.1:1"):
+        with open_store(uri) as store:  # constructing connects to nothing
+            assert isinstance(store, Neo4jStore) and store.location == uri
+
+
+def test_bad_uri_is_a_store_error() -> None:
+    with pytest.raises(StoreError, match=re.escape("bolt://db.example.org?policy=eu")):
+        Neo4jStore("bolt://db.example.org?policy=eu")  # routing context on a direct URI
+
+
+def test_unreachable_server_raises_store_unavailable_naming_the_uri() -> None:
+    store = Neo4jStore("bolt://127.0.0.1:1", max_transaction_retry_time=0.2, connection_timeout=2)
+    calls = [
+        store.ping,
+        store.count_units,
+        store.regions,
+        store.years,
+        lambda: store.get_units(["x"]),
+        lambda: store.find_units(UnitQuery()),
+        lambda: store.find_links(LinkQuery(year=2020)),
+        lambda: store.pair_counts([2020]),
+        lambda: store.write(small_dataset()),
+    ]
+    try:
+        for call in calls:
+            with pytest.raises(StoreUnavailable, match=re.escape("bolt://127.0.0.1:1")):
+                call()
+    finally:
+        store.close()
+
+
+def test_cypher_names_come_from_the_vocabulary() -> None:
+    vocab = vocabulary()
+    assert set(cypher.UNIT_LABELS) == {k.label for k in vocab.unit_kinds.values()}
+    assert set(cypher.REL_TYPES) == {vocab.rel_type(f) for f in vocab.families} == {
+        "REPORTING", "LIAISON", "EXCHANGE",
+    }  # fmt: skip
+    assert set(cypher.UNIT_MERGE) == set(cypher.UNIT_LABELS)
+    assert all(re.fullmatch("[A-Za-z]+", n) for n in (*cypher.UNIT_LABELS, *cypher.REL_TYPES))
+    with pytest.raises(ValueError, match="plain word"):
+        cypher._checked(["Tax`) DETACH DELETE (n"], "label")
+
+
+def test_constraints_file_covers_every_link_type() -> None:
+    statements = cypher.schema_statements(schema_path("constraints.cypher").read_text(encoding="utf-8"))
+    assert statements and all(" IF NOT EXISTS " in s for s in statements)
+    text = "\n".join(statements)
+    assert "FOR (u:Unit) REQUIRE u.id IS UNIQUE" in text
+    assert "FOR (r:Region) REQUIRE r.code IS UNIQUE" in text
+    for rel in cypher.REL_TYPES:
+        assert f"FOR ()-[r:{rel}]-() REQUIRE r.id IS UNIQUE" in text
+        assert f"FOR ()-[r:{rel}]-() ON (r.year)" in text
+
+
+# -- against the server ----------------------------------------------------------------------
+
+
+@pytest.mark.neo4j
+def test_graph_has_the_contract_shape(neo4j_store: Neo4jStore, neo4j_driver: Any) -> None:
+    data = small_dataset()
+    neo4j_store.write(data)
+    vocab = vocabulary()
+    got = {
+        r["id"]: r
+        for r in rows(
+            neo4j_driver, "MATCH (u) WHERE u:Unit RETURN u.id AS id, labels(u) AS labels, properties(u) AS p"
+        )
+    }
+    assert set(got) == {u.id for u in data.units}
+    for u in data.units:
+        assert set(got[u.id]["labels"]) == {"Unit", vocab.label(u.kind)}
+        expected = {
+            "id": u.id, "name": u.name, "name_en": u.name_en, "kind": u.kind, "level": u.level,
+            "region_code": u.region_code, "parent_id": u.parent_id,
+        }  # fmt: skip
+        assert {k: got[u.id]["p"].get(k) for k in expected} == expected
+    assert got["HLJ-TAX"]["p"].keys() == {"id", "name", "name_en", "kind", "level", "region_code"}
+    regions = rows(neo4j_driver, "MATCH (r:Region) RETURN labels(r) AS l, properties(r) AS p ORDER BY r.code")
+    assert [r["p"] for r in regions][:2] == [
+        {"code": "230000", "name": "黑龙江省", "level": "province"},
+        {"code": "230100", "name": "哈尔滨市", "level": "prefecture", "parent_code": "230000"},
+    ]
+    assert all(r["l"] == ["Region"] for r in regions)
+    structure = rows(
+        neo4j_driver,
+        "MATCH (a)-[r]->(b) WHERE type(r) IN ['UNDER', 'IN_REGION', 'WITHIN'] "
+        "RETURN type(r) AS t, coalesce(a.id, a.code) AS a, coalesce(b.id, b.code) AS b ORDER BY t, a, b",
+    )
+    assert [(r["a"], r["b"]) for r in structure if r["t"] == "UNDER"] == sorted(
+        (u.id, u.parent_id) for u in data.units if u.parent_id
+    )
+    assert [(r["a"], r["b"]) for r in structure if r["t"] == "IN_REGION"] == sorted(
+        (u.id, u.region_code) for u in data.units
+    )
+    assert [(r["a"], r["b"]) for r in structure if r["t"] == "WITHIN"] == [
+        ("230100", "230000"), ("230102", "230100"), ("230200", "230000"),
+    ]  # fmt: skip
+    links = {
+        r["p"]["id"]: r
+        for r in rows(
+            neo4j_driver,
+            "MATCH (s:Unit)-[r]->(t:Unit) WHERE NOT type(r) = 'UNDER' "
+            "RETURN type(r) AS t, s.id AS s, t.id AS e, properties(r) AS p, r.date IS :: DATE AS is_date",
+        )
+    }
+    assert set(links) == {lk.id for lk in data.links}
+    for lk in data.links:
+        r = links[lk.id]
+        assert (r["t"], r["s"], r["e"], r["is_date"]) == (
+            vocab.rel_type(lk.family),
+            lk.source_id,
+            lk.target_id,
+            True,
+        )
+    assert links["L7"]["p"] == {
+        "id": "L7", "kind": "joint_research", "family": "liaison", "date": Date(2019, 12, 31), "year": 2019,
+        "count": 1, "participants": 7, "title": "调研座谈", "source_file": "links-2019.csv", "source_row": 5,
+    }  # fmt: skip
+    assert "participants" not in links["L1"]["p"]  # None is no property, read back as None
+
+
+@pytest.mark.neo4j
+def test_schema_constraints_and_indexes(neo4j_store: Neo4jStore, neo4j_driver: Any) -> None:
+    neo4j_store.write(small_dataset())
+    neo4j_store.ensure_schema()  # idempotent
+    Neo4jStore.from_env(neo4j_store.uri).ensure_schema()
+    constraints = {
+        (r["type"], tuple(r["labelsOrTypes"]), tuple(r["properties"]))
+        for r in rows(neo4j_driver, "SHOW CONSTRAINTS YIELD type, labelsOrTypes, properties")
+    }
+    assert {
+        ("UNIQUENESS", ("Unit",), ("id",)),
+        ("UNIQUENESS", ("Region",), ("code",)),
+        ("RELATIONSHIP_UNIQUENESS", ("REPORTING",), ("id",)),
+        ("RELATIONSHIP_UNIQUENESS", ("LIAISON",), ("id",)),
+        ("RELATIONSHIP_UNIQUENESS", ("EXCHANGE",), ("id",)),
+    } <= constraints
+    indexes = {
+        (r["entityType"], tuple(r["labelsOrTypes"]), tuple(r["properties"]))
+        for r in rows(
+            neo4j_driver,
+            "SHOW INDEXES YIELD type, entityType, labelsOrTypes, properties, state "
+            "WHERE type = 'RANGE' AND state = 'ONLINE' RETURN *",
+        )
+    }
+    assert {
+        ("NODE", ("Unit",), ("kind",)),
+        ("NODE", ("Unit",), ("region_code",)),
+        ("NODE", ("Unit",), ("parent_id",)),
+        ("NODE", ("Region",), ("parent_code",)),
+        ("RELATIONSHIP", ("REPORTING",), ("year",)),
+        ("RELATIONSHIP", ("LIAISON",), ("year",)),
+        ("RELATIONSHIP", ("EXCHANGE",), ("year",)),
+    } <= indexes
+
+
+@pytest.mark.neo4j
+def test_unit_kind_change_replaces_its_label_and_edges(neo4j_store: Neo4jStore, neo4j_driver: Any) -> None:
+    data = small_dataset()
+    neo4j_store.write(data)
+    prop = next(u for u in data.units if u.id == "HEB-PROP")
+    neo4j_store.write(
+        Dataset(units=[replace(prop, kind="party_school", parent_id="HLJ-PC", region_code="230000")])
+    )
+    (got,) = rows(
+        neo4j_driver,
+        "MATCH (u:Unit {id: 'HEB-PROP'}) RETURN labels(u) AS labels, "
+        "[(u)-[:UNDER]->(p) | p.id] AS parents, [(u)-[:IN_REGION]->(r) | r.code] AS regions",
+    )
+    assert (sorted(got["labels"]), got["parents"], got["regions"]) == (
+        ["PartySchool", "Unit"],
+        ["HLJ-PC"],
+        ["230000"],
+    )
+
+
+@pytest.mark.neo4j
+def test_rewritten_link_keeps_one_relationship(neo4j_store: Neo4jStore, neo4j_driver: Any) -> None:
+    data = small_dataset()
+    neo4j_store.write(data)
+    l2 = next(lk for lk in data.links if lk.id == "L2")
+    for version in [
+        replace(l2, target_id="HEB-PC"),
+        replace(l2, kind="secondment", family="exchange"),
+        replace(l2, source_id="QQHR-TAX", kind="instruction", family="reporting", participants=None),
+        l2,
+    ]:
+        assert neo4j_store.write(Dataset(links=[version])).links_created == 0
+        found = rows(
+            neo4j_driver,
+            "MATCH (s)-[r {id: 'L2'}]->(t) RETURN type(r) AS t, s.id AS s, t.id AS e, r.participants AS p",
+        )
+        assert found == [
+            {"t": vocabulary().rel_type(version.family), "s": version.source_id, "e": version.target_id,
+             "p": version.participants}
+        ]  # fmt: skip
+    assert graph_counts(neo4j_driver)["LIAISON"] == 6
+
+
+@pytest.mark.neo4j
+def test_write_is_one_transaction_across_batches(neo4j_store: Neo4jStore, neo4j_driver: Any) -> None:
+    data = small_dataset()
+    neo4j_store.write(data)
+    before, counts = snapshot(neo4j_store, data), graph_counts(neo4j_driver)
+    neo4j_store.batch_size = 2  # so that several batches are sent before the failing one
+    new_units = [Unit(f"N{i}", f"新{i}", "party_school", "county", "230102", "DL-PC") for i in range(5)]
+    new_links = [
+        Link(f"X{i}", "visit", "liaison", dt.date(2024, 1, i + 1), f"N{i % 5}", "DL-PC") for i in range(7)
+    ]
+    new_links[-2] = replace(new_links[-2], source_id="GHOST")  # a unit that does not exist
+    changed = [replace(lk, participants=77) for lk in data.links]
+    broken = Dataset(
+        regions=[Region("230300", "鸡西市", "prefecture", "230000")],
+        units=[*new_units, replace(data.units[0], kind="party_branch")],
+        links=[*changed, *new_links],
+    )
+    with pytest.raises(StoreError, match="GHOST") as err:
+        neo4j_store.write(broken)
+    assert "nothing was written" in str(err.value) and "bolt://" in str(err.value)
+    assert graph_counts(neo4j_driver) == counts
+    assert snapshot(neo4j_store, data) == before
+    # the same load without the broken row goes through, in batches of 2
+    new_links[-2] = replace(new_links[-2], source_id="N0")
+    summary = neo4j_store.write(replace(broken, links=[*changed, *new_links]))
+    assert (summary.links, summary.links_created) == (17, 7)
+    assert neo4j_store.find_links(LinkQuery(year=2024)).total == 7
+    assert neo4j_store.count_units() == 16
+
+
+@pytest.mark.neo4j
+def test_reads_are_routed_and_work_through_neo4j_scheme(neo4j_uri: str, neo4j_driver: Any) -> None:
+    clear_neo4j(neo4j_driver)
+    routed = neo4j_uri.replace("bolt://", "neo4j://", 1)
+    with Neo4jStore.from_env(routed) as store:
+        store.ping()
+        store.write(small_dataset())
+        assert store.count_units() == 11 and store.years() == [2019, 2020, 2021]
+
+
+@pytest.mark.neo4j
+def test_unknown_database_is_store_unavailable(neo4j_uri: str) -> None:
+    with Neo4jStore.from_env(neo4j_uri, env={"NEO4J_DATABASE": "nosuchdb"}) as store:
+        with pytest.raises(StoreUnavailable, match="nosuchdb"):
+            store.ping()
+        with pytest.raises(StoreUnavailable, match="NEO4J_DATABASE"):
+            store.count_units()
