@@ -27,6 +27,8 @@ from _sample import sample_dataset  # noqa: E402
 
 def _load_store_fixtures():  # type: ignore[no-untyped-def]
     path = _HERE.parent / "stores" / "conftest.py"
+    if str(path.parent) not in sys.path:  # it imports its sibling modules (store_data)
+        sys.path.append(str(path.parent))
     spec = importlib.util.spec_from_file_location("tiaokuai_tests_stores_conftest", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from graph.analysis import EVIDENCE, NONE, NOT_MODELLED, evidence_rules, mechanism_profile, project_years
+from graph.analysis import (
+    EVIDENCE,
+    NONE,
+    NOT_APPLICABLE,
+    NOT_MODELLED,
+    evidence_rules,
+    mechanism_profile,
+    project_years,
+)
 from graph.vocabulary import vocabulary
 
 NOT_MODELLED_IDS = [
@@ -41,7 +49,11 @@ def test_profile_per_bureau(store, world):
         "joint_research": 1, "reporting_interconnection": 1, "liaison_interconnection": 2,
         "publicity_linkage": 2, "cadre_linkage": 1,
     }  # fmt: skip
-    assert b["TB-230102"]["evidenced"] == 5 and b["TB-230102"]["modelled"] == 8
+    # a county bureau has no subordinates: coordination does not apply to it
+    assert b["TB-230102"]["evidenced"] == 5 and b["TB-230102"]["modelled"] == 7
+    assert b["TB-230102"]["status"]["coordination_interconnection"] == NOT_APPLICABLE
+    assert b["TB-230100"]["modelled"] == b["TB-230000"]["modelled"] == 8
+    assert b["TB-230000"]["status"]["coordination_interconnection"] == NONE
     status = b["TB-230102"]["status"]
     assert status["joint_research"] == EVIDENCE and status["supervision_linkage"] == NONE
     assert [m for m, s in status.items() if s == NOT_MODELLED] == NOT_MODELLED_IDS
@@ -62,8 +74,13 @@ def test_profile_of_the_system(store, world):
     assert m["publicity_linkage"]["status"] == EVIDENCE and m["publicity_linkage"]["bureaus"] == 1
     assert m["deployment_synergy"] == {
         "id": "deployment_synergy", "zh": "部署协同", "group": "three_synergies", "group_zh": "三个协同",
-        "kinds": [], "status": NOT_MODELLED, "bureaus": 0, "events": 0,
+        "kinds": [], "status": NOT_MODELLED, "bureaus": 0, "applicable": 0, "events": 0,
     }  # fmt: skip
+    assert (
+        m["coordination_interconnection"]["bureaus"],
+        m["coordination_interconnection"]["applicable"],
+    ) == (1, 2)
+    assert m["joint_research"]["applicable"] == 6
     assert prof["never"] == {
         "not_modelled": NOT_MODELLED_IDS,
         "unobserved": ["joint_planning", "supervision_linkage"],

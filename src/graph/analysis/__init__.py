@@ -23,7 +23,7 @@ from .balance import balance, density, ei_index
 from .brokerage import ROLES, betweenness, brokerage, brokerage_graph, gould_fernandez
 from .gaps import channels, lapsed, lapsed_requirements, missing, revived
 from .isolation import below_peers, horizontal_activity, isolated, peer_scores, robust_z
-from .mechanisms import EVIDENCE, NONE, NOT_MODELLED, evidence_rules, mechanism_profile
+from .mechanisms import EVIDENCE, NONE, NOT_APPLICABLE, NOT_MODELLED, evidence_rules, mechanism_profile
 from .projection import (
     BUREAU_LEVELS,
     bureau_of,
@@ -43,6 +43,7 @@ __all__ = [
     "BUREAU_LEVELS",
     "EVIDENCE",
     "NONE",
+    "NOT_APPLICABLE",
     "NOT_MODELLED",
     "ROLES",
     "SECTIONS",

@@ -34,12 +34,12 @@ betweenness drops: direction and group membership.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
 
-from .projection import BUREAU_KIND, check_years, collapse, line_pairs, tie_graph, unit_row
+from .projection import BUREAU_KIND, BUREAU_LEVELS, check_years, collapse, line_pairs, tie_graph, unit_row
 
 __all__ = ["ROLES", "gould_fernandez", "brokerage_graph", "brokerage", "betweenness"]
 
@@ -104,19 +104,27 @@ def brokerage_graph(g: nx.MultiDiGraph, year: int) -> nx.DiGraph:
     return b
 
 
-def brokerage(g: nx.MultiDiGraph, year: int, *, bureaus_only: bool = False) -> list[dict[str, Any]]:
+def brokerage(
+    g: nx.MultiDiGraph,
+    year: int,
+    *,
+    bureaus_only: bool = False,
+    levels: Sequence[str] | None = BUREAU_LEVELS,
+) -> list[dict[str, Any]]:
     """Gould–Fernandez roles of ``year`` for nodes that broker anything, busiest first.
 
     Groups: ``tax`` (the bureau side) and ``local``. Rows: ``id``, ``name``, ``kind``, ``level``,
     ``group``, the five role counts and ``total``; sorted by total descending, then id. With
-    ``bureaus_only``, only tax bureaus are listed (all of them, zeros included).
+    ``bureaus_only``, only tax bureaus of ``levels`` (every level when None) are listed, all of
+    them, zeros included; the brokerage graph itself always holds every unit.
     """
     b = brokerage_graph(g, year)
     groups = {n: ("tax" if d.get("side") == "bureau" else "local") for n, d in b.nodes(data=True)}
     roles = gould_fernandez(b, groups)
     rows: list[dict[str, Any]] = []
     for n, counts in roles.items():
-        is_bureau = b.nodes[n].get("kind") == BUREAU_KIND
+        data = b.nodes[n]
+        is_bureau = data.get("kind") == BUREAU_KIND and (levels is None or data.get("level") in levels)
         if bureaus_only and not is_bureau:
             continue
         if not bureaus_only and counts["total"] == 0:

@@ -10,6 +10,11 @@ Four sub-mechanisms have no link kind at all (joint implementation and the three
 measures and assessments aligned with local departments are not events in a ledger). Their status
 is ``not_modelled`` — *no evidence possible in the data model* — which a report must not confuse
 with ``none`` — *no evidence this year* — for a mechanism the data could show.
+
+One sub-mechanism only applies to some bureaus: **coordination_interconnection** (协调工作互通) is
+evidenced by visits of an upper bureau to the committees of its subordinates' regions, so a bureau
+without subordinate bureaus (a county bureau) is ``not_applicable`` for it, and the system row
+counts it against the ``applicable`` bureaus only.
 """
 
 from __future__ import annotations
@@ -21,12 +26,13 @@ from typing import Any
 import networkx as nx
 
 from ..vocabulary import Vocabulary, vocabulary
-from .projection import BUREAU_LEVELS, bureaus, check_years, collapse, unit_row
+from .projection import BUREAU_KIND, BUREAU_LEVELS, bureaus, check_years, collapse, line_pairs, unit_row
 
 __all__ = [
     "EVIDENCE",
     "NONE",
     "NOT_MODELLED",
+    "NOT_APPLICABLE",
     "PUBLICITY",
     "evidence_rules",
     "mechanism_profile",
@@ -35,6 +41,10 @@ __all__ = [
 EVIDENCE = "evidence"  # at least one link evidences it this year
 NONE = "none"  # the data model can show it, but no link does this year
 NOT_MODELLED = "not_modelled"  # no link kind evidences it: no evidence possible in the data model
+NOT_APPLICABLE = "not_applicable"  # cannot apply to this bureau (coordination without subordinates)
+
+#: sub-mechanisms that only bureaus with subordinate bureaus can show
+UPPER_BUREAUS_ONLY = ("coordination_interconnection",)
 
 PUBLICITY = "publicity_linkage"
 PUBLICITY_COUNTERPART = "propaganda_department"
@@ -89,10 +99,12 @@ def mechanism_profile(
 
     * ``mechanisms``: one row per sub-mechanism in vocabulary order — ``id``, ``zh``, ``group``,
       ``group_zh``, ``kinds`` (what evidences it), ``status`` for the system (``evidence``,
-      ``none`` or ``not_modelled``), ``bureaus`` (how many bureaus show evidence), ``events``;
+      ``none`` or ``not_modelled``), ``bureaus`` (how many bureaus show evidence), ``applicable``
+      (how many bureaus could), ``events`` (link count);
     * ``bureaus``: per bureau ``bureau_id``, ``name``, ``level``, ``evidenced`` (count of the
-      modelled sub-mechanisms with evidence), ``modelled`` (how many could have it) and
-      ``status`` (mechanism id → status) and ``counts`` (mechanism id → link count, evidenced only);
+      sub-mechanisms with evidence), ``modelled`` (how many it could show: modelled and
+      applicable), ``status`` (mechanism id → ``evidence``, ``none``, ``not_modelled`` or
+      ``not_applicable``) and ``counts`` (mechanism id → link count, evidenced ones only);
     * ``never``: ``not_modelled`` (no evidence possible in the data model) and ``unobserved``
       (modelled, but no bureau shows evidence this year) — lists of mechanism ids.
     """
@@ -101,19 +113,30 @@ def mechanism_profile(
     rules = evidence_rules(vocab)
     modelled = [m for m, kinds in rules.items() if kinds]
     evidence = _bureau_evidence(collapse(g, year), vocab)
+    uppers = {parent for _, parent in line_pairs(g) if g.nodes[parent].get("kind") == BUREAU_KIND}
     bureau_rows = []
     per_mech_bureaus: dict[str, int] = defaultdict(int)
     per_mech_events: dict[str, int] = defaultdict(int)
+    per_mech_applicable: dict[str, int] = defaultdict(int)
     for b in bureaus(g, levels):
         counts = {m: c for m, c in evidence.get(b, {}).items() if c > 0}
-        status = {m: (NOT_MODELLED if not rules[m] else EVIDENCE if counts.get(m) else NONE) for m in rules}
+        status: dict[str, str] = {}
+        for m in rules:
+            if not rules[m]:
+                status[m] = NOT_MODELLED
+            elif m in UPPER_BUREAUS_ONLY and b not in uppers and not counts.get(m):
+                status[m] = NOT_APPLICABLE
+            else:
+                status[m] = EVIDENCE if counts.get(m) else NONE
+                per_mech_applicable[m] += 1
         for m, c in counts.items():
             per_mech_bureaus[m] += 1
             per_mech_events[m] += c
         u = unit_row(g, b)
         bureau_rows.append({
             "bureau_id": b, "name": u["name"], "level": u["level"], "region_code": u["region_code"],
-            "evidenced": sum(1 for m in modelled if counts.get(m)), "modelled": len(modelled),
+            "evidenced": sum(1 for m in modelled if counts.get(m)),
+            "modelled": sum(1 for m in modelled if status[m] != NOT_APPLICABLE),
             "status": status, "counts": {m: counts[m] for m in rules if m in counts},
         })  # fmt: skip
     mech_rows: list[dict[str, Any]] = []
@@ -123,7 +146,7 @@ def mechanism_profile(
         mech_rows.append({
             "id": mech.id, "zh": mech.zh, "group": mech.group, "group_zh": mech.group_zh, "kinds": kinds,
             "status": system_status, "bureaus": per_mech_bureaus.get(mech.id, 0),
-            "events": per_mech_events.get(mech.id, 0),
+            "applicable": per_mech_applicable.get(mech.id, 0), "events": per_mech_events.get(mech.id, 0),
         })  # fmt: skip
     return {
         "year": year,

@@ -92,11 +92,10 @@ def _emit_tables(r: dict[str, Any], top: int) -> None:
 
     m = r["mechanisms"]
     _section("mechanisms: the four threes (四个三), bureaus with evidence")
-    n_bureaus = len(m["bureaus"])
     emit_table(
         [(x["group_zh"], x["zh"], x["id"],
           "no evidence possible in the data model" if x["status"] == "not_modelled"
-          else f"{x['bureaus']}/{n_bureaus}", x["events"] if x["status"] != "not_modelled" else "")
+          else f"{x['bureaus']}/{x['applicable']}", x["events"] if x["status"] != "not_modelled" else "")
          for x in m["mechanisms"]],
         ["group", "机制", "id", "bureaus", "links"], right=(4,),
     )  # fmt: skip

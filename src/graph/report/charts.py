@@ -163,9 +163,10 @@ def mechanisms_png(rows: Sequence[dict[str, Any]], bureaus: int) -> bytes:
                     color="#7f8c8d",
                 )
             else:
-                share = r["bureaus"] / bureaus if bureaus else 0.0
+                of = r.get("applicable", bureaus)
+                share = r["bureaus"] / of if of else 0.0
                 ax.barh(i, share, color="#2e86c1")
-                ax.text(share, i, f" {r['bureaus']}/{bureaus}", va="center", fontsize=8)
+                ax.text(share, i, f" {r['bureaus']}/{of}", va="center", fontsize=8)
         ax.set_yticks(range(len(rows)), labels=[f"{r['group_zh']}·{r['zh']}" for r in rows])
         ax.set_xlim(0, 1.12)
         ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
