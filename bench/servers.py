@@ -1,0 +1,107 @@
+"""Benchmark subprocesses.
+
+``python bench/servers.py driver --uri bolt://… --port P`` serves ``GET /unit/{id}``: the same
+lookup as GraphQL's ``unit(id)``, as one raw driver query behind a plain FastAPI route (a sync
+route, so it runs in the thread pool just as the GraphQL resolvers' store calls do), under the same
+uvicorn settings as ``tiaokuai serve``. It is the baseline for the GraphQL lookup overhead.
+
+``python bench/servers.py rss STORE_FILE`` opens an embedded store in a fresh process and prints,
+as JSON, its RSS before and after the graph is loaded (for ``embedded_rss_mb_per_100k_links``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import rss_mb  # noqa: E402
+
+UNIT_QUERY = (
+    "MATCH (u:Unit {id: $id}) "
+    "RETURN u {.id, .name, .name_en, .kind, .level, .region_code, .parent_id} AS unit"
+)
+
+
+def driver_app(uri: str, database: str) -> Any:
+    from fastapi import FastAPI, HTTPException
+    from neo4j import GraphDatabase, RoutingControl
+
+    password = os.environ.get("NEO4J_PASSWORD")
+    auth = (os.environ.get("NEO4J_USERNAME") or "neo4j", password) if password else None
+    driver = GraphDatabase.driver(uri, auth=auth)
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/unit/{unit_id}")
+    def unit(unit_id: str) -> dict[str, Any]:
+        records, _, _ = driver.execute_query(
+            UNIT_QUERY, {"id": unit_id}, routing_=RoutingControl.READ, database_=database
+        )
+        if not records:
+            raise HTTPException(404, "no such unit")
+        return {"unit": dict(records[0]["unit"])}
+
+    return app
+
+
+def serve_driver(uri: str, port: int, database: str) -> None:
+    import uvicorn
+
+    config = uvicorn.Config(
+        driver_app(uri, database),
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+    )
+    uvicorn.Server(config).run()
+
+
+def rss_probe(path: Path) -> dict[str, Any]:
+    from graph.store.embedded import EmbeddedStore
+
+    gc.collect()
+    before = rss_mb()
+    store = EmbeddedStore(path)
+    units = store.count_units()
+    links = len(store.state.links)
+    gc.collect()
+    after = rss_mb()
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"rss_before_mb": before, "rss_after_mb": after, "peak_mb": peak, "units": units, "links": links}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    d = sub.add_parser("driver")
+    d.add_argument("--uri", required=True)
+    d.add_argument("--port", type=int, required=True)
+    d.add_argument("--database", default=os.environ.get("NEO4J_DATABASE") or "neo4j")
+    r = sub.add_parser("rss")
+    r.add_argument("path", type=Path)
+    args = parser.parse_args()
+    if args.cmd == "driver":
+        serve_driver(args.uri, args.port, args.database)
+    else:
+        print(json.dumps(rss_probe(args.path)))
+
+
+if __name__ == "__main__":
+    main()
