@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from typing import Any
 
-__all__ = ["cell_text", "parse_date", "parse_int", "DATE_FORMATS"]
+__all__ = ["cell_text", "parse_date", "parse_int", "DATE_FORMATS", "MIN_INT", "MAX_INT"]
 
 DATE_FORMATS = "YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD, YYYY年M月D日 or YYYYMMDD"
 
@@ -20,6 +20,8 @@ _DATE = re.compile(
     r"(\d{4})(?:([-/.])(\d{1,2})\2(\d{1,2})|年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?|(\d{2})(\d{2}))"
     r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 )
+#: the range of counts and participants: Neo4j stores 64-bit integers
+MIN_INT, MAX_INT = -(2**63), 2**63 - 1
 _INT = re.compile(r"[+-]?(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.0*)?")
 
 
@@ -68,16 +70,27 @@ def parse_date(value: Any) -> dt.date | None:
 
 
 def parse_int(value: Any) -> int | None:
-    """An integer from a number cell or text like ``12``, ``1,200`` or ``3.0``; None otherwise."""
+    """An integer from a number cell or text like ``12``, ``1,200`` or ``3.0``; None otherwise.
+
+    None too for a value outside 64 bits (Neo4j's integers, so both stores accept the same
+    ledgers) and for text with more digits than ``int()`` converts.
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
+        return _int64(value)
     if isinstance(value, float):
-        return int(value) if value.is_integer() else None
+        return _int64(int(value)) if value.is_integer() else None
     text = value.strip() if value.__class__ is str else cell_text(value)
-    if text.isdecimal():
-        return int(text)
-    if not _INT.fullmatch(text):
+    try:
+        if text.isdecimal():
+            return _int64(int(text))
+        if not _INT.fullmatch(text):
+            return None
+        return _int64(int(text.split(".", 1)[0].replace(",", "")))
+    except ValueError:  # more digits than sys.get_int_max_str_digits()
         return None
-    return int(text.split(".", 1)[0].replace(",", ""))
+
+
+def _int64(n: int) -> int | None:
+    return n if MIN_INT <= n <= MAX_INT else None

@@ -66,7 +66,7 @@ def _unit_parent(unit: Unit) -> str | None:
 
 
 def _integer(text: str) -> int | None:
-    return int(text) if text.isdecimal() else parse_int(text)
+    return int(text) if len(text) < 19 and text.isdecimal() else parse_int(text)  # 19 digits may not fit
 
 
 def _is_region_code(text: str) -> bool:
