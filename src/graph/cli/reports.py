@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .. import rules
+from .. import gapwrite, rules
 from ..stats import stats as compute_stats
 from ..vocabulary import vocabulary
 from .common import (
@@ -123,6 +123,9 @@ def coverage(
 @level_option
 @region_option
 @click.option("--rule", "rule_id", metavar="RULE", help="Only this rule (see schema/expectations.yaml).")
+@click.option(
+    "--write", is_flag=True, help="Also store the year's gaps in Neo4j as :Gap nodes (docs/browser.md)."
+)
 @format_option
 @store_option
 @handle_errors
@@ -131,6 +134,7 @@ def gaps(
     level: str | None,
     region_code: str | None,
     rule_id: str | None,
+    write: bool,
     fmt: str,
     store_location: str | None,
 ) -> None:
@@ -141,6 +145,8 @@ def gaps(
             f"unknown rule {rule_id!r}; rules are: {', '.join(r.id for r in known)}", param_hint="--rule"
         )
     with open_from(store_location) as store:
+        if write:  # the whole year, replacing its Gap nodes; filters only narrow the listing below
+            click.echo(gapwrite.write_gaps(store, year, rules=known).message(), err=True)
         found = rules.gaps(store, year, level=level, region_code=region_code, rule=rule_id, rules=known)
         names = store.get_units(
             {g.unit_id for g in found} | {g.counterpart_id for g in found if g.counterpart_id}

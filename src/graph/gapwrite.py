@@ -1,0 +1,222 @@
+"""Write a year's gaps (and each bureau's coverage) into Neo4j, for Neo4j Browser users to see.
+
+``tiaokuai gaps --year Y --write`` calls :func:`write_gaps`. The year's requirements come from
+:func:`graph.rules.evaluate`, exactly as ``tiaokuai gaps`` and ``tiaokuai coverage`` compute them,
+and are stored as:
+
+* ``(:Gap {id, year, rule, family, counterpart_kind, required, observed, unit_id, counterpart_id,
+  subject_id, name})`` for every unmet requirement, with ``(:Gap)-[:GAP_OF {year}]->(:Unit)`` to
+  the bureau, ``(:Gap)-[:MISSING_CONTACT_WITH {year}]->(:Unit)`` to the counterpart when it exists,
+  and, for ``coordinate_lower_localities``, ``(:Gap)-[:CONCERNS {year}]->(:Unit)`` to the
+  subordinate bureau whose locality was not visited;
+* ``(:Coverage {id, year, unit_id, expected, met, ratio, name})-[:COVERAGE_OF {year}]->(:Unit)``
+  for every bureau the rules bind, so a prefecture's coverage can be read in the Browser.
+
+Ids are deterministic (``GAP-2020-TB-230102-liaison_propaganda_department``, with the subordinate
+bureau appended for per-subordinate rules; ``COV-2020-TB-230102``). A write replaces the year:
+the year's ``Gap`` and ``Coverage`` nodes are deleted and written anew in one transaction, so
+running it twice changes nothing and a recompute after new ledgers leaves no stale gap behind.
+Other years are untouched. ``counterpart_id`` and ``subject_id`` are absent (Neo4j stores no
+nulls) when there is none.
+
+Only the Neo4j store takes these nodes: the embedded store has no Browser to show them in, and
+gaps there are always computed on the fly, so :func:`write_gaps` refuses it with
+:class:`GapWriteUnsupported` ("--write needs a Neo4j store").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import StoreError, TiaokuaiError
+from .rules import Requirement, Rule, evaluate
+from .store.base import Store
+from .vocabulary import vocabulary
+
+__all__ = ["GapWriteUnsupported", "GapWriteSummary", "write_gaps", "gap_id", "coverage_id", "SCHEMA"]
+
+#: Idempotent schema statements for the nodes written here (applied before each write).
+SCHEMA = (
+    "CREATE CONSTRAINT gap_id IF NOT EXISTS FOR (g:Gap) REQUIRE g.id IS UNIQUE",
+    "CREATE CONSTRAINT coverage_id IF NOT EXISTS FOR (c:Coverage) REQUIRE c.id IS UNIQUE",
+    "CREATE INDEX gap_year IF NOT EXISTS FOR (g:Gap) ON (g.year)",
+    "CREATE INDEX coverage_year IF NOT EXISTS FOR (c:Coverage) ON (c.year)",
+)
+
+_DELETE_YEAR = """
+MATCH (n) WHERE (n:Gap OR n:Coverage) AND n.year = $year
+WITH n, n:Gap AS gap
+DETACH DELETE n
+RETURN count(CASE WHEN gap THEN 1 END) AS gaps
+"""
+
+_WRITE_GAPS = """
+UNWIND $rows AS row
+MATCH (u:Unit {id: row.unit_id})
+CREATE (g:Gap)
+SET g = row.props
+CREATE (g)-[:GAP_OF {year: row.props.year}]->(u)
+WITH g, row
+OPTIONAL MATCH (c:Unit {id: row.counterpart_id})
+FOREACH (_ IN CASE WHEN c IS NULL THEN [] ELSE [1] END |
+  CREATE (g)-[:MISSING_CONTACT_WITH {year: row.props.year}]->(c))
+WITH g, row
+OPTIONAL MATCH (s:Unit {id: row.subject_id})
+FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END |
+  CREATE (g)-[:CONCERNS {year: row.props.year}]->(s))
+RETURN count(g) AS written
+"""
+
+_WRITE_COVERAGE = """
+UNWIND $rows AS row
+MATCH (u:Unit {id: row.unit_id})
+CREATE (c:Coverage)
+SET c = row
+CREATE (c)-[:COVERAGE_OF {year: row.year}]->(u)
+RETURN count(c) AS written
+"""
+
+_BATCH = 2000
+
+
+class GapWriteUnsupported(TiaokuaiError):
+    """``--write`` was asked of a store that cannot hold gap nodes (the embedded store)."""
+
+
+@dataclass(frozen=True)
+class GapWriteSummary:
+    year: int
+    gaps: int  # Gap nodes written
+    coverage: int  # Coverage nodes written (bureaus the rules bind)
+    replaced: int  # Gap nodes of the year that existed before and were deleted
+    location: str
+
+    def message(self) -> str:
+        return (
+            f"wrote {self.gaps} gap{'s' if self.gaps != 1 else ''} and the coverage of {self.coverage} "
+            f"bureau{'s' if self.coverage != 1 else ''} for {self.year} into {self.location} "
+            f"(all bureaus; {self.replaced} earlier gap{'s' if self.replaced != 1 else ''} of "
+            f"{self.year} replaced)"
+        )
+
+
+def gap_id(year: int, req: Requirement) -> str:
+    parts = ["GAP", str(year), req.unit_id, req.rule]
+    if req.subject_id:
+        parts.append(req.subject_id)
+    return "-".join(parts)
+
+
+def coverage_id(year: int, unit_id: str) -> str:
+    return f"COV-{year}-{unit_id}"
+
+
+def _gap_rows(year: int, requirements: Sequence[Requirement]) -> list[dict[str, Any]]:
+    vocab = vocabulary()
+    rows = []
+    for req in requirements:
+        if req.met:
+            continue
+        family_zh = vocab.families[req.family]["zh"] if req.family in vocab.families else req.family
+        kind = vocab.unit_kinds.get(req.counterpart_kind)
+        props: dict[str, Any] = {
+            "id": gap_id(year, req),
+            "year": year,
+            "rule": req.rule,
+            "family": req.family,
+            "counterpart_kind": req.counterpart_kind,
+            "required": req.required,
+            "observed": req.observed,
+            "unit_id": req.unit_id,
+            "name": f"缺{family_zh}·{kind.zh if kind else req.counterpart_kind}",
+        }
+        if req.counterpart_id:
+            props["counterpart_id"] = req.counterpart_id
+        if req.subject_id:
+            props["subject_id"] = req.subject_id
+        rows.append(
+            {
+                "unit_id": req.unit_id,
+                "counterpart_id": req.counterpart_id,
+                "subject_id": req.subject_id,
+                "props": props,
+            }
+        )
+    return rows
+
+
+def _coverage_rows(year: int, requirements: Sequence[Requirement]) -> list[dict[str, Any]]:
+    tally: dict[str, list[int]] = {}
+    for req in requirements:
+        row = tally.setdefault(req.unit_id, [0, 0])
+        row[0] += 1
+        row[1] += req.met
+    return [
+        {
+            "id": coverage_id(year, unit_id),
+            "year": year,
+            "unit_id": unit_id,
+            "expected": expected,
+            "met": met,
+            "ratio": met / expected if expected else None,
+            "name": f"{met}/{expected}",
+        }
+        for unit_id, (expected, met) in sorted(tally.items())
+    ]
+
+
+def _require_neo4j(store: Store) -> Any:
+    from .store.neo4j import Neo4jStore
+
+    if not isinstance(store, Neo4jStore):
+        raise GapWriteUnsupported(
+            f"--write needs a Neo4j store (--store bolt://127.0.0.1:7687 or TIAOKUAI_STORE); "
+            f"{store.location} is the embedded store, where gaps are computed on the fly and "
+            "there is no Browser to show them in"
+        )
+    return store
+
+
+def write_gaps(
+    store: Store,
+    year: int,
+    *,
+    rules: Sequence[Rule] | None = None,
+    requirements: Sequence[Requirement] | None = None,
+) -> GapWriteSummary:
+    """Replace the year's Gap and Coverage nodes by those of the current data, in one transaction.
+
+    ``requirements`` (all of the year's, met or not, as :func:`graph.rules.evaluate` returns them)
+    may be passed to avoid evaluating twice; otherwise they are evaluated here with ``rules``.
+    """
+    neo = _require_neo4j(store)
+    if requirements is None:
+        requirements = evaluate(store, year, rules)
+    gap_rows = _gap_rows(year, requirements)
+    coverage_rows = _coverage_rows(year, requirements)
+
+    def schema(tx: Any) -> None:
+        for statement in SCHEMA:
+            tx.run(statement).consume()
+
+    def work(tx: Any) -> tuple[int, int, int]:
+        replaced = tx.run(_DELETE_YEAR, year=year).single()["gaps"]
+        gaps = coverage = 0
+        for i in range(0, len(gap_rows), _BATCH):
+            gaps += tx.run(_WRITE_GAPS, rows=gap_rows[i : i + _BATCH]).single()["written"]
+        for i in range(0, len(coverage_rows), _BATCH):
+            coverage += tx.run(_WRITE_COVERAGE, rows=coverage_rows[i : i + _BATCH]).single()["written"]
+        if gaps != len(gap_rows) or coverage != len(coverage_rows):
+            # a bureau vanished between reading and writing: roll back rather than write half
+            raise StoreError(
+                f"wrote {gaps} of {len(gap_rows)} gaps and {coverage} of {len(coverage_rows)} "
+                "coverage nodes: units changed meanwhile; nothing was written, run it again"
+            )
+        return replaced, gaps, coverage
+
+    # Schema statements cannot share a transaction with writes; they are idempotent.
+    neo._write_tx(schema, "creating the Gap and Coverage constraints")
+    replaced, gaps, coverage = neo._write_tx(work, f"writing the gaps of {year}")
+    return GapWriteSummary(year, gaps, coverage, replaced, store.location)
