@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -35,6 +36,11 @@ T = TypeVar("T", Unit, Region)
 _UNIT_FIELDS = ("name", "kind", "level", "region_code", "parent_id", "name_en")
 _REGION_FIELDS = ("name", "level", "parent_code")
 _LINK_FIELDS = ("date", "kind", "source_id", "target_id", "count", "participants", "title")
+_LINK_PICK = ("date", "kind", "source_id", "target_id", "count", "participants", "title", "id")
+
+# C0 controls other than tab, line feed and carriage return, DEL, and lone surrogates (which API
+# rows can carry): no output can hold them (GraphML/GEXF are XML 1.0; CSV, JSON, HTML are UTF-8).
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def _picker(table: Table, columns: tuple[str, ...]) -> Callable[[Any], list[str]]:
@@ -154,6 +160,16 @@ class _Builder:
             )  # fmt: skip
         return level
 
+    def writable(self, table: Table, row: int, values: Mapping[str, str]) -> bool:
+        """False (with a problem per cell) when a cell holds a character no output can hold."""
+        ok = True
+        for column, text in values.items():
+            m = _UNWRITABLE.search(text)
+            if m is not None:
+                self.problem(table, row, column, f"contains the control character U+{ord(m.group()):04X}")
+                ok = False
+        return ok
+
     def required(self, table: Table, row: int, values: Mapping[str, str], *columns: str) -> bool:
         ok = True
         for column in columns:
@@ -176,7 +192,7 @@ class _Builder:
         for number, row in table.rows:
             self.tick()
             v = self.values(table, row)
-            ok = self.required(table, number, v, "code", "name")
+            ok = self.required(table, number, v, "code", "name") & self.writable(table, number, v)
             code, parent = v.get("code", ""), v.get("parent_code", "")
             if code and not _is_region_code(code):
                 self.problem(table, number, "code", f'"{code}" is not a six-digit region code (GB/T 2260)')
@@ -202,7 +218,7 @@ class _Builder:
         for number, row in table.rows:
             self.tick()
             v = self.values(table, row)
-            ok = self.required(table, number, v, "id", "name")
+            ok = self.required(table, number, v, "id", "name") & self.writable(table, number, v)
             kind = self.kind(table, number, v.get("kind", ""), "unit_kind")
             level = self.level(table, number, v.get("level", ""), "unit_level")
             region, parent = v.get("region_code", ""), v.get("parent_id", "")
@@ -220,6 +236,9 @@ class _Builder:
                 continue
             n = len(row)
             extra = {text: t for text, i in extras if i < n and (t := cell_text(row[i]))}
+            if not self.writable(table, number, extra):
+                self.bad_units.add(uid)
+                continue
             name_en = v.get("name_en") or None
             unit = Unit(uid, v["name"], kind, level, region or None, parent or None, name_en, extra)
             self.merge(self.units, unit, uid, (table, number), parent_label, _UNIT_FIELDS, "id")
@@ -269,7 +288,11 @@ class _Builder:
         )
         for number, row in table.rows:
             self.tick()
-            date_text, word, source, target, count_text, people_text, title, lid = pick(row)
+            cells = pick(row)
+            if _UNWRITABLE.search("".join(cells)):
+                self.writable(table, number, dict(zip(_LINK_PICK, cells, strict=True)))
+                continue
+            date_text, word, source, target, count_text, people_text, title, lid = cells
             date = (
                 dates[date_text] if date_text in dates else dates.setdefault(date_text, parse_date(date_text))
             )
