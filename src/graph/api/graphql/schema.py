@@ -33,15 +33,16 @@ class _Schema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
+    # Factories: a fresh extension instance per request (they keep per-operation state).
     extensions: list[Any] = [
-        MaxTokensLimiter(max_token_count=settings.max_tokens),
-        QueryDepthLimiter(max_depth=settings.max_depth),
-        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-        MaskErrors(should_mask_error=should_mask_error, error_message=MASKED_MESSAGE),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: QueryDepthLimiter(max_depth=settings.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: MaskErrors(should_mask_error=should_mask_error, error_message=MASKED_MESSAGE),
     ]
     return _Schema(query=Query, mutation=Mutation, extensions=extensions)
 
 
 def schema_sdl() -> str:
     """The schema in SDL, as committed in ``schema/schema.graphql``."""
-    return build_schema(Settings()).as_str() + "\n"
+    return build_schema(Settings.model_construct()).as_str() + "\n"

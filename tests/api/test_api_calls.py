@@ -1,0 +1,149 @@
+"""No N+1: store calls (and, on Neo4j, Cypher statements) per request do not grow with the items.
+
+The store is real (the sample on each store) behind a counting proxy; nothing is mocked. Each
+statement is one Bolt round trip (run + pull), so counting statements counts round trips.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from conftest import settings
+from fastapi.testclient import TestClient
+
+from graph.api import create_app
+from graph.store import Store
+from graph.store.base import Store as StoreBase
+
+BIG_QUERY = """query($first: Int, $region: String) {
+  units(first: $first, regionCode: $region) {
+    totalCount
+    edges { cursor node {
+      id name kind side
+      region { name parent { code } }
+      parent { id name parent { id } }
+      bureau { id }
+      children(first: 5) { totalCount nodes { id } }
+      counterparts { id kind }
+      links(year: 2020, first: 3) { totalCount nodes { id source { id name } target { id name } } }
+      coverage(year: 2020) { expected met ratio requirements(unmetOnly: true) { rule counterpart { id } } }
+      gaps(year: 2020) { rule subject { id } }
+      timeline(years: [2020, 2021]) { year count }
+    } } } }"""
+
+
+class CountingStore(StoreBase):
+    """Delegates every Store method to a real store and counts the calls (thread-safe)."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+        self.location = inner.location
+        self.calls: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+
+def _counted(name: str) -> Any:
+    def method(self: CountingStore, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            self.calls[name] += 1
+        return getattr(self.inner, name)(*args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+for _name in StoreBase.__abstractmethods__:
+    setattr(CountingStore, _name, _counted(_name))
+CountingStore.__abstractmethods__ = frozenset()
+
+
+@contextmanager
+def bolt_statements() -> Iterator[Counter[str]]:
+    """Count Cypher statements sent through the public driver API while the block runs.
+
+    ``Driver.execute_query`` runs its statement through ``ManagedTransaction.run`` too, so
+    counting ``run`` counts every statement once."""
+    import neo4j
+
+    seen: Counter[str] = Counter()
+    lock = threading.Lock()
+    originals = {
+        (neo4j.ManagedTransaction, "run"): neo4j.ManagedTransaction.run,
+        (neo4j.Session, "run"): neo4j.Session.run,
+    }
+
+    def wrap(key: tuple[type, str], original: Any) -> Any:
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                seen[key[1]] += 1
+            return original(*args, **kwargs)
+
+        return counted
+
+    for key, original in originals.items():
+        setattr(key[0], key[1], wrap(key, original))
+    try:
+        yield seen
+    finally:
+        for (cls, attr), original in originals.items():
+            setattr(cls, attr, original)
+
+
+def run(
+    client: TestClient, counting: CountingStore, variables: dict[str, Any]
+) -> tuple[int, int, Counter[str]]:
+    counting.calls.clear()
+    response = client.post("/graphql", json={"query": BIG_QUERY, "variables": variables})
+    body = response.json()
+    assert response.status_code == 200 and not body.get("errors"), body.get("errors")
+    return len(body["data"]["units"]["edges"]), counting.total, Counter(counting.calls)
+
+
+@pytest.fixture
+def counted(sample_store: Store) -> Iterator[tuple[TestClient, CountingStore]]:
+    counting = CountingStore(sample_store)
+    with TestClient(create_app(settings(max_page_size=1000), counting)) as client:
+        yield client, counting
+
+
+def test_store_calls_do_not_grow_with_items(
+    counted: tuple[TestClient, CountingStore], sample_store: Store
+) -> None:
+    client, counting = counted
+    n_small, small, small_calls = run(client, counting, {"region": "230102"})
+    n_big, big, big_calls = run(client, counting, {"first": 1000})
+    assert n_small >= 8 and n_big == 1000
+    assert big == small, (small_calls, big_calls)
+    assert big <= 20
+    print(f"\nstore calls per request: {n_small} units -> {small}, {n_big} units -> {big}: {dict(big_calls)}")
+
+    if type(sample_store).__name__ == "Neo4jStore":
+        with bolt_statements() as statements:
+            run(client, counting, {"region": "230102"})
+        small_bolt = sum(statements.values())
+        with bolt_statements() as statements:
+            run(client, counting, {"first": 1000})
+        big_bolt = sum(statements.values())
+        assert big_bolt == small_bolt
+        print(f"Cypher statements (Bolt round trips) per request: {small_bolt} and {big_bolt}")
+
+
+def test_single_unit_links_are_paged_in_the_store(counted: tuple[TestClient, CountingStore]) -> None:
+    """One unit's links: one find_links with offset/limit, not the whole year."""
+    client, counting = counted
+    counting.calls.clear()
+    body = client.post(
+        "/graphql",
+        json={"query": '{ unit(id: "LPC-230000") { links(first: 2) { totalCount nodes { id } } } }'},
+    ).json()
+    assert len(body["data"]["unit"]["links"]["nodes"]) == 2
+    assert counting.calls == Counter({"get_units": 1, "find_links": 1})

@@ -1,0 +1,96 @@
+"""``tiaokuai serve``: one-shot ``--get``, and a real server process that logs and stops cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from conftest import free_port
+
+from graph.cli import cli
+from graph.model import Dataset, Region, Unit
+from graph.store import open_store
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    path = tmp_path / "serve.tkg"
+    store = open_store(path)
+    store.write(
+        Dataset(
+            regions=[Region("230000", "黑龙江省", "province")],
+            units=[Unit("TB-230000", "国家税务总局黑龙江省税务局", "tax_bureau", "provincial", "230000")],
+        )
+    )
+    return path
+
+
+def test_serve_get_answers_one_request(store_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["serve", "--store", str(store_path), "--get", '/graphql?query={unit(id:"TB-230000"){name level}}'],
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {
+        "data": {"unit": {"name": "国家税务总局黑龙江省税务局", "level": "PROVINCIAL"}}
+    }
+    bad = CliRunner().invoke(cli, ["serve", "--store", str(store_path), "--get", "/nowhere"])
+    assert bad.exit_code == 1
+
+
+def test_serve_refuses_unsafe_settings(store_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["serve", "--store", str(store_path)], env={"TIAOKUAI_API_KEYS": "tooshort"}
+    )
+    assert result.exit_code == 2
+    assert "TIAOKUAI_API_KEYS: key 1 is 8 characters long" in result.output
+    assert "tooshort" not in result.output
+
+
+def test_server_process_logs_requests_and_stops_on_sigterm(store_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIAOKUAI_")}
+    env["TIAOKUAI_API_KEYS"] = "k" * 32
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from graph.cli import main; main()", "serve", "--port", str(port),
+         "--store", str(store_path)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, (
+                proc.stderr.read() if proc.stderr else ""
+            )
+            time.sleep(0.1)
+        assert httpx.get(f"{base}/readyz").json()["status"] == "ready"
+        assert httpx.post(f"{base}/graphql", json={"query": "{ years }"}).json() == {"data": {"years": []}}
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    # uvicorn finishes in-flight work, then re-raises the signal it caught (exit by SIGTERM)
+    assert proc.returncode in (0, -signal.SIGTERM), err
+    assert "Application shutdown complete" in err and "Finished server process" in err
+    lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    requests = [r for r in lines if r.get("event") == "request"]
+    assert [(r["method"], r["path"], r["status"]) for r in requests][-3:] == [
+        ("GET", "/healthz", 200), ("GET", "/readyz", 200), ("POST", "/graphql", 200),
+    ]  # fmt: skip
+    assert all(isinstance(r["duration_ms"], int | float) for r in requests)
+    assert "k" * 32 not in err
