@@ -24,6 +24,13 @@ def test_one_sided_pairs_in_one_year(store, world):
         ("TB-230103", "LPC-230103", "bureau", 1, 0, ["ad_hoc_report"]),
     ]
     assert one_sided(g, 2020)[0]["counterpart_kind"] == "discipline_commission"
+    assert all(r["same_region"] for r in one_sided(g, 2020))
+
+
+def test_coordination_visits_are_one_sided_across_regions(store, world):
+    g = project_years(world(store, [(2020, "coordination_visit", "BPC-230100", "LPC-230103")]), [2020])
+    (row,) = one_sided(g, 2020)
+    assert (row["bureau_id"], row["counterpart_id"], row["same_region"]) == ("TB-230100", "LPC-230103", False)
 
 
 def test_one_sided_over_several_years(store, world):

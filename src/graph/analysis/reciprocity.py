@@ -33,8 +33,10 @@ def one_sided(
     """Bureau–local pairs whose links in ``years`` (all projected years when None) run one way only.
 
     Rows: ``bureau_id``, ``name``, ``counterpart_id``, ``counterpart_name``, ``counterpart_kind``,
-    ``initiated_by`` (``bureau`` or ``locality``), ``bureau_to_local``, ``local_to_bureau`` (link
-    counts) and ``kinds`` (the kinds seen), sorted by bureau and counterpart.
+    ``same_region`` (False for an upper bureau's coordination visits to a lower region's committee,
+    which are one-way by nature), ``initiated_by`` (``bureau`` or ``locality``),
+    ``bureau_to_local``, ``local_to_bureau`` (link counts) and ``kinds`` (the kinds seen), sorted by
+    bureau and counterpart.
 
     >>> g = nx.MultiDiGraph(years="2020")
     >>> g.add_node("TB-1", kind="tax_bureau", side="bureau", level="county")
@@ -60,10 +62,11 @@ def one_sided(
                 kinds |= set(h.edges[b, local]["by_kind"])
             if inc:
                 kinds |= set(h.edges[local, b]["by_kind"])
-            c = unit_row(g, local)
+            c, u = unit_row(g, local), unit_row(g, b)
             rows.append({
-                "bureau_id": b, "name": unit_row(g, b)["name"], "counterpart_id": local,
+                "bureau_id": b, "name": u["name"], "counterpart_id": local,
                 "counterpart_name": c["name"], "counterpart_kind": c["kind"],
+                "same_region": bool(u["region_code"]) and u["region_code"] == c["region_code"],
                 "initiated_by": "bureau" if out else "locality",
                 "bureau_to_local": out, "local_to_bureau": inc, "kinds": sorted(kinds),
             })  # fmt: skip

@@ -50,9 +50,11 @@ def _emit_tables(r: dict[str, Any], top: int) -> None:
 
     one = r["one_sided"]
     by_bureau = sum(1 for x in one if x["initiated_by"] == "bureau")
+    own = sum(1 for x in one if x["same_region"])
     _section(
         f"one_sided: {len(one)} pairs with links one way only ({by_bureau} only the bureau acts, "
-        f"{len(one) - by_bureau} only the locality), {r['window'][0]}–{year}",
+        f"{len(one) - by_bureau} only the locality; {own} with the bureau's own locality), "
+        f"{r['window'][0]}–{year}",
         len(one),
         top,
     )
@@ -200,4 +202,10 @@ def report(year: int, out: Path, store_location: str | None) -> None:
 
     with open_from(store_location) as store:
         info = write_report(store, year, out)
+    if info["font"] is None:
+        click.echo(
+            "warning: no CJK font found, Chinese in the charts will show as boxes; install the Python "
+            "package noto-cjk-sans-otc (or the Debian package fonts-noto-cjk)",
+            err=True,
+        )
     click.echo(f"wrote {out}: {info['gaps']} gaps, coverage {percent(info['ratio'])}", err=True)

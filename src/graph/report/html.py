@@ -25,7 +25,7 @@ from ..analysis.gaps import missing
 from ..analysis.isolation import horizontal_activity
 from ..store.base import Store
 from . import charts
-from .fonts import CSS_STACK, css_font_face
+from .fonts import CSS_STACK, css_font_face, find_cjk_font
 
 __all__ = ["build_report", "render_html", "write_report", "RULE_ZH"]
 
@@ -305,7 +305,9 @@ def render_html(data: dict[str, Any], *, embed_font: bool = True) -> str:
 def write_report(store: Store, year: int, out: Path) -> dict[str, Any]:
     """Build and render the report for ``year`` and write it to ``out`` atomically.
 
-    Returns a summary: ``path``, ``year``, ``ratio`` (coverage), ``gaps`` (count), ``bytes``.
+    Returns a summary: ``path``, ``year``, ``ratio`` (coverage), ``gaps`` (count), ``bytes`` and
+    ``font`` (the CJK font family used, None when none was found: Chinese in the charts then shows
+    as boxes, and the page relies on the reader's fonts).
     """
     data = build_report(store, year)
     page = render_html(data)
@@ -328,4 +330,5 @@ def write_report(store: Store, year: int, out: Path) -> dict[str, Any]:
         "ratio": data["coverage"]["ratio"],
         "gaps": len(data["gaps"]),
         "bytes": len(page.encode("utf-8")),
+        "font": font.family if (font := find_cjk_font()) else None,
     }
