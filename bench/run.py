@@ -101,6 +101,9 @@ REQUIRED_KEYS = [
     "serve_rps_16_clients",
     "serve_p99_ms_16_clients",
     "serve_errors_16_clients",
+    "serve_rps_16_clients_neo4j",
+    "serve_p99_ms_16_clients_neo4j",
+    "serve_errors_16_clients_neo4j",
 ]
 
 
