@@ -159,3 +159,16 @@ def test_empty_list_and_get_are_refused(api: GraphQLClient, store: Store) -> Non
     assert response.status_code == 400
     assert "not allowed when using GET" in response.text
     assert nothing_written(store)
+
+
+def test_upsert_regions_then_units_in_them(api: GraphQLClient, store: Store) -> None:
+    query = """mutation($regions: [RegionInput!]!) {
+      upsertRegions(regions: $regions) { written regions { code name level parent { code } } } }"""
+    regions = [{"code": "230102", "name": "道里区", "level": "区", "parentCode": "230100"}]
+    assert api.run(query, {"regions": regions})["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    bad = api.run(query, {"regions": [{**regions[0], "code": "2301", "parentCode": "999999"}]}, key=API_KEY)
+    assert {p["column"] for p in bad["errors"][0]["extensions"]["problems"]} >= {"code", "parent_code"}
+    done = api.data(query, {"regions": regions}, key=API_KEY)["upsertRegions"]
+    assert done == {"written": 1, "regions": [{"code": "230102", "name": "道里区", "level": "COUNTY",
+                                                 "parent": {"code": "230100"}}]}  # fmt: skip
+    assert set(store.get_regions(["230102"])) == {"230102"}

@@ -16,6 +16,10 @@ from ...vocabulary import vocabulary
 __all__ = ["UnitKind", "Level", "RegionLevel", "Family", "LinkKind", "Side", "to_enum"]
 
 _vocab = vocabulary()
+_SIDES = {
+    "bureau": "条: the bureau and its party bodies",
+    "local": "块: the local party committee and its bodies",
+}
 
 
 def _make(name: str, values: dict[str, str | None], description: str) -> Any:

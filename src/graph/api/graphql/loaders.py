@@ -22,7 +22,6 @@ partitioned here: the store interface has no "links of these units" call (see do
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -241,7 +240,3 @@ class Loaders:
                 by_unit[r.unit_id].append(r)
             result.append(dict(by_unit))
         return result
-
-
-def _unique(items: Sequence[Hashable]) -> list[Hashable]:
-    return list(dict.fromkeys(items))

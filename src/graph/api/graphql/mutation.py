@@ -17,12 +17,21 @@ from ...errors import LoadError
 from ..errors import Forbidden, InvalidArgument, InvalidInput, Unauthenticated
 from .context import Info
 from .link import Link, link_from_model
+from .region import Region, region_from_model
 from .unit import Unit, unit_from_model
 
-__all__ = ["Mutation", "UnitInput", "LinkInput", "MAX_ROWS"]
+__all__ = ["Mutation", "RegionInput", "UnitInput", "LinkInput", "MAX_ROWS"]
 
 #: rows per mutation; larger batches belong in a ledger file and `tiaokuai load`
 MAX_ROWS = 5_000
+
+
+@strawberry.input(description="A regions ledger row (区划代码, 名称, 级别, 上级代码).")
+class RegionInput:
+    code: str = strawberry.field(description="Six-digit division code (GB/T 2260).")
+    name: str
+    level: str = strawberry.field(description="province | prefecture | county (or 省, 市, 县 …).")
+    parent_code: str | None = None
 
 
 @strawberry.input(description="A units ledger row (编号, 名称, 类型, 级别, 区划代码, 上级编号, 英文名称).")
@@ -51,6 +60,12 @@ class LinkInput:
     count: int | None = strawberry.field(default=None, description="Events in this row; default 1.")
     participants: int | None = None
     title: str | None = None
+
+
+@strawberry.type(description="What upsertRegions wrote.")
+class UpsertRegionsResult:
+    written: int
+    regions: list[Region]
 
 
 @strawberry.type(description="What upsertUnits wrote.")
@@ -111,6 +126,18 @@ async def _validate_and_write(info: Info, table: str, rows: list[dict[str, Any]]
 
 @strawberry.type
 class Mutation:
+    @strawberry.mutation(
+        description="Add or replace regions by code, validated as a regions ledger (all or nothing). "
+        "Needs an API key."
+    )
+    async def upsert_regions(self, info: Info, regions: list[RegionInput]) -> UpsertRegionsResult:
+        require_key(info)
+        rows = _rows(regions, ["code", "name", "level", "parent_code"])
+        dataset, summary = await _validate_and_write(info, "regions", rows, "upsertRegions")
+        return UpsertRegionsResult(
+            written=summary.regions, regions=[region_from_model(r) for r in dataset.regions]
+        )
+
     @strawberry.mutation(
         description="Add or replace units by id, validated as a units ledger (all or nothing). "
         "Needs an API key."
