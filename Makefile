@@ -17,14 +17,20 @@ $(BIN)/tiaokuai: pyproject.toml
 
 install: $(BIN)/tiaokuai
 
-## demo: install, load the bundled Heilongjiang sample into an embedded store, show 2020 coverage and gaps
+PORT   ?= 8000
+
+## demo: install, load the bundled Heilongjiang sample into an embedded store, print 2020 coverage
+## and the prefecture bureaus' gaps, then serve GraphQL (GraphiQL at http://127.0.0.1:$(PORT)/graphql)
 demo: install
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
 	$(BIN)/tiaokuai sample --out $(DEMO)/ledgers
 	$(BIN)/tiaokuai load --store $(STORE) $(DEMO)/ledgers
-	$(BIN)/tiaokuai stats --store $(STORE) --year $(YEAR)
 	$(BIN)/tiaokuai coverage --store $(STORE) --year $(YEAR)
 	$(BIN)/tiaokuai gaps --store $(STORE) --year $(YEAR) --level prefecture
+	$(BIN)/tiaokuai report --store $(STORE) --year $(YEAR) --out $(DEMO)/report-$(YEAR).html
+	@echo
+	@echo "GraphiQL: http://127.0.0.1:$(PORT)/graphql   report: $(DEMO)/report-$(YEAR).html   (Ctrl-C stops)"
+	$(BIN)/tiaokuai serve --store $(STORE) --port $(PORT)
 
 ## test: install, start the local Neo4j (from Maven Central), lint, type-check and run every test
 test: install
