@@ -91,3 +91,12 @@ def test_betweenness_is_networkx_on_the_tie_graph(store, world):
     assert betweenness(g, 2020, top=3) == rows[:3]
     # the tie graph by hand: the county bureau tied to its committee and to its superior bureau
     assert set(t["TB-230102"]) == {"LPC-230102", "TB-230100"}
+
+
+def test_betweenness_is_estimated_on_large_graphs(store, world):
+    g = project_years(world(store, ROWS), [2020])
+    assert all(r["exact"] for r in betweenness(g, 2020))  # 30 nodes: exact under "auto"
+    assert betweenness(g, 2020, k=None) == betweenness(g, 2020)
+    estimated = betweenness(g, 2020, k=10)
+    assert estimated and not any(r["exact"] for r in estimated)
+    assert estimated == betweenness(g, 2020, k=10)  # seeded: the same pivots every run

@@ -35,7 +35,7 @@ betweenness drops: direction and group membership.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import networkx as nx
 
@@ -44,6 +44,9 @@ from .projection import BUREAU_KIND, BUREAU_LEVELS, check_years, collapse, line_
 __all__ = ["ROLES", "gould_fernandez", "brokerage_graph", "brokerage", "betweenness"]
 
 ROLES = ("coordinator", "itinerant", "representative", "gatekeeper", "liaison")
+#: betweenness: exact up to this many nodes of the tie graph, estimated from pivots above it
+EXACT_LIMIT = 2000
+SAMPLE_PIVOTS = 200
 
 
 def _role(ga: Hashable, gv: Hashable, gb: Hashable) -> str:
@@ -136,30 +139,47 @@ def brokerage(
     return rows
 
 
-def betweenness(g: nx.MultiDiGraph, year: int, *, top: int | None = None) -> list[dict[str, Any]]:
+def betweenness(
+    g: nx.MultiDiGraph,
+    year: int,
+    *,
+    top: int | None = None,
+    k: int | Literal["auto"] | None = "auto",
+    seed: int = 0,
+) -> list[dict[str, Any]]:
     """Normalised betweenness centrality on the undirected tie graph of ``year``, highest first.
 
-    Rows: ``id``, ``name``, ``kind``, ``level``, ``group`` and ``betweenness``; nodes with 0 are
-    left out. ``top`` keeps the first rows only.
+    Rows: ``id``, ``name``, ``kind``, ``level``, ``group``, ``betweenness`` and ``exact``; nodes
+    with 0 are left out. ``top`` keeps the first rows only.
+
+    Exact betweenness costs one shortest-path search per node (seconds for a province, hours for
+    the whole country), so ``k="auto"`` computes it exactly up to ``EXACT_LIMIT`` nodes and above
+    that estimates it from ``SAMPLE_PIVOTS`` source nodes drawn with ``seed`` (networkx's ``k``;
+    ``exact`` is then False). ``k=None`` always computes it exactly, an integer uses that many
+    pivots.
 
     >>> g = nx.MultiDiGraph(years="2020")
     >>> for n, side in [("A", "bureau"), ("B", "local"), ("C", "bureau")]:
     ...     g.add_node(n, kind="x", side=side)
     >>> _ = g.add_edge("A", "B", key="visit", family="liaison", count=1, count_2020=1)
     >>> _ = g.add_edge("C", "B", key="visit", family="liaison", count=1, count_2020=1)
-    >>> [(r["id"], r["betweenness"]) for r in betweenness(g, 2020)]
-    [('B', 1.0)]
+    >>> [(r["id"], r["betweenness"], r["exact"]) for r in betweenness(g, 2020)]
+    [('B', 1.0, True)]
     """
     check_years(g, [year])
     t = tie_graph(g, year)
-    scores = nx.betweenness_centrality(t, normalized=True)
+    n = t.number_of_nodes()
+    pivots = (None if n <= EXACT_LIMIT else SAMPLE_PIVOTS) if k == "auto" else k
+    if pivots is not None and pivots >= n:
+        pivots = None
+    scores = nx.betweenness_centrality(t, k=pivots, normalized=True, seed=seed if pivots else None)
     rows = []
-    for n, s in scores.items():
+    for node, s in scores.items():
         if s <= 0:
             continue
-        u = unit_row(g, n)
-        rows.append({"id": n, "name": u["name"], "kind": u["kind"], "level": u["level"],
-                     "group": "tax" if t.nodes[n].get("side") == "bureau" else "local",
-                     "betweenness": s})  # fmt: skip
+        u = unit_row(g, node)
+        rows.append({"id": node, "name": u["name"], "kind": u["kind"], "level": u["level"],
+                     "group": "tax" if t.nodes[node].get("side") == "bureau" else "local",
+                     "betweenness": s, "exact": pivots is None})  # fmt: skip
     rows.sort(key=lambda r: (-r["betweenness"], r["id"]))
     return rows[:top] if top is not None else rows
