@@ -178,7 +178,13 @@ class EmbeddedStore(Store):
                 data = pickle.load(f)
         except (OSError, pickle.UnpicklingError, EOFError) as exc:
             raise StoreUnavailable(f"cannot read the embedded store {self.path}: {exc}") from exc
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
+        found = data.get("format") if isinstance(data, dict) else None
+        if isinstance(found, str) and found.startswith("tiaokuai-embedded/") and found != FORMAT:
+            raise StoreError(
+                f"{self.path} was written by another version of tiaokuai ({found}; this one reads "
+                f"{FORMAT}); move it aside and load your ledgers again"
+            )
+        if found != FORMAT:
             raise StoreError(f"{self.path} is not a tiaokuai embedded store (format {FORMAT})")
         return _State.restore(data)
 
