@@ -100,11 +100,14 @@ def trend_png(years: Sequence[int], series: Mapping[str, Sequence[float | None]]
             bold = name == "总体"
             ax.plot(xs, ys, marker="o", linewidth=2.6 if bold else 1.4, label=name,
                     color="#1f4e79" if bold else None, zorder=3 if bold else 2)  # fmt: skip
-            if bold:
-                for x, y in pts:
-                    ax.annotate(f"{y:.1%}", (x, y), textcoords="offset points", xytext=(0, 8), ha="center",
-                                fontsize=9, color="#1f4e79")  # fmt: skip
+            if bold:  # label the overall line beside each point, clear of the level lines
+                for n, (x, y) in enumerate(pts):
+                    left = n == 0 and len(pts) > 1
+                    ax.annotate(f"{y:.1%}", (x, y), textcoords="offset points", xytext=(-9 if left else 9, 0),
+                                ha="right" if left else "left", va="center", fontsize=9, color="#1f4e79",
+                                fontweight="bold")  # fmt: skip
         ax.set_xticks(list(years), labels=[f"{y}年" for y in years])
+        ax.margins(x=0.12)
         lows = [v for vs in series.values() for v in vs if v is not None]
         ax.set_ylim(max(0.0, min(lows, default=0.0) - 0.08), 1.02)
         ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
