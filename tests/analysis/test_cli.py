@@ -125,3 +125,11 @@ def test_report_first_year_has_no_comparison(sample_store, tmp_path):
 def test_analyses_agree_across_stores(store, sample_store):
     store.write(sample_dataset())
     assert analyse(store, 2020) == analyse(sample_store, 2020)
+
+
+def test_report_on_an_empty_store(tmp_path, recwarn):
+    out = tmp_path / "empty.html"
+    invoke("report", "--year", "2020", "--out", str(out), "--store", str(tmp_path / "empty.tkg"))
+    page = out.read_text(encoding="utf-8")
+    assert "没有数据" in page and "本年度没有缺口" in page
+    assert not [w for w in recwarn.list if "matplotlib" in str(w.filename) or "charts" in str(w.filename)]

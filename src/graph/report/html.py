@@ -197,13 +197,22 @@ def render_html(data: dict[str, Any], *, embed_font: bool = True) -> str:
     )
 
     heat = data["heatmap"]
-    heat_png = charts.heatmap_png(heat["rows"], heat["columns"], heat["cells"])
+    no_data = "<p>本年度没有适用横向联系规则的税务局，或没有数据。</p>"
+    heat_fig = (
+        f"<figure>{_img(charts.heatmap_png(heat['rows'], heat['columns'], heat['cells']), '覆盖率热力图')}</figure>"
+        if heat["rows"]
+        else no_data
+    )
     trend_series: dict[str, list[float | None]] = {"总体": [t["ratio"] for t in data["trend"]]}
     for level, zh in (("provincial", "省局"), ("prefecture", "市(地)局"), ("county", "县(区)局")):
         values = [t["by_level"].get(level) for t in data["trend"]]
         if any(v is not None for v in values):
             trend_series[zh] = values
-    trend_png = charts.trend_png(data["years"], trend_series)
+    trend_fig = (
+        f"<figure>{_img(charts.trend_png(data['years'], trend_series), '覆盖率趋势')}</figure>"
+        if any(v is not None for v in trend_series["总体"])
+        else no_data
+    )
     behind_fig = (
         f"<figure>{_img(charts.behind_png(data['behind'], THRESHOLD), '落后于同级的税务局')}</figure>"
         if data["behind"]
@@ -246,13 +255,13 @@ def render_html(data: dict[str, Any], *, embed_font: bool = True) -> str:
   <h2>一、覆盖率：按市(地)和规则</h2>
   <p>每个格子是一个市(地)内各税务局（市(地)局及所辖县(区)局）对一条规则的满足情况：已满足 / 应满足。
   省税务局单列一行。灰色表示该地区没有适用这条规则的税务局。</p>
-  <figure>{_img(heat_png, "覆盖率热力图")}</figure>
+  {heat_fig}
   {_table(["规则", "说明", "应满足", "已满足", "覆盖率"], by_rule, (2, 3, 4))}
 </section>
 
 <section>
   <h2>二、覆盖率趋势</h2>
-  <figure>{_img(trend_png, "覆盖率趋势")}</figure>
+  {trend_fig}
 </section>
 
 <section>
