@@ -253,7 +253,12 @@ class EmbeddedStore(Store):
                 row = _row_of(link)
                 if state.links.get(link.id) != row:
                     summary.links_created += state.put_link(row)
-            self._persist(state)
+            try:
+                self._persist(state)
+            except OSError as exc:  # disk full, read-only file system, quota
+                raise StoreError(
+                    f"cannot write the embedded store {self.path}: {exc.strerror or exc}; nothing was written"
+                ) from exc
             self._state, self._mtime = state, self._file_mtime()
         return summary
 
