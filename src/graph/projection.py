@@ -22,7 +22,8 @@ def project(store: Store, years: Sequence[int] | None = None, *, structure: bool
     """A MultiDiGraph of units and their links in ``years`` (all years when None).
 
     Edge keys are ``"UNDER"`` for the vertical line and the link kind otherwise; link edges have
-    ``family``, ``kind``, ``count``, ``participants``, ``records`` and ``count_<year>`` attributes.
+    ``family``, ``kind``, ``count`` (also as ``weight``), ``participants``, ``records`` and, for every
+    year projected, ``count_<year>`` and ``participants_<year>`` (0 in years without links).
     """
     vocab = vocabulary()
     years = list(years) if years is not None else store.years()
@@ -30,6 +31,7 @@ def project(store: Store, years: Sequence[int] | None = None, *, structure: bool
     units = store.units_of_kinds(list(vocab.unit_kinds))
     for u in units:
         attrs = {
+            "label": u.name,  # what Gephi and yEd show on the node
             "name": u.name,
             "kind": u.kind,
             "level": u.level,
@@ -49,10 +51,13 @@ def project(store: Store, years: Sequence[int] | None = None, *, structure: bool
             data = g.edges[pc.source_id, pc.target_id, key]
         else:
             g.add_edge(pc.source_id, pc.target_id, key=key, relation=vocab.rel_type(vocab.family_of(key)),
-                       family=vocab.family_of(key), kind=key, count=0, participants=0, records=0)  # fmt: skip
+                       family=vocab.family_of(key), kind=key, count=0, participants=0, records=0,
+                       weight=0, **{f"count_{y}": 0 for y in years}, **{f"participants_{y}": 0 for y in years})  # fmt: skip
             data = g.edges[pc.source_id, pc.target_id, key]
         data["count"] += pc.count
+        data["weight"] = data["count"]  # edge thickness in Gephi
         data["participants"] += pc.participants
         data["records"] += pc.records
-        data[f"count_{pc.year}"] = data.get(f"count_{pc.year}", 0) + pc.count
+        data[f"count_{pc.year}"] += pc.count
+        data[f"participants_{pc.year}"] += pc.participants
     return g
