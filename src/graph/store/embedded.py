@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import glob
 import os
 import pickle
 import tempfile
@@ -211,7 +212,12 @@ class EmbeddedStore(Store):
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     def _persist(self, state: _State) -> None:
-        """Write the whole state to a temporary sibling, fsync it, and rename it into place."""
+        """Write the whole state to a temporary sibling, fsync it, and rename it into place.
+
+        Temporaries of writers killed mid-write (SIGKILL, power loss) are removed first: only the
+        holder of the write lock, which we are, ever writes one."""
+        for stale in self.path.parent.glob(glob.escape(f".{self.path.name}.") + "*.tmp"):
+            stale.unlink(missing_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
         try:
             with os.fdopen(fd, "wb") as f:
