@@ -47,7 +47,10 @@ VALID_INPUT = {
     "LinkInput": {"date": "2020-06-01", "kind": "visit", "sourceId": "DL", "targetId": "DL-LPC", "title": "t"},
     "RegionInput": {"name": "注入区", "level": "county", "parentCode": "230100"},
 }  # fmt: skip
-CYPHERISH = {v for v in INJECTIONS if any(c in v for c in "`$}'\"")} | {INJECTIONS[0], INJECTIONS[-1]}
+CYPHERISH = {v for v in INJECTIONS if "MATCH" in v or v.startswith(("'", "`", "$", "x`"))} | {
+    INJECTIONS[0],
+    INJECTIONS[-1],
+}
 ID_FIELD = {"UnitInput": "id", "LinkInput": "id", "RegionInput": "code"}
 
 

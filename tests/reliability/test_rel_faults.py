@@ -1,0 +1,456 @@
+"""Faults: loads killed with SIGKILL, concurrent loads, a store that goes away and comes back, a damaged
+or full disk. The store is always wholly before or wholly after a load, and the server recovers by
+itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from relhelp import (
+    REPO,
+    TcpProxy,
+    assert_clean_exit,
+    clean_env,
+    clear_neo4j,
+    cli,
+    free_port,
+    live_server,
+    neo4j_database,
+    neo4j_driver,
+    serve_process,
+    tiaokuai_command,
+)
+
+from graph.model import Dataset
+from graph.national import build_national, write_dataset_csv
+from graph.store import open_store
+
+#: ~800 units and ~20,000 links (embedded), ~200 units and ~5,000 links (Neo4j): loads of a few seconds
+SCALE = {"embedded": 0.02, "neo4j": 0.005}
+KILL_TRIALS = {"embedded": int(os.environ.get("TIAOKUAI_KILL_TRIALS", "5")),
+               "neo4j": int(os.environ.get("TIAOKUAI_KILL_TRIALS", "3"))}  # fmt: skip
+RESULTS: dict[str, list[str]] = {}
+
+
+# -- data ---------------------------------------------------------------------------------------------
+
+
+def base_dataset(kind: str) -> Dataset:
+    return build_national(SCALE[kind], seed=1)
+
+
+def variant(base: Dataset, tag: str) -> Dataset:
+    """New links (ids prefixed with ``tag``) between the base's units, and every tax bureau renamed
+    with ``tag``: a load that changes units and adds links, so that half of it would show."""
+    links = [replace(lk, id=f"{tag}-{lk.id}", source_file=None, source_row=None) for lk in base.links]
+    units = [replace(u, name=f"{u.name}·{tag}") for u in base.units if u.kind == "tax_bureau"]
+    return Dataset(regions=[], units=units, links=links)
+
+
+def write_ledgers(dataset: Dataset, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    write_dataset_csv(dataset, folder)
+    return folder
+
+
+def observe(location: str) -> tuple[frozenset[str], dict[str, str]]:
+    """(link ids, tax bureau names) as a fresh process would see them."""
+    if location.startswith("bolt://"):
+        with neo4j_driver(location) as driver:
+            links = driver.execute_query("MATCH ()-[r]->() WHERE r.id IS NOT NULL RETURN r.id AS id",
+                                         database_=neo4j_database()).records  # fmt: skip
+            units = driver.execute_query("MATCH (u:TaxBureau) RETURN u.id AS id, u.name AS name",
+                                         database_=neo4j_database()).records  # fmt: skip
+        return frozenset(r["id"] for r in links), {r["id"]: r["name"] for r in units}
+    with open_store(location) as store:  # the file must always open
+        from graph.store.base import LinkQuery
+
+        ids = frozenset(lk.id for lk in store.find_links(LinkQuery()).items)
+        names = {u.id: u.name for u in store.units_of_kinds(["tax_bureau"])}
+    return ids, names
+
+
+def _location(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if kind == "embedded":
+        return str(tmp_path / "graph.tkg")
+    uri: str = request.getfixturevalue("neo4j_uri")
+    clear_neo4j(uri)
+    return uri
+
+
+# -- SIGKILL ------------------------------------------------------------------------------------------
+
+
+def _kill_trials(kind: str, location: str, tmp_path: Path, trials: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    base = base_dataset(kind)
+    with open_store(location) as store:
+        store.write(base)
+    expected_links, expected_names = observe(location)
+    assert len(expected_links) == len(base.links)
+    outcomes = []
+    full = None
+    for trial in range(trials):
+        tag = f"K{trial}"
+        change = variant(base, tag)
+        folder = write_ledgers(change, tmp_path / tag)
+        added = frozenset(lk.id for lk in change.links)
+        renamed = {u.id: u.name for u in change.units}
+        proc = subprocess.Popen([*tiaokuai_command(), "load", "-q", str(folder), "--store", location],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env())  # fmt: skip
+        started = time.monotonic()
+        if full is None:  # the first load runs to the end: how long a whole load takes
+            out, err = proc.communicate(timeout=600)
+            assert proc.returncode == 0, err.decode()
+            full = time.monotonic() - started
+            delay = None
+        else:
+            # half the kills anywhere in the load, half in its last 40% (where the write happens)
+            delay = rng.uniform(0.3, full) if trial % 2 else rng.uniform(0.6 * full, 1.1 * full)
+            try:
+                proc.wait(timeout=delay)
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGKILL)
+            proc.communicate(timeout=60)
+        links, names = observe(location)
+        if links == expected_links:
+            assert all(names[i] == expected_names[i] for i in renamed), (
+                f"trial {trial}: links before, names after"
+            )
+            outcome = "before"
+        else:
+            assert links == expected_links | added, (
+                f"trial {trial}: a partial load ({len(links - expected_links)} of {len(added)} links)"
+            )
+            assert all(names[i] == renamed[i] for i in renamed), f"trial {trial}: links after, names before"
+            expected_links, expected_names = links, names
+            outcome = "after"
+        outcomes.append(f"{outcome}@{'end' if delay is None else f'{delay:.2f}s/{full:.2f}s'}")
+    if kind == "embedded":
+        leftovers = sorted(p.name for p in Path(location).parent.glob(".graph.tkg.*"))
+        outcomes.append(f"temporaries left by kills: {len(leftovers)}")
+        # the next load succeeds (no stale lock, nothing in the way) and clears those temporaries
+        result = cli("load", "-q", str(tmp_path / "K0"), store=location)
+        assert result.returncode == 0, result.stderr
+        assert not list(Path(location).parent.glob(".graph.tkg.*.tmp"))
+    return outcomes
+
+
+@pytest.mark.parametrize("kind", ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def test_sigkill_leaves_store_before_or_after(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    location = _location(kind, request, tmp_path)
+    outcomes = _kill_trials(kind, location, tmp_path, KILL_TRIALS[kind], seed=int(time.time()))
+    RESULTS[f"sigkill-{kind}"] = outcomes
+    print(f"\nSIGKILL trials on {kind}: {outcomes}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def test_sigkill_many_trials(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    location = _location(kind, request, tmp_path)
+    outcomes = _kill_trials(kind, location, tmp_path, 30, seed=int(time.time()))
+    print(f"\nSIGKILL trials on {kind}: {outcomes}")
+
+
+# -- concurrent loads ---------------------------------------------------------------------------------
+
+
+def _run_together(
+    location: str, folders: list[Path], env: dict[str, str]
+) -> list[subprocess.CompletedProcess[str]]:
+    results: list[Any] = [None] * len(folders)
+    barrier = threading.Barrier(len(folders))
+
+    def go(i: int) -> None:
+        barrier.wait()
+        results[i] = cli("load", "-q", str(folders[i]), store=location, env=env)
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(len(folders))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+@pytest.mark.parametrize("kind", ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def test_concurrent_loads_both_land(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """Two loads of different data at once: both end up in the store, whole."""
+    location = _location(kind, request, tmp_path)
+    base = build_national(0.005 if kind == "embedded" else 0.002, seed=1)
+    with open_store(location) as store:
+        store.write(base)
+    before, _ = observe(location)
+    a, b = variant(base, "A"), variant(base, "B")
+    results = _run_together(location, [write_ledgers(a, tmp_path / "a"), write_ledgers(b, tmp_path / "b")],
+                            clean_env())  # fmt: skip
+    for r in results:
+        assert_clean_exit(r, allowed=(0,))
+    links, _ = observe(location)
+    assert links == before | {lk.id for lk in a.links} | {lk.id for lk in b.links}
+
+
+def test_concurrent_loads_busy_store_fails_clearly(tmp_path: Path) -> None:
+    """With a short lock timeout one load may give up: with a clear StoreBusy message, exit 1, and the
+    other's data whole in the store."""
+    location = str(tmp_path / "graph.tkg")
+    base = build_national(0.02, seed=1)
+    with open_store(location) as store:
+        store.write(base)
+    before, _ = observe(location)
+    a, b = variant(base, "A"), variant(base, "B")
+    env = clean_env(TIAOKUAI_LOCK_TIMEOUT="0.05")
+    folders = [write_ledgers(a, tmp_path / "a"), write_ledgers(b, tmp_path / "b")]
+    seen_busy = False
+    for _ in range(3):
+        results = _run_together(location, folders, env)
+        for r in results:
+            assert_clean_exit(r)
+            if r.returncode == 1:
+                assert "another load holds" in r.stderr, r.stderr
+                seen_busy = True
+        links, _ = observe(location)
+        landed = {lk.id for d, r in zip((a, b), results, strict=True) if r.returncode == 0 for lk in d.links}
+        assert links >= before | landed
+        assert links <= before | {lk.id for lk in a.links} | {lk.id for lk in b.links}
+        if seen_busy:
+            break
+    RESULTS["busy"] = [f"StoreBusy seen: {seen_busy}"]
+
+
+# -- the store goes away and comes back ---------------------------------------------------------------
+
+QUERY = "{ units(first: 3) { totalCount nodes { id } } years }"
+
+
+def _gql(http: httpx.Client, query: str = QUERY) -> tuple[float, dict[str, Any]]:
+    start = time.monotonic()
+    r = http.post("/graphql", json={"query": query})
+    elapsed = time.monotonic() - start
+    assert r.status_code == 200, (r.status_code, r.text)
+    assert "Traceback" not in r.text
+    return elapsed, r.json()
+
+
+def _wait_recovered(http: httpx.Client, timeout: float) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        _, body = _gql(http)
+        if not body.get("errors") and http.get("/readyz").status_code == 200:
+            return time.monotonic() - start
+        time.sleep(0.5)
+    raise AssertionError(f"the API did not recover within {timeout} s: {body}")
+
+
+def check_outage_and_recovery(http: httpx.Client, stop: Any, start: Any, label: str) -> dict[str, float]:
+    elapsed, body = _gql(http)
+    assert not body.get("errors"), body
+    stop()
+    elapsed, body = _gql(http)
+    errors = body.get("errors") or []
+    assert errors, body
+    assert errors[0]["extensions"]["code"] == "STORE_UNAVAILABLE", errors
+    assert errors[0]["message"].startswith("store unavailable"), errors
+    ready = http.get("/readyz")
+    assert ready.status_code == 503 and ready.json()["status"] == "unavailable", ready.text
+    mutation = http.post(
+        "/graphql",
+        json={
+            "query": 'mutation { upsertUnits(units: [{id: "OUT-1", name: "x", kind: "tax_bureau", level: "national"}]) { written } }'
+        },
+        headers={"Authorization": "Bearer outage-test-key-0000000000"},
+    )
+    assert (
+        mutation.status_code == 200
+        and mutation.json()["errors"][0]["extensions"]["code"] == "STORE_UNAVAILABLE"
+    )
+    start()
+    recovered = _wait_recovered(http, 180)
+    _, body = _gql(http, '{ unit(id: "OUT-1") { id } }')
+    assert body["data"]["unit"] is None, "the mutation refused during the outage was written later"
+    figures = {"error_after_s": round(elapsed, 2), "recovered_after_s": round(recovered, 2)}
+    RESULTS[label] = [str(figures)]
+    print(f"\n{label}: {figures}")
+    return figures
+
+
+@contextlib.contextmanager
+def _proxied_neo4j(neo4j_uri: str) -> Iterator[TcpProxy]:
+    from relhelp import GOOD
+
+    from loaders import load_paths
+
+    clear_neo4j(neo4j_uri)
+    with open_store(neo4j_uri) as store:
+        load_paths(store, [GOOD])
+    host, port = neo4j_uri.removeprefix("bolt://").split(":")
+    proxy = TcpProxy((host, int(port)))
+    proxy.up()
+    try:
+        yield proxy
+    finally:
+        proxy.down()
+
+
+@pytest.mark.neo4j
+def test_api_survives_neo4j_connection_loss(neo4j_uri: str) -> None:
+    """Neo4j unreachable (a proxy that refuses and resets connections, as a stopped server does):
+    GraphQL answers "store unavailable", /readyz 503; back again: the same app recovers by itself.
+
+    In process, with the driver's retry time cut to 2 s so that the test is quick; the slow test
+    below runs ``tiaokuai serve`` as shipped (30 s of driver retries)."""
+    from apihelp import make_app
+
+    from graph.store.neo4j import Neo4jStore
+
+    with _proxied_neo4j(neo4j_uri) as proxy:
+        store = Neo4jStore(f"bolt://127.0.0.1:{proxy.port}", max_transaction_retry_time=2.0)
+        app = make_app(store, api_keys=["outage-test-key-0000000000"])
+        with live_server(app) as base, httpx.Client(base_url=base, timeout=120) as http:
+            figures = check_outage_and_recovery(http, proxy.down, proxy.up, "outage-proxy-inprocess")
+        store.close()
+    assert figures["error_after_s"] < 15
+
+
+@pytest.mark.slow
+@pytest.mark.neo4j
+def test_serve_survives_neo4j_connection_loss(neo4j_uri: str) -> None:
+    """The same with ``tiaokuai serve`` as its own process, default settings."""
+    env = clean_env(TIAOKUAI_API_KEYS="outage-test-key-0000000000")
+    with (
+        _proxied_neo4j(neo4j_uri) as proxy,
+        serve_process(f"bolt://127.0.0.1:{proxy.port}", env=env) as base,
+        httpx.Client(base_url=base, timeout=120) as http,
+    ):
+        check_outage_and_recovery(http, proxy.down, proxy.up, "outage-proxy-serve")
+    assert "Traceback" not in serve_process.last_stderr  # type: ignore[attr-defined]
+
+
+def test_api_and_cli_on_a_damaged_embedded_file(tmp_path: Path) -> None:
+    """A store file cut short or replaced by junk: clear errors (exit 2, "store unavailable", 503),
+    and the server answers again once the file is good."""
+    from relhelp import GOOD
+
+    from loaders import load_paths
+
+    path = tmp_path / "graph.tkg"
+    with open_store(path) as store:
+        load_paths(store, [GOOD])
+    good = path.read_bytes()
+    for damage in (good[: len(good) // 2], b"", b"junk" * 100):
+        path.write_bytes(damage)
+        result = cli("stats", "--year", "2020", store=str(path))
+        assert_clean_exit(result, allowed=(1, 2))
+        assert str(path) in result.stderr
+    with serve_process(str(path)) as base, httpx.Client(base_url=base, timeout=60) as http:
+        path.write_bytes(good[:100])
+        _, body = _gql(http)
+        assert (
+            body["errors"][0]["extensions"]["code"] in ("STORE_UNAVAILABLE", "INTERNAL_SERVER_ERROR")
+            or "store" in body["errors"][0]["message"]
+        ), body
+        assert http.get("/readyz").status_code == 503
+        tmp = path.with_suffix(".new")
+        tmp.write_bytes(good)
+        os.replace(tmp, path)
+        _wait_recovered(http, 30)
+
+
+def test_disk_full_during_write_leaves_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ENOSPC while the new file is written: the old file stays, no temporary is left, and the caller
+    gets a StoreError (the CLI: a message, not a traceback)."""
+    import errno
+    import pickle
+
+    from relhelp import GOOD
+
+    from graph.errors import StoreError
+    from graph.store import embedded
+    from loaders import load_paths
+
+    path = tmp_path / "graph.tkg"
+    with open_store(path) as store:
+        load_paths(store, [GOOD])
+    good = path.read_bytes()
+    real_dump = pickle.dump
+
+    def full(obj: object, f: Any, *args: Any, **kwargs: Any) -> None:
+        real_dump(obj, f, *args, **kwargs)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(embedded.pickle, "dump", full)
+    with open_store(path) as store, pytest.raises(StoreError, match="No space left"):
+        store.write(variant(build_national(0.005, seed=1), "X"))
+    assert path.read_bytes() == good
+    assert not list(tmp_path.glob(".graph.tkg.*"))
+
+
+# -- a real Neo4j server stopped and started (slow: a start takes a minute or two) ---------------------
+
+
+@pytest.fixture
+def own_neo4j(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A Neo4j server of this test's own (scripts/neo4j with another home and ports)."""
+    home = os.environ.get("TIAOKUAI_REL_NEO4J_HOME") or str(tmp_path_factory.mktemp("neo4j-home"))
+    bolt = os.environ.get("TIAOKUAI_REL_NEO4J_BOLT_PORT") or str(free_port())
+    env = {**os.environ, "TIAOKUAI_NEO4J_HOME": home, "TIAOKUAI_NEO4J_BOLT_PORT": bolt,
+           "TIAOKUAI_NEO4J_HTTP_PORT": os.environ.get("TIAOKUAI_REL_NEO4J_HTTP_PORT") or str(free_port()),
+           "TIAOKUAI_NEO4J_HEAP_INITIAL": "256m", "TIAOKUAI_NEO4J_HEAP_MAX": "1g",
+           "TIAOKUAI_NEO4J_PAGECACHE": "128m"}  # fmt: skip
+    script = str(REPO / "scripts" / "neo4j")
+    started = subprocess.run([script, "start"], env=env, capture_output=True, text=True, timeout=900)
+    if started.returncode != 0:
+        pytest.fail(f"cannot start a Neo4j of our own: {started.stderr[-2000:]}")
+    try:
+        yield {
+            "uri": started.stdout.strip(),
+            "script": script,
+            **{k: v for k, v in env.items() if k.startswith("TIAOKUAI_NEO4J")},
+        }
+    finally:
+        subprocess.run([script, "stop"], env=env, capture_output=True, timeout=300)
+
+
+@pytest.mark.slow
+@pytest.mark.neo4j
+def test_api_survives_neo4j_restart(own_neo4j: dict[str, str]) -> None:
+    from relhelp import GOOD
+
+    from loaders import load_paths
+
+    uri = own_neo4j["uri"]
+    env = {**os.environ, **{k: v for k, v in own_neo4j.items() if k.startswith("TIAOKUAI_NEO4J")}}
+    clear_neo4j(uri)
+    with open_store(uri) as store:
+        load_paths(store, [GOOD])
+
+    def stop() -> None:
+        subprocess.run([own_neo4j["script"], "stop"], env=env, check=True, capture_output=True, timeout=300)
+
+    def start() -> None:
+        threading.Thread(
+            target=subprocess.run,
+            args=([own_neo4j["script"], "start"],),
+            kwargs={"env": env, "capture_output": True, "timeout": 900},
+            daemon=True,
+        ).start()
+
+    serve_env = clean_env(TIAOKUAI_API_KEYS="outage-test-key-0000000000")
+    with serve_process(uri, env=serve_env) as base, httpx.Client(base_url=base, timeout=120) as http:
+        check_outage_and_recovery(http, stop, start, "outage-restart")
+    assert "Traceback" not in serve_process.last_stderr  # type: ignore[attr-defined]
