@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -82,6 +83,22 @@ def cli(*args: str, store: str | None = None, timeout: float = 300, env: dict[st
         env=env or clean_env(),
         stdin=subprocess.DEVNULL if input_bytes is None else None,
     )
+
+
+def cli_inprocess(*args: str, store: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The same command through click in this process (fast): for output checks, not crash checks."""
+    from click.testing import CliRunner
+
+    from graph.cli import cli as group
+
+    argv = [*args, "--store", store] if store is not None else list(args)
+    outcome = CliRunner().invoke(group, argv, catch_exceptions=True)
+    stderr = outcome.stderr
+    if outcome.exception is not None and not isinstance(outcome.exception, SystemExit):
+        import traceback
+
+        stderr += "".join(traceback.format_exception(outcome.exception))
+    return subprocess.CompletedProcess(["tiaokuai", *argv], outcome.exit_code, outcome.stdout, stderr)
 
 
 def assert_clean_exit(result: subprocess.CompletedProcess[str], allowed: Sequence[int] = (0, 1)) -> None:
@@ -229,10 +246,13 @@ def serve_process(store: str, env: dict[str, str] | None = None, port: int | Non
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
+    # Output goes to a file, not a pipe: a pipe nobody reads fills up (64 KiB of request log lines)
+    # and then blocks the server in the middle of a request.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
     proc = subprocess.Popen(
         [*tiaokuai_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--store", store],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         env=env or clean_env(),
     )
     base = f"http://127.0.0.1:{port}"
@@ -240,7 +260,8 @@ def serve_process(store: str, env: dict[str, str] | None = None, port: int | Non
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"tiaokuai serve exited: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+                log.seek(0)
+                raise RuntimeError(f"tiaokuai serve exited: {log.read().decode()[-2000:]}")
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(base + "/healthz", timeout=1).status_code == 200:
                     break
@@ -255,9 +276,9 @@ def serve_process(store: str, env: dict[str, str] | None = None, port: int | Non
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        serve_process.last_stderr = proc.stderr.read().decode("utf-8", "replace")  # type: ignore[attr-defined,union-attr]
-        proc.stdout.close()  # type: ignore[union-attr]
-        proc.stderr.close()  # type: ignore[union-attr]
+        log.seek(0)
+        serve_process.last_stderr = log.read().decode("utf-8", "replace")  # type: ignore[attr-defined]
+        log.close()
 
 
 def free_port() -> int:

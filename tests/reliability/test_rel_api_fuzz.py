@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator
 
 import httpx
+import pytest
 from apihelp import SAMPLE_UNITS, check_response
 from fuzzing import CUSTOM_SCALARS, fuzz
 from hypothesis import given
@@ -34,7 +35,7 @@ def _post(http: httpx.Client, query: str, key: str | None = None) -> dict:
 def test_generated_queries(api: httpx.Client, sample_api: tuple[str, Store, httpx.Client]) -> None:
     kind = sample_api[0]
 
-    @fuzz(120 if kind == "embedded" else 40)
+    @fuzz(100 if kind == "embedded" else 30)
     @given(query=queries(SDL, custom_scalars=CUSTOM_SCALARS))
     def run(query: str) -> None:
         _post(api, query)
@@ -46,13 +47,27 @@ def test_generated_queries(api: httpx.Client, sample_api: tuple[str, Store, http
 def test_generated_invalid_queries(api: httpx.Client, sample_api: tuple[str, Store, httpx.Client]) -> None:
     kind = sample_api[0]
 
-    @fuzz(80 if kind == "embedded" else 30)
+    @fuzz(60 if kind == "embedded" else 20)
     @given(query=queries(SDL, mode=Mode.NEGATIVE, custom_scalars=CUSTOM_SCALARS))
     def run(query: str) -> None:
         body = _post(api, query)
         assert body.get("errors") or body.get("data") is not None
 
     run()
+
+
+@pytest.mark.slow
+def test_generated_queries_soak(api: httpx.Client, sample_api: tuple[str, Store, httpx.Client]) -> None:
+    @fuzz(2000 if sample_api[0] == "embedded" else 600)
+    @given(
+        query=queries(SDL, custom_scalars=CUSTOM_SCALARS)
+        | queries(SDL, mode=Mode.NEGATIVE, custom_scalars=CUSTOM_SCALARS)
+    )
+    def run(query: str) -> None:
+        _post(api, query)
+
+    run()
+    assert sample_api[1].count_units() == SAMPLE_UNITS
 
 
 # -- limits ------------------------------------------------------------------------------------------

@@ -117,9 +117,17 @@ def _kill_trials(kind: str, location: str, tmp_path: Path, trials: int, seed: in
             assert proc.returncode == 0, err.decode()
             full = time.monotonic() - started
             delay = None
+        elif trial % 3 == 0:
+            # in the write itself: as soon as the store shows a write under way, after 0-50 ms
+            delay = -1.0
+            if _wait_for_write(kind, location, proc, timeout=3 * full):
+                time.sleep(rng.uniform(0, 0.05))
+                delay = time.monotonic() - started
+                proc.send_signal(signal.SIGKILL)
+            proc.communicate(timeout=60)
         else:
-            # half the kills anywhere in the load, half in its last 40% (where the write happens)
-            delay = rng.uniform(0.3, full) if trial % 2 else rng.uniform(0.6 * full, 1.1 * full)
+            # the others anywhere in the load, or in its last 40% (where the write happens)
+            delay = rng.uniform(0.3, full) if trial % 3 == 1 else rng.uniform(0.6 * full, 1.1 * full)
             try:
                 proc.wait(timeout=delay)
             except subprocess.TimeoutExpired:
@@ -138,7 +146,8 @@ def _kill_trials(kind: str, location: str, tmp_path: Path, trials: int, seed: in
             assert all(names[i] == renamed[i] for i in renamed), f"trial {trial}: links after, names before"
             expected_links, expected_names = links, names
             outcome = "after"
-        outcomes.append(f"{outcome}@{'end' if delay is None else f'{delay:.2f}s/{full:.2f}s'}")
+        when = "end" if delay is None else "missed the write" if delay < 0 else f"{delay:.2f}s/{full:.2f}s"
+        outcomes.append(f"{outcome}@{when}{' (in write)' if trial and trial % 3 == 0 else ''}")
     if kind == "embedded":
         leftovers = sorted(p.name for p in Path(location).parent.glob(".graph.tkg.*"))
         outcomes.append(f"temporaries left by kills: {len(leftovers)}")
@@ -147,6 +156,28 @@ def _kill_trials(kind: str, location: str, tmp_path: Path, trials: int, seed: in
         assert result.returncode == 0, result.stderr
         assert not list(Path(location).parent.glob(".graph.tkg.*.tmp"))
     return outcomes
+
+
+def _wait_for_write(kind: str, location: str, proc: subprocess.Popen[bytes], timeout: float) -> bool:
+    """Poll until the load is writing (a temporary file beside the store file; an open Neo4j
+    transaction running one of our UNWIND statements). False if the load ended first."""
+    deadline = time.monotonic() + timeout
+    if kind == "embedded":
+        folder, pattern = Path(location).parent, f".{Path(location).name}.*.tmp"
+        stale = set(folder.glob(pattern))  # left by an earlier kill; the load clears them as it writes
+        while proc.poll() is None and time.monotonic() < deadline:
+            if set(folder.glob(pattern)) - stale:
+                return True
+            time.sleep(0.002)
+        return False
+    with neo4j_driver(location) as driver:
+        while proc.poll() is None and time.monotonic() < deadline:
+            records = driver.execute_query("SHOW TRANSACTIONS YIELD currentQuery RETURN currentQuery",
+                                           database_=neo4j_database()).records  # fmt: skip
+            if any("UNWIND $rows" in (r["currentQuery"] or "") for r in records):
+                return True
+            time.sleep(0.02)
+    return False
 
 
 @pytest.mark.parametrize("kind", ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])

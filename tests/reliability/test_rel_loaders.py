@@ -61,9 +61,7 @@ def _check_outcome(store_location: str, ledgers: Path, files: Files) -> str:
     return "ok"
 
 
-@fuzz(200)
-@given(files=hostile_ledgers())
-def test_hostile_ledgers_embedded(files: Files) -> None:
+def _embedded_case(files: Files) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         store = str(root / "g.tkg")
@@ -74,6 +72,19 @@ def test_hostile_ledgers_embedded(files: Files) -> None:
         if outcome == "invalid":
             assert file_digest(Path(store)) == before, "a refused load changed the store file"
             assert not list(root.glob(".g.tkg.*")), "a refused load left a temporary file"
+
+
+@fuzz(200)
+@given(files=hostile_ledgers())
+def test_hostile_ledgers_embedded(files: Files) -> None:
+    _embedded_case(files)
+
+
+@pytest.mark.slow
+@fuzz(4000)
+@given(files=hostile_ledgers())
+def test_hostile_ledgers_embedded_soak(files: Files) -> None:
+    _embedded_case(files)
 
 
 @pytest.mark.neo4j
