@@ -45,29 +45,12 @@ def open_sample(kind: str, folder: Path, sample_dir: Path, uri: str | None) -> S
 
 
 def make_app(store: Store, **overrides: Any) -> Any:
-    """``create_app`` with this suite's additions (the audit extension, the JSON-safe router) applied
-    when the factory does not wire them yet (see docs/reliability.md, "Wiring")."""
-    from graph.api import app as app_module
-    from graph.api.audit import AuditExtension
-    from graph.api.security import SafeGraphQLRouter
-
-    build, router = app_module.build_schema, app_module.GraphQLRouter
-
-    def build_with_audit(settings: Settings) -> Any:
-        schema = build(settings)
-        if AuditExtension not in schema.extensions:
-            schema.extensions = (*schema.extensions, AuditExtension)
-        return schema
+    """``create_app`` as ``tiaokuai serve`` builds it, with two API keys unless overridden."""
+    from graph.api import create_app
 
     base: dict[str, Any] = {"api_keys": [API_KEY, OTHER_KEY]}
     base.update(overrides)
-    app_module.build_schema = build_with_audit  # type: ignore[assignment]
-    if not issubclass(router, SafeGraphQLRouter):
-        app_module.GraphQLRouter = SafeGraphQLRouter  # type: ignore[misc]
-    try:
-        return app_module.create_app(Settings(**base), store)
-    finally:
-        app_module.build_schema, app_module.GraphQLRouter = build, router  # type: ignore[misc]
+    return create_app(Settings(**base), store)
 
 
 @contextlib.contextmanager

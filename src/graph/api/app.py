@@ -19,9 +19,11 @@ from ..config import Settings
 from ..errors import TiaokuaiError
 from ..rules import Rule, load_rules
 from ..store.base import Store
+from .audit import AuditExtension
 from .deps import StoreDep, get_context
 from .graphql.schema import build_schema
 from .middleware import BodyLimitMiddleware, RequestLogMiddleware
+from .security import SafeGraphQLRouter
 
 __all__ = ["create_app", "READY_TIMEOUT_S"]
 
@@ -41,8 +43,10 @@ def create_app(settings: Settings, store: Store, rules: Sequence[Rule] | None = 
     app.state.store = store
     app.state.rules = list(rules) if rules is not None else load_rules()
 
-    router: GraphQLRouter = GraphQLRouter(
-        build_schema(settings),
+    schema = build_schema(settings)
+    schema.extensions = (*schema.extensions, AuditExtension)  # an audit record for every write
+    router: GraphQLRouter = SafeGraphQLRouter(  # undecodable bodies are 400, not 500
+        schema,
         context_getter=get_context,
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=True,

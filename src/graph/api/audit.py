@@ -25,7 +25,7 @@ keys apart, useless for recovering one. An operator finds which key it was with:
 
     python -c "from graph.api.audit import key_id; print(key_id('THE-KEY'))"
 
-Wiring: ``AuditExtension`` in the extensions of the schema the app serves (``build_schema``).
+Wired in :func:`graph.api.create_app`: ``AuditExtension`` is added to the served schema's extensions.
 """
 
 from __future__ import annotations

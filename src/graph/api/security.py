@@ -11,7 +11,7 @@ reliability fuzz, ``tests/reliability/test_rel_api_fuzz.py``):
 :class:`SafeGraphQLRouter` turns both into the 400 "Unable to parse request body as JSON" that any
 other malformed body gets, for POST bodies and for ``variables``/``extensions`` in GET query strings.
 
-Wiring: build the router with ``SafeGraphQLRouter(...)`` instead of ``GraphQLRouter(...)``.
+Wired in :func:`graph.api.create_app`, which builds its router as ``SafeGraphQLRouter``.
 """
 
 from __future__ import annotations
