@@ -4,6 +4,7 @@ and error mapping. The shared behaviour is in test_store_contract.py (run on bot
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from dataclasses import replace
 from typing import Any
@@ -175,7 +176,8 @@ def test_graph_has_the_contract_shape(neo4j_store: Neo4jStore, neo4j_driver: Any
 def test_schema_constraints_and_indexes(neo4j_store: Neo4jStore, neo4j_driver: Any) -> None:
     neo4j_store.write(small_dataset())
     neo4j_store.ensure_schema()  # idempotent
-    Neo4jStore.from_env(neo4j_store.uri).ensure_schema()
+    with Neo4jStore.from_env(neo4j_store.uri) as other:
+        other.ensure_schema()
     constraints = {
         (r["type"], tuple(r["labelsOrTypes"]), tuple(r["properties"]))
         for r in rows(neo4j_driver, "SHOW CONSTRAINTS YIELD type, labelsOrTypes, properties")
@@ -296,3 +298,23 @@ def test_unknown_database_is_store_unavailable(neo4j_uri: str) -> None:
             store.ping()
         with pytest.raises(StoreUnavailable, match="NEO4J_DATABASE"):
             store.count_units()
+
+
+@pytest.mark.neo4j
+def test_fresh_database_without_schema(
+    neo4j_store: Neo4jStore, neo4j_driver: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Reads work (quietly) before any schema exists; the first write creates it."""
+    for r in rows(neo4j_driver, "SHOW CONSTRAINTS YIELD name"):
+        rows(neo4j_driver, f"DROP CONSTRAINT `{r['name']}`")
+    for r in rows(neo4j_driver, "SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP' RETURN name"):
+        rows(neo4j_driver, f"DROP INDEX `{r['name']}`")
+    caplog.set_level(logging.INFO)
+    assert neo4j_store.get_units(["x"]) == {} and neo4j_store.get_links(["L1"]) == {}
+    assert neo4j_store.children(["x"]) == {"x": []} and neo4j_store.neighbours(["x"]) == {"x": set()}
+    assert neo4j_store.find_units(UnitQuery(region_code="230100")).total == 0
+    assert neo4j_store.link_totals(2020) == [] and neo4j_store.years() == []
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("neo4j")] == []
+    neo4j_store.write(small_dataset())
+    assert len(rows(neo4j_driver, "SHOW CONSTRAINTS YIELD name")) == 5
+    assert neo4j_store.count_units() == 11 and neo4j_store.years() == [2019, 2020, 2021]

@@ -22,6 +22,11 @@ exist; a write that adds the missing end later also adds the edge ("adopt" state
 edges always agree with the ``parent_id``/``region_code``/``parent_code`` properties.
 
 Statements with a ``CALL () { … }`` subquery need Neo4j 5.23 or newer.
+
+Lookups by key carry ``USING INDEX SEEK`` hints. Without them the planner, working from index
+statistics that lag behind a big load (or an emptied database), can pick an index *scan* per
+row inside ``UNWIND``, which makes a load quadratic: a 100,000-link reload that takes seconds
+with the hints ran for more than ten minutes without them.
 """
 
 from __future__ import annotations
@@ -135,7 +140,8 @@ SET r.name = row.name, r.level = row.level, r.parent_code = row.parent_code
 
 REGION_UNLINK_PARENT = """
 UNWIND $rows AS row
-MATCH (:Region {code: row.code})-[old:WITHIN]->(p:Region)
+MATCH (r:Region {code: row.code})-[old:WITHIN]->(p:Region)
+USING INDEX SEEK r:Region(code)
 WHERE row.parent_code IS NULL OR p.code <> row.parent_code
 DELETE old
 """
@@ -143,7 +149,9 @@ DELETE old
 REGION_LINK_PARENT = """
 UNWIND $rows AS row
 MATCH (r:Region {code: row.code})
+USING INDEX SEEK r:Region(code)
 MATCH (p:Region {code: row.parent_code})
+USING INDEX SEEK p:Region(code)
 MERGE (r)-[:WITHIN]->(p)
 """
 
@@ -151,7 +159,9 @@ MERGE (r)-[:WITHIN]->(p)
 REGION_ADOPT_CHILDREN = """
 UNWIND $codes AS code
 MATCH (p:Region {code: code})
+USING INDEX SEEK p:Region(code)
 MATCH (c:Region {parent_code: code})
+USING INDEX SEEK c:Region(parent_code)
 MERGE (c)-[:WITHIN]->(p)
 """
 
@@ -159,7 +169,9 @@ MERGE (c)-[:WITHIN]->(p)
 REGION_ADOPT_UNITS = """
 UNWIND $codes AS code
 MATCH (r:Region {code: code})
+USING INDEX SEEK r:Region(code)
 MATCH (u:Unit {region_code: code})
+USING INDEX SEEK u:Unit(region_code)
 MERGE (u)-[:IN_REGION]->(r)
 """
 
@@ -184,7 +196,8 @@ UNIT_MERGE: dict[str, str] = {label: _unit_merge(label) for label in UNIT_LABELS
 
 UNIT_UNLINK_PARENT = """
 UNWIND $rows AS row
-MATCH (:Unit {id: row.id})-[old:UNDER]->(p:Unit)
+MATCH (u:Unit {id: row.id})-[old:UNDER]->(p:Unit)
+USING INDEX SEEK u:Unit(id)
 WHERE row.parent_id IS NULL OR p.id <> row.parent_id
 DELETE old
 """
@@ -192,7 +205,9 @@ DELETE old
 UNIT_LINK_PARENT = """
 UNWIND $rows AS row
 MATCH (u:Unit {id: row.id})
+USING INDEX SEEK u:Unit(id)
 MATCH (p:Unit {id: row.parent_id})
+USING INDEX SEEK p:Unit(id)
 MERGE (u)-[:UNDER]->(p)
 """
 
@@ -200,13 +215,16 @@ MERGE (u)-[:UNDER]->(p)
 UNIT_ADOPT_CHILDREN = """
 UNWIND $ids AS id
 MATCH (p:Unit {id: id})
+USING INDEX SEEK p:Unit(id)
 MATCH (c:Unit {parent_id: id})
+USING INDEX SEEK c:Unit(parent_id)
 MERGE (c)-[:UNDER]->(p)
 """
 
 UNIT_UNLINK_REGION = """
 UNWIND $rows AS row
-MATCH (:Unit {id: row.id})-[old:IN_REGION]->(r:Region)
+MATCH (u:Unit {id: row.id})-[old:IN_REGION]->(r:Region)
+USING INDEX SEEK u:Unit(id)
 WHERE row.region_code IS NULL OR r.code <> row.region_code
 DELETE old
 """
@@ -214,7 +232,9 @@ DELETE old
 UNIT_LINK_REGION = """
 UNWIND $rows AS row
 MATCH (u:Unit {id: row.id})
+USING INDEX SEEK u:Unit(id)
 MATCH (r:Region {code: row.region_code})
+USING INDEX SEEK r:Region(code)
 MERGE (u)-[:IN_REGION]->(r)
 """
 
@@ -224,6 +244,7 @@ MERGE (u)-[:IN_REGION]->(r)
 LINK_EXISTING: dict[str, str] = _per_rel("""
 UNWIND $rows AS row
 MATCH (s)-[r:__REL__ {id: row.id}]->(t)
+USING INDEX SEEK r:__REL__(id)
 WITH row, r,
      (s.id <> row.source_id OR t.id <> row.target_id OR row.rel_type <> '__REL__') AS moved
 WITH count(r) AS found,
@@ -237,6 +258,7 @@ RETURN found, kept
 LINK_UPDATE: dict[str, str] = _per_rel("""
 UNWIND $rows AS row
 MATCH ()-[r:__REL__ {id: row.id}]->()
+USING INDEX SEEK r:__REL__(id)
 SET r += row.props
 """)
 
@@ -244,7 +266,9 @@ SET r += row.props
 LINK_CREATE: dict[str, str] = _per_rel("""
 UNWIND $rows AS row
 MATCH (s:Unit {id: row.source_id})
+USING INDEX SEEK s:Unit(id)
 MATCH (t:Unit {id: row.target_id})
+USING INDEX SEEK t:Unit(id)
 CREATE (s)-[r:__REL__]->(t)
 SET r = row.props
 RETURN count(r) AS created
@@ -253,6 +277,7 @@ RETURN count(r) AS created
 MISSING_UNITS = """
 UNWIND $ids AS id
 OPTIONAL MATCH (u:Unit {id: id})
+USING INDEX SEEK u:Unit(id)
 WITH id, u WHERE u IS NULL
 RETURN collect(id) AS missing
 """
@@ -265,18 +290,22 @@ PING = "RETURN 1 AS ok"
 GET_UNITS = f"""
 UNWIND $ids AS id
 MATCH (u:Unit {{id: id}})
+USING INDEX SEEK u:Unit(id)
 RETURN {_UNIT_MAP} AS unit
 """
 
 GET_REGIONS = f"""
 UNWIND $codes AS code
 MATCH (r:Region {{code: code}})
+USING INDEX SEEK r:Region(code)
 RETURN {_REGION_MAP} AS region
 """
 
 GET_LINKS = (
     "UNWIND $ids AS id\n"
-    + _union_all("MATCH (s)-[r:__REL__ {id: id}]->(t) RETURN s, r, t").replace("CALL ()", "CALL (id)")
+    + _union_all("MATCH (s)-[r:__REL__ {id: id}]->(t) USING INDEX SEEK r:__REL__(id) RETURN s, r, t").replace(
+        "CALL ()", "CALL (id)"
+    )
     + f"\nRETURN {_LINK_MAP} AS link\n"
 )
 
@@ -284,6 +313,7 @@ GET_LINKS = (
 CHILDREN = f"""
 UNWIND $ids AS id
 MATCH (u:Unit {{parent_id: id}})
+USING INDEX SEEK u:Unit(parent_id)
 RETURN id, {_UNIT_MAP} AS unit
 ORDER BY id, u.id
 """
@@ -291,6 +321,7 @@ ORDER BY id, u.id
 NEIGHBOURS = f"""
 UNWIND $ids AS id
 MATCH (u:Unit {{id: id}})-[:UNDER|{_ANY_LINK}]-(n:Unit)
+USING INDEX SEEK u:Unit(id)
 WHERE n <> u
 RETURN id, collect(DISTINCT n.id) AS near
 """
@@ -347,7 +378,8 @@ SKIP $skip LIMIT $limit
 
 # links with $unit_id at either end (and $other_id at the other, when given)
 _FIND_LINKS_OF_UNIT = f"""
-MATCH (u:Unit {{id: $unit_id}})-[r:{_ANY_LINK}]-(o:Unit)
+MATCH (u:Unit {{id: $unit_id}})-[r:{_ANY_LINK}]-(o)
+USING INDEX SEEK u:Unit(id)
 WHERE ($other_id IS NULL OR o.id = $other_id)
   AND {_LINK_FILTER}
 WITH DISTINCT r

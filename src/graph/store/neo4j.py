@@ -35,7 +35,7 @@ from .base import LinkQuery, LinkTotal, Page, PairCount, Store, UnitQuery, Write
 __all__ = ["Neo4jStore", "BATCH_SIZE", "DEFAULT_DATABASE"]
 
 #: rows per ``UNWIND $rows`` statement (see docs/stores.md for the measurement behind it)
-BATCH_SIZE = 10_000
+BATCH_SIZE = 5_000
 DEFAULT_DATABASE = "neo4j"
 
 T = TypeVar("T")
@@ -100,6 +100,9 @@ class Neo4jStore(Store):
         self.database = database
         self._schema_ready = False
         driver_config.setdefault("user_agent", "tiaokuai")
+        # "label does not exist" on an empty database and "hinted index does not exist" before
+        # the first write are expected; the driver would log each as a warning
+        driver_config.setdefault("notifications_disabled_classifications", ["HINT", "UNRECOGNIZED"])
         try:
             self._driver = GraphDatabase.driver(self.uri, auth=auth, **driver_config)
         except Exception as exc:  # ConfigurationError, ValueError on a malformed URI
@@ -298,8 +301,23 @@ class Neo4jStore(Store):
                             )
             return created
 
+        def guarded(tx: Any) -> int:
+            from neo4j.exceptions import Neo4jError
+
+            try:
+                return work(tx)
+            except Neo4jError as exc:
+                if "MemoryPool" not in (exc.code or "") and "memory" not in (exc.message or "").lower():
+                    raise
+                # not worth the driver's retries: the same load needs the same memory again
+                raise StoreError(
+                    f"Neo4j at {self.location} ran out of transaction memory writing {len(link_rows)} "
+                    f"links in one transaction ({exc.message}); nothing was written. Give the server "
+                    "a bigger heap (about 4 KB per link; see docs/stores.md) or split the load."
+                ) from exc
+
         self.ensure_schema()
-        summary.links_created = self._write_tx(work, "writing")
+        summary.links_created = self._write_tx(guarded, "writing")
         return summary
 
     # -- point lookups -------------------------------------------------------------------------
