@@ -7,7 +7,7 @@
 //
 // Needs Neo4j 5.7 or newer (relationship uniqueness constraints; Community edition is enough).
 // One relationship type per link family, as named in schema/vocabulary.yaml (families.*.rel_type);
-// tests/stores/test_schema.py checks that this file covers every one of them.
+// tests/stores/test_neo4j_store.py checks that this file covers every one of them.
 
 // -- identity ------------------------------------------------------------------------------------
 CREATE CONSTRAINT unit_id IF NOT EXISTS FOR (u:Unit) REQUIRE u.id IS UNIQUE;
