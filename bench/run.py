@@ -780,6 +780,7 @@ def main(argv: list[str] | None = None) -> int:
         plan.neo4j_links_per_write = args.neo4j_links_per_write
     neo4j_uri = _neo4j_uri(args)
     started = dt.datetime.now().isoformat(timespec="seconds")
+    machine_at_start = machine()
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tiaokuai-bench-", dir=args.workdir) as tmp:
         run = Run(plan, Path(tmp), neo4j_uri, args.profile)
@@ -837,7 +838,7 @@ def main(argv: list[str] | None = None) -> int:
             "neo4j_server_pid_found": run.neo4j_pid is not None,
             "neo4j_rust_ext": rust,
             "bolt_roundtrips_method": "socket-level: BoltSocket.sendall followed by recv_into, per socket",
-            "machine": machine(),
+            "machine": machine_at_start,
             "loadavg_end": list(os.getloadavg()),
         },
     }
