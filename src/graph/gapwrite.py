@@ -217,6 +217,6 @@ def write_gaps(
         return replaced, gaps, coverage
 
     # Schema statements cannot share a transaction with writes; they are idempotent.
-    neo._write_tx(schema, "creating the Gap and Coverage constraints")
-    replaced, gaps, coverage = neo._write_tx(work, f"writing the gaps of {year}")
+    neo.write_transaction(schema, "creating the Gap and Coverage constraints")
+    replaced, gaps, coverage = neo.write_transaction(work, f"writing the gaps of {year}")
     return GapWriteSummary(year, gaps, coverage, replaced, store.location)

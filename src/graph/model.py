@@ -90,7 +90,7 @@ class Link:
             date=date,
             source_id=row["source_id"],
             target_id=row["target_id"],
-            count=int(row.get("count") or 1),
+            count=1 if row.get("count") is None else int(row["count"]),
             participants=row.get("participants"),
             title=row.get("title"),
             source_file=row.get("source_file"),

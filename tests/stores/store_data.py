@@ -192,7 +192,7 @@ def link_queries(units: list[Unit], years: list[int]) -> list[LinkQuery]:
     ids = [u.id for u in units]
     for a, b in zip(ids, ids[1:] + ids[:1], strict=True):
         queries.append(LinkQuery(unit_id=a, other_id=b))
-    queries += [LinkQuery(unit_id=ids[0], other_id=ids[0]), LinkQuery(other_id=ids[0])]
+    queries += [LinkQuery(unit_id=ids[0], other_id=ids[0])]
     queries += [LinkQuery(unit_id=ids[0], family="liaison", year=y) for y in years]
     return queries
 

@@ -23,3 +23,22 @@ def test_foreign_file_is_refused(tmp_path: Path):
     path.write_bytes(pickle.dumps([1, 2, 3]))
     with pytest.raises(StoreError, match="is not a tiaokuai embedded store"):
         open_store(path).count_units()
+
+
+def test_write_refuses_links_to_units_that_do_not_exist(tmp_path: Path):
+    import datetime as dt
+
+    from graph.model import Dataset, Link
+
+    store = open_store(tmp_path / "g.tkg")
+    link = Link("L1", "visit", "liaison", dt.date(2020, 1, 1), "NOBODY", "NOWHERE")
+    with pytest.raises(StoreError, match="NOBODY, NOWHERE"):
+        store.write(Dataset(links=[link]))
+    assert not (tmp_path / "g.tkg").exists()
+
+
+def test_link_query_between_needs_both_ends():
+    from graph.store import LinkQuery
+
+    with pytest.raises(ValueError, match="other_id needs unit_id"):
+        LinkQuery(other_id="TB-1")

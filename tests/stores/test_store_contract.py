@@ -245,7 +245,6 @@ def test_find_units_pages(loaded: Store, offset: int, limit: int | None, expecte
         (LinkQuery(family="reporting"), ["L1", "L10", "L5"]),
         (LinkQuery(family="exchange", kind="cadre_exchange"), ["L4"]),
         (LinkQuery(family="", kind=""), ALL_LINKS),
-        (LinkQuery(other_id="HLJ-TAX"), []),  # other_id only narrows unit_id
     ],
 )
 def test_find_links(loaded: Store, query: LinkQuery, expected: list[str]) -> None:

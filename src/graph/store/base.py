@@ -56,6 +56,10 @@ class LinkQuery:
     kind: str | None = None
     year: int | None = None
 
+    def __post_init__(self) -> None:
+        if self.other_id is not None and self.unit_id is None:
+            raise ValueError("LinkQuery.other_id needs unit_id: it selects links between the two")
+
 
 @dataclass(frozen=True)
 class LinkTotal:

@@ -255,6 +255,16 @@ class EmbeddedStore(Store):
                 state.put_region(region)
             for unit in dataset.units:
                 state.put_unit(unit)
+            dangling = sorted(
+                {
+                    end
+                    for lk in dataset.links
+                    for end in (lk.source_id, lk.target_id)
+                    if end not in state.units
+                }
+            )
+            if dangling:  # loaders never let this through; as Neo4j does, refuse rather than invent units
+                raise StoreError(f"links refer to units that do not exist: {', '.join(dangling[:10])}")
             for link in dataset.links:
                 row = _row_of(link)
                 if state.links.get(link.id) != row:

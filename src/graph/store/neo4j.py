@@ -172,6 +172,14 @@ class Neo4jStore(Store):
         with self._translate(doing), self._driver.session(database=self.database) as session:
             return session.execute_read(work)
 
+    def write_transaction(self, work: Callable[[Any], T], doing: str) -> T:
+        """Run ``work(tx)`` in one managed write transaction (retried on transient errors).
+
+        For writers beside the ledger load, such as ``gaps --write``; ``doing`` names the work in
+        error messages. ``work`` must be safe to repeat.
+        """
+        return self._write_tx(work, doing)
+
     def _write_tx(self, work: Callable[[Any], T], doing: str) -> T:
         with self._translate(doing), self._driver.session(database=self.database) as session:
             return session.execute_write(work)
