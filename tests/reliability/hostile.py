@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import math
+import re
 import zipfile
 from collections.abc import Callable
 from typing import Any
@@ -192,7 +193,21 @@ def _xlsx(sheets: list[tuple[str, list[list[Any]]]]) -> bytes:
             ws.append(clean)
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return _deterministic(buf.getvalue())
+
+
+def _deterministic(data: bytes) -> bytes:
+    """The workbook with fixed zip times and document dates: the same rows give the same bytes, as
+    hypothesis needs (it replays draws, and later damage draws positions within these bytes)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            body = src.read(item)
+            if item.filename == "docProps/core.xml":
+                body = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2020-01-01T00:00:00Z", body)
+            dst.writestr(zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0)), body,
+                         compress_type=zipfile.ZIP_DEFLATED)  # fmt: skip
+    return out.getvalue()
 
 
 def to_xlsx(draw: st.DrawFn, files: Files, name: str) -> Files:
