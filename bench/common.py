@@ -47,10 +47,10 @@ def machine() -> dict[str, Any]:
     }
 
 
-def rss_mb(pid: int | str = "self") -> float:
-    """Current resident set size (VmRSS) of a process, in MiB."""
+def rss_mb(pid: int | str = "self", field: str = "VmRSS:") -> float:
+    """Current resident set size (VmRSS; VmHWM for the peak) of a process, in MiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field):
             return int(line.split()[1]) / 1024
     return 0.0
 

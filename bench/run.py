@@ -706,6 +706,18 @@ def _reachable(uri: str) -> str | None:
     return None
 
 
+def _git_state() -> str | None:
+    """HEAD of the checkout, with "+dirty" when tracked files differ from it."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(["git", "diff", "--quiet", "HEAD"], cwd=REPO, capture_output=True).returncode
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+dirty" if dirty else "")
+
+
 def summary_lines(doc: dict[str, Any]) -> list[str]:
     r = doc
 
@@ -839,6 +851,7 @@ def main(argv: list[str] | None = None) -> int:
             "neo4j_rust_ext": rust,
             "bolt_roundtrips_method": "socket-level: BoltSocket.sendall followed by recv_into, per socket",
             "machine": machine_at_start,
+            "git": _git_state(),
             "loadavg_end": list(os.getloadavg()),
         },
     }

@@ -79,9 +79,9 @@ def rss_probe(path: Path) -> dict[str, Any]:
     links = len(store.state.links)
     gc.collect()
     after = rss_mb()
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss over from the (large) parent
+    # through fork and exec, while VmHWM belongs to this process's own address space
+    peak = rss_mb(field="VmHWM:")
     return {"rss_before_mb": before, "rss_after_mb": after, "peak_mb": peak, "units": units, "links": links}
 
 
