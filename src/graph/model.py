@@ -7,10 +7,12 @@ they serialise to JSON, GraphML and Cypher parameters without adapters.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Region", "Unit", "Link", "Dataset"]
+__all__ = ["Region", "Unit", "Link", "Dataset", "regions_within"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,3 +110,24 @@ class Dataset:
 
     def __len__(self) -> int:
         return len(self.regions) + len(self.units) + len(self.links)
+
+
+def regions_within(regions: Iterable[Region], code: str) -> set[str]:
+    """``code`` and every region below it (by ``parent_code``), as filters "in this region" mean.
+
+    >>> rs = [Region("230000", "省", "province"), Region("230100", "市", "prefecture", "230000"),
+    ...       Region("230102", "区", "county", "230100"), Region("230200", "另一市", "prefecture", "230000")]
+    >>> sorted(regions_within(rs, "230100"))
+    ['230100', '230102']
+    """
+    children: dict[str, list[str]] = defaultdict(list)
+    for r in regions:
+        if r.parent_code:
+            children[r.parent_code].append(r.code)
+    found, todo = {code}, [code]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
-from .model import Region, Unit
+from .model import Region, Unit, regions_within
 from .resources import schema_path
 from .store.base import Store
 from .vocabulary import Vocabulary, vocabulary
@@ -264,20 +264,6 @@ def region_groups(regions: Iterable[Region]) -> dict[str, str]:
     return groups
 
 
-def _within(regions: Iterable[Region], code: str) -> set[str]:
-    children: dict[str, list[str]] = defaultdict(list)
-    for r in regions:
-        if r.parent_code:
-            children[r.parent_code].append(r.code)
-    found, todo = {code}, [code]
-    while todo:
-        for c in children.get(todo.pop(), ()):
-            if c not in found:
-                found.add(c)
-                todo.append(c)
-    return found
-
-
 def _select(
     store: Store,
     requirements: list[Requirement],
@@ -286,7 +272,7 @@ def _select(
     regions: list[Region],
 ) -> tuple[list[Requirement], dict[str, Unit]]:
     units = store.get_units({r.unit_id for r in requirements})
-    keep_regions = _within(regions, region_code) if region_code else None
+    keep_regions = regions_within(regions, region_code) if region_code else None
     selected = [
         r
         for r in requirements
