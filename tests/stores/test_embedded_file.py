@@ -42,3 +42,26 @@ def test_link_query_between_needs_both_ends():
 
     with pytest.raises(ValueError, match="other_id needs unit_id"):
         LinkQuery(other_id="TB-1")
+
+
+def test_pair_counts_cache_follows_writes(tmp_path: Path):
+    """pair_counts is memoised per store state; a write in the same process must not see stale
+    counts."""
+    import dataclasses
+    import datetime as dt
+
+    from store_data import small_dataset
+
+    from graph.model import Dataset
+
+    data = small_dataset()
+    store = open_store(tmp_path / "g.tkg")
+    store.write(data)
+    first = store.pair_counts([2020], ["visit"])
+    assert store.pair_counts([2020, 2020], ("visit",)) == first
+    assert [p.count for p in first if p.source_id == "HLJ-TAX"] == [3]
+    extra = dataclasses.replace(data.links[1], id="L99", date=dt.date(2020, 5, 5), count=4)
+    store.write(Dataset(links=[extra]))
+    assert [p.count for p in store.pair_counts([2020], ["visit"]) if p.source_id == "HLJ-TAX"] == [7]
+    assert [p.count for p in open_store(tmp_path / "g.tkg").pair_counts([2020], ["visit"])
+            if p.source_id == "HLJ-TAX"] == [7]  # fmt: skip
