@@ -38,9 +38,12 @@ def test_generated_queries(api: httpx.Client, sample_api: tuple[str, Store, http
     @fuzz(100 if kind == "embedded" else 30)
     @given(query=queries(SDL, custom_scalars=CUSTOM_SCALARS))
     def run(query: str) -> None:
+        cases.append(1)
         _post(api, query)
 
+    cases: list[int] = []
     run()
+    print(f"\n{len(cases)} generated queries on {sample_api[0]}")
     assert sample_api[1].count_units() == SAMPLE_UNITS
 
 
@@ -50,10 +53,13 @@ def test_generated_invalid_queries(api: httpx.Client, sample_api: tuple[str, Sto
     @fuzz(60 if kind == "embedded" else 20)
     @given(query=queries(SDL, mode=Mode.NEGATIVE, custom_scalars=CUSTOM_SCALARS))
     def run(query: str) -> None:
+        cases.append(1)
         body = _post(api, query)
         assert body.get("errors") or body.get("data") is not None
 
+    cases: list[int] = []
     run()
+    print(f"\n{len(cases)} generated invalid queries on {kind}")
 
 
 @pytest.mark.slow
@@ -64,9 +70,12 @@ def test_generated_queries_soak(api: httpx.Client, sample_api: tuple[str, Store,
         | queries(SDL, mode=Mode.NEGATIVE, custom_scalars=CUSTOM_SCALARS)
     )
     def run(query: str) -> None:
+        cases.append(1)
         _post(api, query)
 
+    cases: list[int] = []
     run()
+    print(f"\n{len(cases)} generated queries on {sample_api[0]}")
     assert sample_api[1].count_units() == SAMPLE_UNITS
 
 
