@@ -299,6 +299,7 @@ def check_outage_and_recovery(http: httpx.Client, stop: Any, start: Any, label: 
     assert errors[0]["message"].startswith("store unavailable"), errors
     ready = http.get("/readyz")
     assert ready.status_code == 503 and ready.json()["status"] == "unavailable", ready.text
+    assert http.get("/healthz").status_code == 200  # the process is up: no restart wanted
     mutation = http.post(
         "/graphql",
         json={
