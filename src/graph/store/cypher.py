@@ -66,6 +66,7 @@ __all__ = [
     "COUNT_UNITS",
     "ALL_REGIONS",
     "UNITS_OF_KINDS",
+    "UNIT_ROW_FIELDS",
     "FIND_UNITS_COUNT",
     "FIND_UNITS_PAGE",
     "FIND_LINKS_OF_UNIT_COUNT",
@@ -334,11 +335,15 @@ RETURN {_REGION_MAP} AS region
 ORDER BY r.code
 """
 
-UNITS_OF_KINDS = f"""
+# One record with one list (in id order: collect keeps the order of the WITH … ORDER BY): tens of
+# thousands of driver Records cost the client far more than one list of as many lists. The
+# fields of each row, in the order of the list in the statement:
+UNIT_ROW_FIELDS: tuple[str, ...] = ("id", "name", "name_en", "kind", "level", "region_code", "parent_id", "extra")  # fmt: skip
+UNITS_OF_KINDS = """
 MATCH (u:Unit)
 WHERE u.kind IN $kinds
-RETURN {_UNIT_MAP} AS unit
-ORDER BY u.id
+WITH u ORDER BY u.id
+RETURN collect([u.id, u.name, u.name_en, u.kind, u.level, u.region_code, u.parent_id, u.extra]) AS units
 """
 
 # $kind, $level, $region_code, $needle (lower-cased) are null when not filtered on. The region
@@ -418,7 +423,8 @@ ORDER BY kind
 """
 )
 
-# $years: list of years; $kinds: list of kinds or null for all
+# $years: list of years; $kinds: list of kinds or null for all. One record, `rows`: a list of
+# [source_id, target_id, kind, year, count, participants, records] in that order (see UNITS_OF_KINDS).
 PAIR_COUNTS = (
     _union_all(
         "MATCH (s)-[r:__REL__]->(t) WHERE r.year IN $years AND ($kinds IS NULL OR r.kind IN $kinds)"
@@ -426,9 +432,10 @@ PAIR_COUNTS = (
         " r.count AS count, r.participants AS participants"
     )
     + """
-RETURN source_id, target_id, kind, year, sum(count) AS count,
-       sum(coalesce(participants, 0)) AS participants, count(*) AS records
+WITH source_id, target_id, kind, year, sum(count) AS count,
+     sum(coalesce(participants, 0)) AS participants, count(*) AS records
 ORDER BY source_id, target_id, kind, year
+RETURN collect([source_id, target_id, kind, year, count, participants, records]) AS rows
 """
 )
 

@@ -381,7 +381,8 @@ class Neo4jStore(Store):
         if not wanted:
             return []
         records = self._read(cypher.UNITS_OF_KINDS, "reading units", kinds=wanted)
-        return [_unit(r["unit"]) for r in records]
+        fields = cypher.UNIT_ROW_FIELDS
+        return [_unit(dict(zip(fields, row, strict=True))) for row in records[0]["units"]]
 
     def _page(
         self, count_query: str, page_query: str, params: dict[str, Any], offset: int, limit: int | None,
@@ -450,14 +451,6 @@ class Neo4jStore(Store):
         params = {"years": wanted_years, "kinds": None if kinds is None else _unique(kinds)}
         records = self._read(cypher.PAIR_COUNTS, "counting links per pair", **params)
         return [
-            PairCount(
-                r["source_id"],
-                r["target_id"],
-                r["kind"],
-                int(r["year"]),
-                int(r["count"]),
-                int(r["participants"]),
-                int(r["records"]),
-            )  # fmt: skip
-            for r in records
+            PairCount(source, target, kind, int(year), int(count), int(participants), int(n))
+            for source, target, kind, year, count, participants, n in records[0]["rows"]
         ]
