@@ -7,7 +7,15 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.types import ExecutionContext
 
 from ...config import Settings
@@ -33,11 +41,22 @@ class _Schema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    # Factories: a fresh extension instance per request (they keep per-operation state).
+    # The depth and alias limits are validation rules; their classes are made once here, so that
+    # every request validates with the same rules and the validation cache (keyed by schema,
+    # parsed document and rule classes) hits. Per-request QueryDepthLimiter/MaxAliasesLimiter
+    # factories would make new rule classes each time and the cache would never hit. The token
+    # limit is a parser option, part of the parser cache's key.
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
+    # Factories: a fresh extension instance per request (they keep per-operation state); the
+    # caches themselves are module-level LRUs shared by all instances of the same maxsize.
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: QueryDepthLimiter(max_depth=settings.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: AddValidationRules(limit_rules),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
         lambda: MaskErrors(should_mask_error=should_mask_error, error_message=MASKED_MESSAGE),
     ]
     return _Schema(query=Query, mutation=Mutation, extensions=extensions)
