@@ -75,6 +75,10 @@ __all__ = [
     "FIND_LINKS_OF_YEAR_PAGE",
     "FIND_LINKS_ALL_COUNT",
     "FIND_LINKS_ALL_PAGE",
+    "FIND_UNITS_TOTAL_AND_PAGE",
+    "FIND_LINKS_OF_UNIT_TOTAL_AND_PAGE",
+    "FIND_LINKS_OF_YEAR_TOTAL_AND_PAGE",
+    "FIND_LINKS_ALL_TOTAL_AND_PAGE",
     "YEARS",
     "LINK_TOTALS",
     "PAIR_COUNTS",
@@ -372,6 +376,27 @@ SKIP $skip LIMIT $limit
 """
 )
 
+# The total and one page in one statement (one round trip). $skip >= 0; $end is the end of the
+# page (exclusive) or null for the rest, as Python's list[skip:end]. Every record carries the total;
+# an empty page is one record whose item is null. The matches are collected as references (the
+# page alone is projected), in order; the page is unwound by position and returned in that order.
+_PAGE_OF_ALL = """
+WITH size(matched) AS total,
+     CASE WHEN $end IS NULL THEN matched[$skip..] ELSE matched[$skip..$end] END AS rows
+UNWIND CASE WHEN size(rows) = 0 THEN [null] ELSE range(0, size(rows) - 1) END AS i
+WITH total, rows[i] AS x, i
+"""
+
+FIND_UNITS_TOTAL_AND_PAGE = (
+    _FIND_UNITS
+    + "WITH u ORDER BY u.id\nWITH collect(u) AS matched"
+    + _PAGE_OF_ALL
+    + f"""WITH total, x AS u, i
+RETURN total, {_UNIT_MAP} AS unit
+ORDER BY i
+"""
+)
+
 _LINK_FILTER = """($year IS NULL OR r.year = $year)
   AND ($family IS NULL OR r.family = $family)
   AND ($kind IS NULL OR r.kind = $kind)"""
@@ -407,6 +432,18 @@ WHERE {_LINK_FILTER}
 """
 FIND_LINKS_ALL_COUNT = _FIND_LINKS_ALL + "RETURN count(r) AS total\n"
 FIND_LINKS_ALL_PAGE = _FIND_LINKS_ALL + _LINK_PAGE
+
+_LINKS_TOTAL_AND_PAGE = (
+    "WITH r, s, t ORDER BY r.date, r.id\nWITH collect([r, s, t]) AS matched"
+    + _PAGE_OF_ALL
+    + f"""WITH total, x[0] AS r, x[1] AS s, x[2] AS t, i
+RETURN total, {_LINK_MAP} AS link
+ORDER BY i
+"""
+)
+FIND_LINKS_OF_UNIT_TOTAL_AND_PAGE = _FIND_LINKS_OF_UNIT + _LINKS_TOTAL_AND_PAGE
+FIND_LINKS_OF_YEAR_TOTAL_AND_PAGE = _FIND_LINKS_OF_YEAR + _LINKS_TOTAL_AND_PAGE
+FIND_LINKS_ALL_TOTAL_AND_PAGE = _FIND_LINKS_ALL + _LINKS_TOTAL_AND_PAGE
 
 YEARS = f"""
 MATCH ()-[r:{_ANY_LINK}]->()

@@ -160,13 +160,24 @@ class Neo4jStore(Store):
             raise StoreError(f"{where}: cannot send the data while {doing}: {exc}") from exc
 
     def _read(self, query: str, doing: str, **params: Any) -> list[Any]:
-        from neo4j import RoutingControl
+        """Run one read as an auto-commit query: RUN and PULL in one round trip (a managed
+        transaction, as ``execute_query``, adds BEGIN and COMMIT: two). The driver does not retry
+        auto-commit queries, so a transient failure or a lost connection is retried once here;
+        reads are safe to repeat."""
+        from neo4j import READ_ACCESS
+        from neo4j import exceptions as ne
 
         with self._translate(doing):
-            records, _, _ = self._driver.execute_query(
-                query, params, routing_=RoutingControl.READ, database_=self.database
-            )
-        return records
+            for attempt in (1, 2):
+                try:
+                    with self._driver.session(
+                        database=self.database, default_access_mode=READ_ACCESS, fetch_size=-1
+                    ) as session:
+                        return list(session.run(query, params))
+                except (ne.Neo4jError, ne.DriverError) as exc:
+                    if attempt == 2 or not exc.is_retryable():
+                        raise
+        raise AssertionError("unreachable")
 
     def _read_tx(self, work: Callable[[Any], T], doing: str) -> T:
         with self._translate(doing), self._driver.session(database=self.database) as session:
@@ -385,21 +396,18 @@ class Neo4jStore(Store):
         return [_unit(dict(zip(fields, row, strict=True))) for row in records[0]["units"]]
 
     def _page(
-        self, count_query: str, page_query: str, params: dict[str, Any], offset: int, limit: int | None,
+        self, query: str, params: dict[str, Any], offset: int, limit: int | None,
         convert: Callable[[Any], T], doing: str,
     ) -> Page[T]:  # fmt: skip
-        """Count, then fetch ``list[offset:offset + limit]`` exactly as Python slicing would."""
-
-        def work(tx: Any) -> tuple[list[T], int]:
-            total = int(tx.run(count_query, params).single(strict=True)["total"])
-            start, stop, _ = slice(offset, None if limit is None else offset + limit).indices(total)
-            if stop <= start:
-                return [], total
-            records = tx.run(page_query, {**params, "skip": start, "limit": stop - start})
-            return [convert(r) for r in records], total
-
-        items, total = self._read_tx(work, doing)
-        return Page(items, total)
+        """``list[offset:offset + limit]`` exactly as Python slicing would, and the total, from one
+        statement (see ``cypher._PAGE_OF_ALL``)."""
+        if offset < 0 or (limit is not None and limit < 0):  # Python's negative slicing: fetch all
+            whole = self._page(query, params, 0, None, convert, doing)
+            return Page(whole.items[offset : None if limit is None else offset + limit], whole.total)
+        end = None if limit is None else offset + limit
+        records = self._read(query, doing, **params, skip=offset, end=end)
+        total = int(records[0]["total"]) if records else 0
+        return Page([convert(r) for r in records if r[1] is not None], total)
 
     def find_units(self, query: UnitQuery, offset: int = 0, limit: int | None = None) -> Page[Unit]:
         params = {
@@ -409,9 +417,13 @@ class Neo4jStore(Store):
             "needle": query.name_contains.lower() if query.name_contains else None,
         }
         return self._page(
-            cypher.FIND_UNITS_COUNT, cypher.FIND_UNITS_PAGE, params, offset, limit,
-            lambda r: _unit(r["unit"]), "finding units",
-        )  # fmt: skip
+            cypher.FIND_UNITS_TOTAL_AND_PAGE,
+            params,
+            offset,
+            limit,
+            lambda r: _unit(r["unit"]),
+            "finding units",
+        )
 
     def find_links(self, query: LinkQuery, offset: int = 0, limit: int | None = None) -> Page[Link]:
         if query.other_id is not None and query.unit_id is None:
@@ -424,13 +436,13 @@ class Neo4jStore(Store):
             "kind": query.kind or None,
         }
         if query.unit_id is not None:
-            count_q, page_q = cypher.FIND_LINKS_OF_UNIT_COUNT, cypher.FIND_LINKS_OF_UNIT_PAGE
+            statement = cypher.FIND_LINKS_OF_UNIT_TOTAL_AND_PAGE
         elif query.year is not None:
-            count_q, page_q = cypher.FIND_LINKS_OF_YEAR_COUNT, cypher.FIND_LINKS_OF_YEAR_PAGE
+            statement = cypher.FIND_LINKS_OF_YEAR_TOTAL_AND_PAGE
         else:
-            count_q, page_q = cypher.FIND_LINKS_ALL_COUNT, cypher.FIND_LINKS_ALL_PAGE
+            statement = cypher.FIND_LINKS_ALL_TOTAL_AND_PAGE
         return self._page(
-            count_q, page_q, params, offset, limit, lambda r: Link.from_row(r["link"]), "finding links"
+            statement, params, offset, limit, lambda r: Link.from_row(r["link"]), "finding links"
         )
 
     # -- aggregates ----------------------------------------------------------------------------
