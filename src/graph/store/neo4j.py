@@ -3,9 +3,10 @@
 Why this shape:
 
 * The caller owns one driver per store; nothing connects at import time. The database name is
-  always passed (no home-database round trip), reads are routed to readers
-  (``RoutingControl.READ`` / ``execute_read``), writes run in managed transactions so that the
-  driver retries transient failures; every transaction function is safe to repeat.
+  always passed (no home-database round trip). Reads are auto-commit queries in READ sessions
+  (RUN and PULL in one round trip; retried once by :meth:`Neo4jStore._read` on a retryable error);
+  writes run in managed transactions so that the driver retries transient failures; every
+  transaction function is safe to repeat.
 * Every aggregation happens in Cypher (:mod:`graph.store.cypher` holds every statement), so a
   method is one round trip that returns compact rows. Only :meth:`Neo4jStore.regions` and
   :meth:`Neo4jStore.units_of_kinds` return catalogues, as the interface says.
@@ -178,10 +179,6 @@ class Neo4jStore(Store):
                     if attempt == 2 or not exc.is_retryable():
                         raise
         raise AssertionError("unreachable")
-
-    def _read_tx(self, work: Callable[[Any], T], doing: str) -> T:
-        with self._translate(doing), self._driver.session(database=self.database) as session:
-            return session.execute_read(work)
 
     def write_transaction(self, work: Callable[[Any], T], doing: str) -> T:
         """Run ``work(tx)`` in one managed write transaction (retried on transient errors).
