@@ -51,7 +51,14 @@ YEARS: tuple[int, ...] = (2019, 2020, 2021)
 REGION_COLUMNS: tuple[str, ...] = ("code", "name", "level", "parent_code")
 UNIT_COLUMNS: tuple[str, ...] = ("id", "name", "kind", "level", "region_code", "parent_id", "name_en")
 LINK_COLUMNS: tuple[str, ...] = (
-    "id", "date", "kind", "source_id", "target_id", "count", "participants", "title",
+    "id",
+    "date",
+    "kind",
+    "source_id",
+    "target_id",
+    "count",
+    "participants",
+    "title",
 )
 NATIONAL_BUREAU_ID = "TB-000000"
 
@@ -82,20 +89,44 @@ _PARTICIPANT_TOTALS = ("party_school_training", "secondment", "recommendation")
 
 _TOTALS: dict[int, dict[str, int]] = {
     2019: {
-        "report": 588, "instruction": 94, "meeting_attendance": 329, "visit": 871,
-        "coordination_visit": 318, "party_school_training": 1036, "secondment": 29,
-        "recommendation": 212, "joint_research": 0, "information_exchange": 176,
-        "plan_consultation": 121, "joint_supervision": 71, "cadre_exchange": 19, "joint_training": 37,
+        "report": 588,
+        "instruction": 94,
+        "meeting_attendance": 329,
+        "visit": 871,
+        "coordination_visit": 318,
+        "party_school_training": 1036,
+        "secondment": 29,
+        "recommendation": 212,
+        "joint_research": 0,
+        "information_exchange": 176,
+        "plan_consultation": 121,
+        "joint_supervision": 71,
+        "cadre_exchange": 19,
+        "joint_training": 37,
     },
     2020: {
-        **CASE_STUDY_2020, "information_exchange": 208, "plan_consultation": 152,
-        "joint_supervision": 86, "cadre_exchange": 24, "joint_training": 46,
+        **CASE_STUDY_2020,
+        "information_exchange": 208,
+        "plan_consultation": 152,
+        "joint_supervision": 86,
+        "cadre_exchange": 24,
+        "joint_training": 46,
     },
     2021: {
-        "report": 703, "instruction": 128, "meeting_attendance": 401, "visit": 1072,
-        "coordination_visit": 415, "party_school_training": 1262, "secondment": 42,
-        "recommendation": 276, "joint_research": 2, "information_exchange": 231,
-        "plan_consultation": 167, "joint_supervision": 97, "cadre_exchange": 29, "joint_training": 52,
+        "report": 703,
+        "instruction": 128,
+        "meeting_attendance": 401,
+        "visit": 1072,
+        "coordination_visit": 415,
+        "party_school_training": 1262,
+        "secondment": 42,
+        "recommendation": 276,
+        "joint_research": 2,
+        "information_exchange": 231,
+        "plan_consultation": 167,
+        "joint_supervision": 97,
+        "cadre_exchange": 29,
+        "joint_training": 52,
     },
 }
 
@@ -145,59 +176,143 @@ _LEVEL_WEIGHT: dict[str, float] = {"provincial": 6.0, "prefecture": 3.0, "county
 # ---------------------------------------------------------------------------------------------
 
 _PREFECTURE_EN: dict[str, str] = {
-    "230100": "Harbin", "230200": "Qiqihar", "230300": "Jixi", "230400": "Hegang",
-    "230500": "Shuangyashan", "230600": "Daqing", "230700": "Yichun", "230800": "Jiamusi",
-    "230900": "Qitaihe", "231000": "Mudanjiang", "231100": "Heihe", "231200": "Suihua",
+    "230100": "Harbin",
+    "230200": "Qiqihar",
+    "230300": "Jixi",
+    "230400": "Hegang",
+    "230500": "Shuangyashan",
+    "230600": "Daqing",
+    "230700": "Yichun",
+    "230800": "Jiamusi",
+    "230900": "Qitaihe",
+    "231000": "Mudanjiang",
+    "231100": "Heihe",
+    "231200": "Suihua",
     "232700": "Daxing'anling",
 }
 
 _COUNTY_EN: dict[str, str] = {
-    "230102": "Daoli District", "230103": "Nangang District", "230104": "Daowai District",
-    "230108": "Pingfang District", "230109": "Songbei District", "230110": "Xiangfang District",
-    "230111": "Hulan District", "230112": "Acheng District", "230113": "Shuangcheng District",
-    "230123": "Yilan County", "230124": "Fangzheng County", "230125": "Bin County",
-    "230126": "Bayan County", "230127": "Mulan County", "230128": "Tonghe County",
-    "230129": "Yanshou County", "230183": "Shangzhi City", "230184": "Wuchang City",
-    "230202": "Longsha District", "230203": "Jianhua District", "230204": "Tiefeng District",
-    "230205": "Ang'angxi District", "230206": "Fularji District", "230207": "Nianzishan District",
-    "230208": "Meilisi Daur District", "230221": "Longjiang County", "230223": "Yi'an County",
-    "230224": "Tailai County", "230225": "Gannan County", "230227": "Fuyu County",
-    "230229": "Keshan County", "230230": "Kedong County", "230231": "Baiquan County",
+    "230102": "Daoli District",
+    "230103": "Nangang District",
+    "230104": "Daowai District",
+    "230108": "Pingfang District",
+    "230109": "Songbei District",
+    "230110": "Xiangfang District",
+    "230111": "Hulan District",
+    "230112": "Acheng District",
+    "230113": "Shuangcheng District",
+    "230123": "Yilan County",
+    "230124": "Fangzheng County",
+    "230125": "Bin County",
+    "230126": "Bayan County",
+    "230127": "Mulan County",
+    "230128": "Tonghe County",
+    "230129": "Yanshou County",
+    "230183": "Shangzhi City",
+    "230184": "Wuchang City",
+    "230202": "Longsha District",
+    "230203": "Jianhua District",
+    "230204": "Tiefeng District",
+    "230205": "Ang'angxi District",
+    "230206": "Fularji District",
+    "230207": "Nianzishan District",
+    "230208": "Meilisi Daur District",
+    "230221": "Longjiang County",
+    "230223": "Yi'an County",
+    "230224": "Tailai County",
+    "230225": "Gannan County",
+    "230227": "Fuyu County",
+    "230229": "Keshan County",
+    "230230": "Kedong County",
+    "230231": "Baiquan County",
     "230281": "Nehe City",
-    "230302": "Jiguan District", "230303": "Hengshan District", "230304": "Didao District",
-    "230305": "Lishu District", "230306": "Chengzihe District", "230307": "Mashan District",
-    "230321": "Jidong County", "230381": "Hulin City", "230382": "Mishan City",
-    "230402": "Xiangyang District", "230403": "Gongnong District", "230404": "Nanshan District",
-    "230405": "Xing'an District", "230406": "Dongshan District", "230407": "Xingshan District",
-    "230421": "Luobei County", "230422": "Suibin County",
-    "230502": "Jianshan District", "230503": "Lingdong District", "230505": "Sifangtai District",
-    "230506": "Baoshan District", "230521": "Jixian County", "230522": "Youyi County",
-    "230523": "Baoqing County", "230524": "Raohe County",
-    "230602": "Sartu District", "230603": "Longfeng District", "230604": "Ranghulu District",
-    "230605": "Honggang District", "230606": "Datong District", "230621": "Zhaozhou County",
-    "230622": "Zhaoyuan County", "230623": "Lindian County",
+    "230302": "Jiguan District",
+    "230303": "Hengshan District",
+    "230304": "Didao District",
+    "230305": "Lishu District",
+    "230306": "Chengzihe District",
+    "230307": "Mashan District",
+    "230321": "Jidong County",
+    "230381": "Hulin City",
+    "230382": "Mishan City",
+    "230402": "Xiangyang District",
+    "230403": "Gongnong District",
+    "230404": "Nanshan District",
+    "230405": "Xing'an District",
+    "230406": "Dongshan District",
+    "230407": "Xingshan District",
+    "230421": "Luobei County",
+    "230422": "Suibin County",
+    "230502": "Jianshan District",
+    "230503": "Lingdong District",
+    "230505": "Sifangtai District",
+    "230506": "Baoshan District",
+    "230521": "Jixian County",
+    "230522": "Youyi County",
+    "230523": "Baoqing County",
+    "230524": "Raohe County",
+    "230602": "Sartu District",
+    "230603": "Longfeng District",
+    "230604": "Ranghulu District",
+    "230605": "Honggang District",
+    "230606": "Datong District",
+    "230621": "Zhaozhou County",
+    "230622": "Zhaoyuan County",
+    "230623": "Lindian County",
     "230624": "Dorbod Mongol Autonomous County",
-    "230717": "Yimei District", "230718": "Wucui District", "230719": "Youhao District",
-    "230722": "Jiayin County", "230723": "Tangwang County", "230724": "Fenglin County",
-    "230725": "Daqingshan County", "230726": "Nancha County", "230751": "Jinlin District",
+    "230717": "Yimei District",
+    "230718": "Wucui District",
+    "230719": "Youhao District",
+    "230722": "Jiayin County",
+    "230723": "Tangwang County",
+    "230724": "Fenglin County",
+    "230725": "Daqingshan County",
+    "230726": "Nancha County",
+    "230751": "Jinlin District",
     "230781": "Tieli City",
-    "230803": "Xiangyang District", "230804": "Qianjin District", "230805": "Dongfeng District",
-    "230811": "Suburban District", "230822": "Huanan County", "230826": "Huachuan County",
-    "230828": "Tangyuan County", "230881": "Tongjiang City", "230882": "Fujin City",
+    "230803": "Xiangyang District",
+    "230804": "Qianjin District",
+    "230805": "Dongfeng District",
+    "230811": "Suburban District",
+    "230822": "Huanan County",
+    "230826": "Huachuan County",
+    "230828": "Tangyuan County",
+    "230881": "Tongjiang City",
+    "230882": "Fujin City",
     "230883": "Fuyuan City",
-    "230902": "Xinxing District", "230903": "Taoshan District", "230904": "Qiezihe District",
+    "230902": "Xinxing District",
+    "230903": "Taoshan District",
+    "230904": "Qiezihe District",
     "230921": "Boli County",
-    "231002": "Dong'an District", "231003": "Yangming District", "231004": "Aimin District",
-    "231005": "Xi'an District", "231025": "Linkou County", "231081": "Suifenhe City",
-    "231083": "Hailin City", "231084": "Ning'an City", "231085": "Muling City",
+    "231002": "Dong'an District",
+    "231003": "Yangming District",
+    "231004": "Aimin District",
+    "231005": "Xi'an District",
+    "231025": "Linkou County",
+    "231081": "Suifenhe City",
+    "231083": "Hailin City",
+    "231084": "Ning'an City",
+    "231085": "Muling City",
     "231086": "Dongning City",
-    "231102": "Aihui District", "231123": "Xunke County", "231124": "Sunwu County",
-    "231181": "Bei'an City", "231182": "Wudalianchi City", "231183": "Nenjiang City",
-    "231202": "Beilin District", "231221": "Wangkui County", "231222": "Lanxi County",
-    "231223": "Qinggang County", "231224": "Qing'an County", "231225": "Mingshui County",
-    "231226": "Suiling County", "231281": "Anda City", "231282": "Zhaodong City",
+    "231102": "Aihui District",
+    "231123": "Xunke County",
+    "231124": "Sunwu County",
+    "231181": "Bei'an City",
+    "231182": "Wudalianchi City",
+    "231183": "Nenjiang City",
+    "231202": "Beilin District",
+    "231221": "Wangkui County",
+    "231222": "Lanxi County",
+    "231223": "Qinggang County",
+    "231224": "Qing'an County",
+    "231225": "Mingshui County",
+    "231226": "Suiling County",
+    "231281": "Anda City",
+    "231282": "Zhaodong City",
     "231283": "Hailun City",
-    "232701": "Mohe City", "232721": "Huma County", "232722": "Tahe County",
+    "232701": "Mohe City",
+    "232721": "Huma County",
+    "232722": "Tahe County",
 }
 
 # (Chinese, English) branch names; county bureaus are small, city and provincial ones larger.
@@ -227,8 +342,11 @@ _UPPER_BRANCHES: tuple[tuple[str, str], ...] = (
 
 _THEMATIC_TITLES: dict[int | None, tuple[str, ...]] = {
     None: (
-        "意识形态工作专题报告", "党风廉政建设和反腐败工作专题报告", "减税降费落实情况专题报告",
-        "基层党组织建设专题报告", "机关党建工作阶段性情况专题报告",
+        "意识形态工作专题报告",
+        "党风廉政建设和反腐败工作专题报告",
+        "减税降费落实情况专题报告",
+        "基层党组织建设专题报告",
+        "机关党建工作阶段性情况专题报告",
     ),
     2019: ("“不忘初心、牢记使命”主题教育开展情况专题报告",),
     2020: ("“纵合横通强党建”机制推进情况专题报告", "疫情防控和复工复产税收支持情况专题报告"),
@@ -265,15 +383,22 @@ _VISIT_PURPOSES: dict[str, tuple[str, ...]] = {
     "disc": ("沟通党风廉政建设情况", "汇报全面从严治党主体责任落实情况", "通报作风建设情况"),
 }
 _COORDINATION_PURPOSES = (  # 定期通报工作、定期了解情况、定期征求意见
-    "定期通报税务系统党建工作", "了解落实地方党建工作部署情况", "征求对下级税务局党建工作的意见",
+    "定期通报税务系统党建工作",
+    "了解落实地方党建工作部署情况",
+    "征求对下级税务局党建工作的意见",
 )
 _EXCHANGE_INFO_TITLES = ("交换党建工作信息", "报送党建工作简报", "通报机关党建动态")
 _SUPERVISION_TITLES = (
-    "联动处置问题线索", "联合开展监督检查", "协同开展执纪审查", "联合开展节日期间作风纪律检查",
+    "联动处置问题线索",
+    "联合开展监督检查",
+    "协同开展执纪审查",
+    "联合开展节日期间作风纪律检查",
 )
 _TRAINING_TITLES = ("参加主体班培训", "参加中青年干部培训班", "参加发展对象培训班", "参加党务干部轮训")
 _JOINT_TRAINING_TITLES = (
-    "联合举办党务干部培训班", "联合开展新录用公务员入职培训", "联合举办党支部书记培训班",
+    "联合举办党务干部培训班",
+    "联合开展新录用公务员入职培训",
+    "联合举办党支部书记培训班",
 )
 _RECOMMENDATION_TITLES = ("推荐为党代会代表人选", "推荐为人大代表人选", "推荐为政协委员人选")
 
@@ -377,16 +502,22 @@ def _en(template: str, place_en: str) -> str:
 
 def _unit(uid: str, name: str, kind: str, level: str, region: str, parent: str, name_en: str) -> Row:
     return {
-        "id": uid, "name": name, "kind": kind, "level": level,
-        "region_code": region, "parent_id": parent, "name_en": name_en,
+        "id": uid,
+        "name": name,
+        "kind": kind,
+        "level": level,
+        "region_code": region,
+        "parent_id": parent,
+        "name_en": name_en,
     }
 
 
 def _pick_missing_owc(divisions: Sequence[_Division], rng: random.Random) -> list[str]:
     """A few small remote counties without an organs work committee, so that some requirements
     have no counterpart at all (the contract keeps them expected and unmet)."""
-    candidates = [d.code for d in divisions
-                  if d.level == "county" and _is_remote(d) and d.name.endswith("县")]
+    candidates = [
+        d.code for d in divisions if d.level == "county" and _is_remote(d) and d.name.endswith("县")
+    ]
     return sorted(rng.sample(candidates, rng.randint(3, 6)))
 
 
@@ -398,8 +529,9 @@ def _branch_count(level: str, rng: random.Random) -> int:
     return rng.randint(2, 4)
 
 
-def _bureau_units(division: _Division, place: str, place_en: str, level: str,
-                  rng: random.Random) -> tuple[list[Row], list[str]]:
+def _bureau_units(
+    division: _Division, place: str, place_en: str, level: str, rng: random.Random
+) -> tuple[list[Row], list[str]]:
     """The tax bureau, its party committee and branches: the rows, and the ids of the committee
     and branches (the rest of the bureau side)."""
     code = division.code
@@ -408,21 +540,36 @@ def _bureau_units(division: _Division, place: str, place_en: str, level: str,
     bureau_en = _en("{} Tax Bureau", place_en)
     rows = [
         _unit(f"TB-{code}", bureau_name, "tax_bureau", level, code, parent_bureau, bureau_en),
-        _unit(f"BPC-{code}", f"中共{bureau_name}委员会", "bureau_party_committee", level, code,
-              f"TB-{code}", _en("Party Committee of the {} Tax Bureau", place_en)),
+        _unit(
+            f"BPC-{code}",
+            f"中共{bureau_name}委员会",
+            "bureau_party_committee",
+            level,
+            code,
+            f"TB-{code}",
+            _en("Party Committee of the {} Tax Bureau", place_en),
+        ),
     ]
     pool = _COUNTY_BRANCHES if level == "county" else _UPPER_BRANCHES
     count = _branch_count(level, rng)
     chosen = [0, *sorted(rng.sample(range(1, len(pool)), count - 1))]  # the organs branch always
     for number, index in enumerate(chosen, start=1):
         zh, en = pool[index]
-        rows.append(_unit(f"PB-{code}-{number:02d}", bureau_name + zh, "party_branch", level, code,
-                          f"BPC-{code}", f"{en}, {bureau_en}" if bureau_en else ""))
+        rows.append(
+            _unit(
+                f"PB-{code}-{number:02d}",
+                bureau_name + zh,
+                "party_branch",
+                level,
+                code,
+                f"BPC-{code}",
+                f"{en}, {bureau_en}" if bureau_en else "",
+            )
+        )
     return rows, [row["id"] for row in rows if row["kind"] != "tax_bureau"]
 
 
-def _local_units(division: _Division, place: str, place_en: str, level: str,
-                 has_owc: bool) -> list[Row]:
+def _local_units(division: _Division, place: str, place_en: str, level: str, has_owc: bool) -> list[Row]:
     """The local party committee and its departments (and party school) for one division."""
     code = division.code
     committee = _committee_zh(place)
@@ -430,15 +577,30 @@ def _local_units(division: _Division, place: str, place_en: str, level: str,
     cpc_en = _en("CPC {} Committee", place_en)
     parent = f"LPC-{division.parent_code}" if division.parent_code else ""
     owc_zh = f"中共{committee}机关工委" if level == "county" else f"中共{place}直属机关工委"
-    owc_en = (f"Organs Work Committee of the {cpc_en}" if level == "county"
-              else f"Work Committee for Organs Directly under the {cpc_en}") if cpc_en else ""
+    owc_en = (
+        (
+            f"Organs Work Committee of the {cpc_en}"
+            if level == "county"
+            else f"Work Committee for Organs Directly under the {cpc_en}"
+        )
+        if cpc_en
+        else ""
+    )
     departments = [
-        ("ORG", f"中共{committee}组织部", "organization_department",
-         f"Organization Department of the {cpc_en}"),
+        (
+            "ORG",
+            f"中共{committee}组织部",
+            "organization_department",
+            f"Organization Department of the {cpc_en}",
+        ),
         ("PROP", f"中共{committee}宣传部", "propaganda_department", f"Publicity Department of the {cpc_en}"),
         ("OWC", owc_zh, "organs_work_committee", owc_en),
-        ("DISC", f"{place}纪委监委", "discipline_commission",
-         _en("{} Discipline Inspection and Supervision Commission", place_en)),
+        (
+            "DISC",
+            f"{place}纪委监委",
+            "discipline_commission",
+            _en("{} Discipline Inspection and Supervision Commission", place_en),
+        ),
         ("SCH", f"中共{committee}党校", "party_school", f"Party School of the {cpc_en}"),
     ]
     rows = [_unit(lpc, f"中共{place}委员会", "local_party_committee", level, code, parent, cpc_en)]
@@ -449,13 +611,21 @@ def _local_units(division: _Division, place: str, place_en: str, level: str,
     return rows
 
 
-def _build_units(divisions: Sequence[_Division],
-                 rng: random.Random) -> tuple[list[Row], list[_Bureau]]:
+def _build_units(divisions: Sequence[_Division], rng: random.Random) -> tuple[list[Row], list[_Bureau]]:
     """All units, in an order where every parent comes before its children, and the bureaus."""
     by_code = {d.code: d for d in divisions}
     missing_owc = _pick_missing_owc(divisions, rng)
-    rows = [_unit(NATIONAL_BUREAU_ID, "国家税务总局", "tax_bureau", "national", "", "",
-                  "State Taxation Administration")]
+    rows = [
+        _unit(
+            NATIONAL_BUREAU_ID,
+            "国家税务总局",
+            "tax_bureau",
+            "national",
+            "",
+            "",
+            "State Taxation Administration",
+        )
+    ]
     bureaus: list[_Bureau] = []
     for division in divisions:
         level = _LEVEL_OF[division.level]
@@ -464,18 +634,25 @@ def _build_units(divisions: Sequence[_Division],
         local_rows = _local_units(division, place, place_en, level, division.code not in missing_owc)
         rows += bureau_rows + local_rows
         counterparts = {row["id"].split("-")[0].lower(): row["id"] for row in local_rows}
-        bureaus.append(_Bureau(
-            code=division.code, id=f"TB-{division.code}", level=level,
-            side=[f"TB-{division.code}", *side_rest], counterparts=counterparts,
-            subordinates=[d.code for d in divisions if d.parent_code == division.code],
-            remote=_is_remote(division), activity=rng.uniform(0.6, 1.4),
-        ))
+        bureaus.append(
+            _Bureau(
+                code=division.code,
+                id=f"TB-{division.code}",
+                level=level,
+                side=[f"TB-{division.code}", *side_rest],
+                counterparts=counterparts,
+                subordinates=[d.code for d in divisions if d.parent_code == division.code],
+                remote=_is_remote(division),
+                activity=rng.uniform(0.6, 1.4),
+            )
+        )
     return rows, bureaus
 
 
 def _region_rows(divisions: Sequence[_Division]) -> list[Row]:
-    return [{"code": d.code, "name": d.name, "level": d.level, "parent_code": d.parent_code}
-            for d in divisions]
+    return [
+        {"code": d.code, "name": d.name, "level": d.level, "parent_code": d.parent_code} for d in divisions
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -491,8 +668,7 @@ def _requirements(bureau: _Bureau) -> list[tuple[str, str]]:
     return reqs
 
 
-def _met_probability(rule: str, bureau: _Bureau, year: int, by_code: dict[str, _Bureau],
-                     sub: str) -> float:
+def _met_probability(rule: str, bureau: _Bureau, year: int, by_code: dict[str, _Bureau], sub: str) -> float:
     """How likely a requirement is met: by rule, level, remoteness and year.
 
     The provincial bureau (the case study's author) keeps all its own channels and visits every
@@ -605,13 +781,15 @@ class _Year:
     names: dict[str, str]
     rows: list[Row] = field(default_factory=list)
 
-    def spread(self, total: int, slots: Sequence[_Slot], weights: Sequence[float],
-               minimum: int = 0) -> list[tuple[_Slot, int]]:
+    def spread(
+        self, total: int, slots: Sequence[_Slot], weights: Sequence[float], minimum: int = 0
+    ) -> list[tuple[_Slot, int]]:
         """Each slot with its share of ``total`` (see :func:`_allocate`)."""
         return list(zip(slots, _allocate(total, weights, self.rng, minimum), strict=True))
 
-    def spread_by_bureau(self, total: int, bureaus: Sequence[_Bureau],
-                         minimum: int = 0) -> list[tuple[_Bureau, int]]:
+    def spread_by_bureau(
+        self, total: int, bureaus: Sequence[_Bureau], minimum: int = 0
+    ) -> list[tuple[_Bureau, int]]:
         """Each bureau with its share of ``total``, in proportion to :meth:`weight`."""
         return self.spread(total, bureaus, [self.weight(b) for b in bureaus], minimum)
 
@@ -634,13 +812,28 @@ class _Year:
     def title(self, pools: dict[int | None, tuple[str, ...]]) -> str:
         return self.rng.choice(pools[None] + pools.get(self.year, ()))
 
-    def add(self, kind: str, source: str, target: str, title: str, count: int = 1,
-            participants: int | None = None, months: tuple[int, int] = (1, 12)) -> None:
-        self.rows.append({
-            "id": "", "date": _random_date(self.rng, self.year, months), "kind": kind,
-            "source_id": source, "target_id": target, "count": str(count),
-            "participants": "" if participants is None else str(participants), "title": title,
-        })
+    def add(
+        self,
+        kind: str,
+        source: str,
+        target: str,
+        title: str,
+        count: int = 1,
+        participants: int | None = None,
+        months: tuple[int, int] = (1, 12),
+    ) -> None:
+        self.rows.append(
+            {
+                "id": "",
+                "date": _random_date(self.rng, self.year, months),
+                "kind": kind,
+                "source_id": source,
+                "target_id": target,
+                "count": str(count),
+                "participants": "" if participants is None else str(participants),
+                "title": title,
+            }
+        )
 
     # channel lists -----------------------------------------------------------------------
 
@@ -648,11 +841,17 @@ class _Year:
         """The bureaus whose (non-coordination) requirement ``rule`` is met this year."""
         return [b for b in self.bureaus if self.is_met(b, rule)]
 
-    def liaison_channels(self, keys: Sequence[str] = ("org", "prop", "owc", "disc"),
-                         ) -> list[tuple[_Bureau, str]]:
+    def liaison_channels(
+        self,
+        keys: Sequence[str] = ("org", "prop", "owc", "disc"),
+    ) -> list[tuple[_Bureau, str]]:
         """(bureau, counterpart key) pairs whose liaison requirement is met this year."""
-        return [(b, key) for b in self.bureaus for rule, key in _LIAISON_RULES.items()
-                if key in keys and self.is_met(b, rule)]
+        return [
+            (b, key)
+            for b in self.bureaus
+            for rule, key in _LIAISON_RULES.items()
+            if key in keys and self.is_met(b, rule)
+        ]
 
 
 def _reports(ctx: _Year, total: int) -> None:
@@ -661,13 +860,24 @@ def _reports(ctx: _Year, total: int) -> None:
     bureaus = ctx.bureaus_meeting(REPORT)
     for bureau, n in ctx.spread_by_bureau(total, bureaus, 1):
         lpc = bureau.counterparts["lpc"]
-        ctx.add("comprehensive_report", ctx.side(bureau, (0.25, 0.75, 0.0)), lpc,
-                f"{ctx.year}年度党建工作全面报告", months=(11, 12))
+        ctx.add(
+            "comprehensive_report",
+            ctx.side(bureau, (0.25, 0.75, 0.0)),
+            lpc,
+            f"{ctx.year}年度党建工作全面报告",
+            months=(11, 12),
+        )
         for size in _chunks(n - 1, ctx.rng):
             thematic = ctx.rng.random() < 0.65
             title = ctx.title(_THEMATIC_TITLES if thematic else _AD_HOC_TITLES)
-            ctx.add("thematic_report" if thematic else "ad_hoc_report", ctx.side(bureau, (0.2, 0.7, 0.1)),
-                    lpc, title, size, months=(_TITLE_FROM_MONTH.get(title, 1), 12))
+            ctx.add(
+                "thematic_report" if thematic else "ad_hoc_report",
+                ctx.side(bureau, (0.2, 0.7, 0.1)),
+                lpc,
+                title,
+                size,
+                months=(_TITLE_FROM_MONTH.get(title, 1), 12),
+            )
 
 
 def _instructions(ctx: _Year, total: int) -> None:
@@ -686,8 +896,13 @@ def _meetings(ctx: _Year, total: int) -> None:
     weights = [ctx.weight(b) * (1.0 if key == "lpc" else 0.5) for b, key in slots]
     for (bureau, key), n in ctx.spread(total, slots, weights):
         for size in _chunks(n, ctx.rng):
-            ctx.add("meeting_attendance", bureau.counterparts[key], ctx.side(bureau, (0.7, 0.2, 0.1)),
-                    ctx.rng.choice(_MEETING_TITLES[key]), size)
+            ctx.add(
+                "meeting_attendance",
+                bureau.counterparts[key],
+                ctx.side(bureau, (0.7, 0.2, 0.1)),
+                ctx.rng.choice(_MEETING_TITLES[key]),
+                size,
+            )
 
 
 _VISIT_WEIGHT = {"org": 1.2, "prop": 0.9, "owc": 1.1, "disc": 1.0}
@@ -706,8 +921,13 @@ def _visits(ctx: _Year, total: int) -> None:
 
 def _coordination_visits(ctx: _Year, total: int) -> None:
     """Upper bureaus visiting the committees of their subordinates' regions, one per met requirement."""
-    slots = [(b, sub) for b in ctx.bureaus if b.level in ("provincial", "prefecture")
-             for sub in b.subordinates if ctx.is_met(b, COORDINATE, sub)]
+    slots = [
+        (b, sub)
+        for b in ctx.bureaus
+        if b.level in ("provincial", "prefecture")
+        for sub in b.subordinates
+        if ctx.is_met(b, COORDINATE, sub)
+    ]
     weights = [(2.5 if b.level == "provincial" else 1.0) * b.activity for b, _ in slots]
     for (bureau, sub), n in ctx.spread(total, slots, weights, 1):
         target = f"LPC-{sub}"
@@ -731,8 +951,14 @@ def _plan_consultations(ctx: _Year, total: int) -> None:
     slots = ctx.liaison_channels(("org", "prop", "owc"))
     for (bureau, key), n in ctx.spread(total, slots, [ctx.weight(b) for b, _ in slots]):
         for size in _chunks(n, ctx.rng):
-            ctx.add("plan_consultation", ctx.side(bureau, (0.4, 0.6, 0.0)), bureau.counterparts[key],
-                    f"就{ctx.year}年度党建工作计划征求意见", size, months=(1, 4))
+            ctx.add(
+                "plan_consultation",
+                ctx.side(bureau, (0.4, 0.6, 0.0)),
+                bureau.counterparts[key],
+                f"就{ctx.year}年度党建工作计划征求意见",
+                size,
+                months=(1, 4),
+            )
 
 
 def _joint_supervision(ctx: _Year, total: int) -> None:
@@ -751,13 +977,24 @@ def _joint_research(ctx: _Year, total: int) -> None:
     if total <= 0:
         return
     province = next(b for b in ctx.bureaus if b.level == "provincial")
-    ctx.add("joint_research", province.counterparts["owc"], province.id,
-            "省直机关工委与省税务局联合调研座谈会", months=(3, 11))
-    cities = [b for b in ctx.bureaus if b.level == "prefecture"
-              and ctx.is_met(b, "liaison_organs_work_committee")]
+    ctx.add(
+        "joint_research",
+        province.counterparts["owc"],
+        province.id,
+        "省直机关工委与省税务局联合调研座谈会",
+        months=(3, 11),
+    )
+    cities = [
+        b for b in ctx.bureaus if b.level == "prefecture" and ctx.is_met(b, "liaison_organs_work_committee")
+    ]
     for city in ctx.rng.sample(cities, min(total - 1, len(cities))):
-        ctx.add("joint_research", city.id, city.counterparts["owc"],
-                f"联合{ctx.names[city.counterparts['owc']]}开展机关党建调研座谈", months=(3, 11))
+        ctx.add(
+            "joint_research",
+            city.id,
+            city.counterparts["owc"],
+            f"联合{ctx.names[city.counterparts['owc']]}开展机关党建调研座谈",
+            months=(3, 11),
+        )
     for _ in range(total - 1 - len(cities)):  # not reached with 13 cities; keeps the total exact
         ctx.add("joint_research", province.counterparts["owc"], province.id, "联合调研座谈", months=(3, 11))
 
@@ -770,12 +1007,14 @@ def _party_school_training(ctx: _Year, total: int) -> None:
         school = bureau.counterparts["sch"]
         for size in _allocate(people, [1.0] * classes, ctx.rng, 1):
             title = f"到{ctx.names[school]}{ctx.rng.choice(_TRAINING_TITLES)}"
-            ctx.add("party_school_training", ctx.side(bureau, (0.6, 0.3, 0.1)), school, title,
-                    participants=size)
+            ctx.add(
+                "party_school_training", ctx.side(bureau, (0.6, 0.3, 0.1)), school, title, participants=size
+            )
 
 
-def _people_to_organization(ctx: _Year, kind: str, total: int,
-                            titles: Callable[[int], str], per_row: int) -> None:
+def _people_to_organization(
+    ctx: _Year, kind: str, total: int, titles: Callable[[int], str], per_row: int
+) -> None:
     """Secondments and recommendations: people from met cadre channels to the organization
     department, at most ``per_row`` people on one ledger row."""
     bureaus = ctx.bureaus_meeting(CADRE)
@@ -783,8 +1022,13 @@ def _people_to_organization(ctx: _Year, kind: str, total: int,
         row = 0
         while people > 0:
             size = min(people, ctx.rng.randint(1, per_row))
-            ctx.add(kind, ctx.side(bureau, (0.7, 0.3, 0.0)), bureau.counterparts["org"], titles(row),
-                    participants=size)
+            ctx.add(
+                kind,
+                ctx.side(bureau, (0.7, 0.3, 0.0)),
+                bureau.counterparts["org"],
+                titles(row),
+                participants=size,
+            )
             people -= size
             row += 1
 
@@ -808,8 +1052,9 @@ def _joint_training(ctx: _Year, total: int) -> None:
             ours = ctx.side(bureau, (0.6, 0.4, 0.0))
             source, target = (ours, partner) if ctx.rng.random() < 0.6 else (partner, ours)
             people = ctx.rng.randint(15, 60) if bureau.level == "county" else ctx.rng.randint(40, 120)
-            ctx.add("joint_training", source, target, ctx.rng.choice(_JOINT_TRAINING_TITLES),
-                    participants=people)
+            ctx.add(
+                "joint_training", source, target, ctx.rng.choice(_JOINT_TRAINING_TITLES), participants=people
+            )
 
 
 def _year_links(ctx: _Year, totals: dict[str, int]) -> list[Row]:
@@ -825,8 +1070,9 @@ def _year_links(ctx: _Year, totals: dict[str, int]) -> list[Row]:
     _joint_research(ctx, totals["joint_research"])
     _party_school_training(ctx, totals["party_school_training"])
     _people_to_organization(ctx, "secondment", totals["secondment"], lambda _: "选派干部到地方挂职锻炼", 2)
-    _people_to_organization(ctx, "recommendation", totals["recommendation"],
-                            lambda row: _RECOMMENDATION_TITLES[row % 3], 4)
+    _people_to_organization(
+        ctx, "recommendation", totals["recommendation"], lambda row: _RECOMMENDATION_TITLES[row % 3], 4
+    )
     _cadre_exchange(ctx, totals["cadre_exchange"])
     _joint_training(ctx, totals["joint_training"])
     rows = sorted(ctx.rows, key=lambda r: (r["date"], r["kind"], r["source_id"], r["target_id"], r["title"]))

@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from conftest import settings
 from fastapi.testclient import TestClient
+from graphql_client import settings
 
 from graph.api import create_app
 from graph.store import Store

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-from conftest import API_KEY, live_server, settings
 from fastapi.testclient import TestClient
+from graphql_client import API_KEY, live_server, settings
 
 from graph.api import create_app
 from graph.api.logs import JsonFormatter, KeyValueFormatter

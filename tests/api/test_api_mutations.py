@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from conftest import API_KEY, GraphQLClient
+from graphql_client import API_KEY, GraphQLClient
 
 from graph.model import Dataset, Region
 from graph.store import LinkQuery, Store, UnitQuery

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 import pytest
-from conftest import GraphQLClient
+from graphql_client import GraphQLClient
 
 from graph import paths, rules
 from graph.stats import stats as compute_stats

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from conftest import free_port
+from graphql_client import free_port
 
 from graph.cli import cli
 from graph.model import Dataset, Region, Unit

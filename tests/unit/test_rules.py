@@ -135,7 +135,9 @@ def test_wrong_family_or_wrong_locality_does_not_count(world):
     world.write(
         Dataset(
             links=[
-                link("x", "cadre_exchange", "TB-230102", "PROP-230102", D(2020, 3, 1)),  # exchange, not liaison
+                link(
+                    "x", "cadre_exchange", "TB-230102", "PROP-230102", D(2020, 3, 1)
+                ),  # exchange, not liaison
                 link("y", "visit", "TB-230102", "PROP-230103", D(2020, 3, 1)),  # neighbour county's dept
             ]
         )

@@ -27,15 +27,26 @@ from graph.sample import (
 
 REPORT_KINDS = {"comprehensive_report", "thematic_report", "ad_hoc_report"}
 LIAISON_KINDS = {
-    "meeting_attendance", "visit", "coordination_visit", "information_exchange",
-    "joint_research", "plan_consultation", "joint_supervision",
+    "meeting_attendance",
+    "visit",
+    "coordination_visit",
+    "information_exchange",
+    "joint_research",
+    "plan_consultation",
+    "joint_supervision",
 }
 EXCHANGE_KINDS = {"cadre_exchange", "secondment", "party_school_training", "joint_training", "recommendation"}
 ALL_LINK_KINDS = REPORT_KINDS | LIAISON_KINDS | EXCHANGE_KINDS | {"instruction"}
 UNIT_KINDS = {
-    "tax_bureau", "bureau_party_committee", "party_branch", "local_party_committee",
-    "organization_department", "propaganda_department", "organs_work_committee",
-    "discipline_commission", "party_school",
+    "tax_bureau",
+    "bureau_party_committee",
+    "party_branch",
+    "local_party_committee",
+    "organization_department",
+    "propaganda_department",
+    "organs_work_committee",
+    "discipline_commission",
+    "party_school",
 }
 LIAISON_RULES = {
     "liaison_organization_department": "organization_department",
@@ -113,8 +124,9 @@ def coverage(ledgers: SampleLedgers, year: int) -> Coverage:
         if counterpart is None:
             return 0
         directions = ("out", "in") if either else ("out",)
-        return sum(n for d in directions for kind, n in observed[(bureau, counterpart, d)].items()
-                   if kind in kinds)
+        return sum(
+            n for d in directions for kind, n in observed[(bureau, counterpart, d)].items() if kind in kinds
+        )
 
     by_rule: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_unit: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -124,23 +136,31 @@ def coverage(ledgers: SampleLedgers, year: int) -> Coverage:
             bucket[0] += int(ok)
             bucket[1] += 1
 
-    bureaus = [u for u in units.values() if u["kind"] == "tax_bureau"
-               and u["level"] in ("provincial", "prefecture", "county")]
+    bureaus = [
+        u
+        for u in units.values()
+        if u["kind"] == "tax_bureau" and u["level"] in ("provincial", "prefecture", "county")
+    ]
     for b in bureaus:
         bid, region = b["id"], b["region_code"]
         lpc = local.get((region, "local_party_committee"))
         record("report_to_local_committee", bid, count(REPORT_KINDS, bid, lpc, either=False) >= 1)
         for rule, kind in LIAISON_RULES.items():
             record(rule, bid, count(LIAISON_KINDS, bid, local.get((region, kind)), either=True) >= 1)
-        cadre = sum(count(EXCHANGE_KINDS, bid, local.get((region, kind)), either=True)
-                    for kind in ("organization_department", "party_school"))
+        cadre = sum(
+            count(EXCHANGE_KINDS, bid, local.get((region, kind)), either=True)
+            for kind in ("organization_department", "party_school")
+        )
         record("cadre_work_with_locality", bid, cadre >= 1)
         if b["level"] in ("provincial", "prefecture"):
             for sub in units.values():
                 if sub["kind"] == "tax_bureau" and sub["parent_id"] == bid:
                     target = local.get((sub["region_code"], "local_party_committee"))
-                    record("coordinate_lower_localities", bid,
-                           count({"coordination_visit"}, bid, target, either=False) >= 1)
+                    record(
+                        "coordinate_lower_localities",
+                        bid,
+                        count({"coordination_visit"}, bid, target, either=False) >= 1,
+                    )
     return Coverage(dict(by_rule), dict(by_unit))
 
 

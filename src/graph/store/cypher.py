@@ -67,14 +67,6 @@ __all__ = [
     "ALL_REGIONS",
     "UNITS_OF_KINDS",
     "UNIT_ROW_FIELDS",
-    "FIND_UNITS_COUNT",
-    "FIND_UNITS_PAGE",
-    "FIND_LINKS_OF_UNIT_COUNT",
-    "FIND_LINKS_OF_UNIT_PAGE",
-    "FIND_LINKS_OF_YEAR_COUNT",
-    "FIND_LINKS_OF_YEAR_PAGE",
-    "FIND_LINKS_ALL_COUNT",
-    "FIND_LINKS_ALL_PAGE",
     "FIND_UNITS_TOTAL_AND_PAGE",
     "FIND_LINKS_OF_UNIT_TOTAL_AND_PAGE",
     "FIND_LINKS_OF_YEAR_TOTAL_AND_PAGE",
@@ -366,16 +358,6 @@ WHERE ($kind IS NULL OR u.kind = $kind)
        OR toLower(coalesce(u.name_en, '')) CONTAINS $needle)
 """
 
-FIND_UNITS_COUNT = _FIND_UNITS + "RETURN count(u) AS total\n"
-
-FIND_UNITS_PAGE = (
-    _FIND_UNITS
-    + f"""RETURN {_UNIT_MAP} AS unit
-ORDER BY u.id
-SKIP $skip LIMIT $limit
-"""
-)
-
 # The total and one page in one statement (one round trip). $skip >= 0; $end is the end of the
 # page (exclusive) or null for the rest, as Python's list[skip:end]. Every record carries the total;
 # an empty page is one record whose item is null. The matches are collected as references (the
@@ -401,11 +383,6 @@ _LINK_FILTER = """($year IS NULL OR r.year = $year)
   AND ($family IS NULL OR r.family = $family)
   AND ($kind IS NULL OR r.kind = $kind)"""
 
-_LINK_PAGE = f"""RETURN {_LINK_MAP} AS link
-ORDER BY r.date, r.id
-SKIP $skip LIMIT $limit
-"""
-
 # links with $unit_id at either end (and $other_id at the other, when given)
 _FIND_LINKS_OF_UNIT = f"""
 MATCH (u:Unit {{id: $unit_id}})-[r:{_ANY_LINK}]-(o)
@@ -415,23 +392,17 @@ WHERE ($other_id IS NULL OR o.id = $other_id)
 WITH DISTINCT r
 WITH r, startNode(r) AS s, endNode(r) AS t
 """
-FIND_LINKS_OF_UNIT_COUNT = _FIND_LINKS_OF_UNIT + "RETURN count(r) AS total\n"
-FIND_LINKS_OF_UNIT_PAGE = _FIND_LINKS_OF_UNIT + _LINK_PAGE
 
 # links dated in $year: one year-index seek per relationship type
 _FIND_LINKS_OF_YEAR = (
     _union_all("MATCH (s)-[r:__REL__]->(t) WHERE r.year = $year RETURN s, r, t")
     + f"\nWITH s, r, t WHERE {_LINK_FILTER}\n"
 )
-FIND_LINKS_OF_YEAR_COUNT = _FIND_LINKS_OF_YEAR + "RETURN count(r) AS total\n"
-FIND_LINKS_OF_YEAR_PAGE = _FIND_LINKS_OF_YEAR + _LINK_PAGE
 
 _FIND_LINKS_ALL = f"""
 MATCH (s)-[r:{_ANY_LINK}]->(t)
 WHERE {_LINK_FILTER}
 """
-FIND_LINKS_ALL_COUNT = _FIND_LINKS_ALL + "RETURN count(r) AS total\n"
-FIND_LINKS_ALL_PAGE = _FIND_LINKS_ALL + _LINK_PAGE
 
 _LINKS_TOTAL_AND_PAGE = (
     "WITH r, s, t ORDER BY r.date, r.id\nWITH collect([r, s, t]) AS matched"

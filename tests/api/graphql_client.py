@@ -1,0 +1,94 @@
+"""Helpers for the API tests: a live uvicorn server, a GraphQL client, settings.
+
+A module of its own (not conftest.py) so that tests import it by a name no other directory uses.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+
+from graph.config import Settings
+
+API_KEY = "test-key-0123456789abcdef"
+SAMPLE_UNITS = 1523
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def live_server(app: Any) -> Iterator[str]:
+    """Run ``app`` under uvicorn in a thread on a free loopback port; yield its base URL."""
+    import uvicorn
+
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+class GraphQLClient:
+    """A small GraphQL-over-HTTP client (POST JSON), as a dashboard would use."""
+
+    def __init__(self, http: httpx.Client):
+        self.http = http
+
+    def post(
+        self, query: str, variables: dict[str, Any] | None = None, key: str | None = None
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        return self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+
+    def run(
+        self, query: str, variables: dict[str, Any] | None = None, key: str | None = None
+    ) -> dict[str, Any]:
+        """The whole response body (data and errors)."""
+        response = self.post(query, variables, key)
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    def data(
+        self, query: str, variables: dict[str, Any] | None = None, key: str | None = None
+    ) -> dict[str, Any]:
+        """``data``, failing the test on any error."""
+        body = self.run(query, variables, key)
+        assert not body.get("errors"), body["errors"]
+        return body["data"]  # type: ignore[no-any-return]
+
+    def errors(
+        self, query: str, variables: dict[str, Any] | None = None, key: str | None = None
+    ) -> list[str]:
+        body = self.run(query, variables, key)
+        assert body.get("errors"), f"expected errors, got {body}"
+        return [e["message"] for e in body["errors"]]
+
+
+def settings(**overrides: Any) -> Settings:
+    base: dict[str, Any] = {"api_keys": [API_KEY]}
+    base.update(overrides)
+    return Settings(**base)
