@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     max_tokens: int = Field(default=4_000, ge=50, le=100_000)
     max_body_bytes: int = Field(default=1_000_000, ge=1_024, le=100_000_000)
     max_hops: int = Field(default=12, ge=1, le=50)
+    neo4j_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="Seconds a request waits for Neo4j (connecting and retrying) before it answers "
+        "'store unavailable'; the driver's own default is 30 to 60 s, too long for a dashboard.",
+    )
     graphiql: bool = True
     log_format: Literal["json", "text"] = "json"
 

@@ -47,8 +47,8 @@ region_option = click.option(
 )
 
 
-def open_from(location: str | None) -> Store:
-    return open_store(location)
+def open_from(location: str | None, timeout: float | None = None) -> Store:
+    return open_store(location, timeout=timeout)
 
 
 def handle_errors(func: F) -> F:

@@ -40,7 +40,7 @@ def serve(host: str | None, port: int | None, get_path: str | None, store_locati
     from ..config import load_settings
 
     settings = load_settings(host=host, port=port, store=store_location)
-    with open_from(settings.store) as store:
+    with open_from(settings.store, timeout=settings.neo4j_timeout) as store:
         app = create_app(settings, store)
         if get_path is not None:
             status, body = asyncio.run(asgi_get(app, get_path))

@@ -33,17 +33,19 @@ def default_store_path() -> Path:
     return Path(base) / "tiaokuai" / "graph.tkg"
 
 
-def open_store(location: str | os.PathLike[str] | None = None) -> Store:
+def open_store(location: str | os.PathLike[str] | None = None, *, timeout: float | None = None) -> Store:
     """Open the store named by ``location``, ``$TIAOKUAI_STORE``, or the default embedded path.
 
     A ``bolt://``/``neo4j://`` URI opens Neo4j with ``NEO4J_USERNAME``, ``NEO4J_PASSWORD`` and
     ``NEO4J_DATABASE`` from the environment; anything else is a file path for the embedded store.
+    ``timeout`` (or ``$TIAOKUAI_NEO4J_TIMEOUT``) bounds, in seconds, how long Neo4j calls wait to
+    connect and keep retrying before they fail with :class:`~graph.errors.StoreUnavailable`.
     """
     loc = str(location) if location else os.environ.get("TIAOKUAI_STORE") or str(default_store_path())
     if is_neo4j_uri(loc):
         from .neo4j import Neo4jStore
 
-        return Neo4jStore.from_env(loc)
+        return Neo4jStore.from_env(loc, timeout=timeout)
     from .embedded import EmbeddedStore
 
     return EmbeddedStore(Path(loc).expanduser())

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from ..errors import StoreError, StoreUnavailable
+from ..errors import ConfigError, StoreError, StoreUnavailable
 from ..model import Dataset, Link, Region, Unit
 from ..resources import schema_path
 from ..vocabulary import vocabulary
@@ -110,7 +110,9 @@ class Neo4jStore(Store):
             raise StoreError(f"cannot use Neo4j URI {self.location}: {exc}") from exc
 
     @classmethod
-    def from_env(cls, uri: str, env: Mapping[str, str] | None = None) -> Neo4jStore:
+    def from_env(
+        cls, uri: str, env: Mapping[str, str] | None = None, *, timeout: float | None = None
+    ) -> Neo4jStore:
         """Open ``uri`` with ``NEO4J_USERNAME`` (default ``neo4j``), ``NEO4J_PASSWORD`` and
         ``NEO4J_DATABASE`` (default ``neo4j``). Without a password (unset or empty) the driver
         connects without authentication (the local development server has auth off). Credentials
@@ -120,7 +122,24 @@ class Neo4jStore(Store):
         password = env.get("NEO4J_PASSWORD") or (unquote(parts.password) if parts.password else "")
         user = env.get("NEO4J_USERNAME") or (unquote(parts.username) if parts.username else "neo4j")
         auth = (user, password) if password else None
-        return cls(uri, auth=auth, database=env.get("NEO4J_DATABASE") or DEFAULT_DATABASE)
+        if timeout is None and env.get("TIAOKUAI_NEO4J_TIMEOUT"):
+            try:
+                timeout = float(env["TIAOKUAI_NEO4J_TIMEOUT"])
+            except ValueError:
+                raise ConfigError(
+                    f"TIAOKUAI_NEO4J_TIMEOUT must be a number of seconds, not {env['TIAOKUAI_NEO4J_TIMEOUT']!r}"
+                ) from None
+        # Bound every wait (connect, pool, transaction retries) so an outage is reported quickly.
+        limits = (
+            {
+                "connection_timeout": timeout,
+                "connection_acquisition_timeout": timeout,
+                "max_transaction_retry_time": timeout,
+            }
+            if timeout
+            else {}
+        )
+        return cls(uri, auth=auth, database=env.get("NEO4J_DATABASE") or DEFAULT_DATABASE, **limits)
 
     def __repr__(self) -> str:
         return f"Neo4jStore({self.location!r}, database={self.database!r})"
