@@ -146,13 +146,34 @@ def match_header(table: TableType, cells: Sequence[str]) -> Header:
             continue
         column = lookup.get(column_key(text))
         if column is None:
-            header.extras.append((text, index))
+            header.extras.append((column_label(text, index), index))
         elif column in header.columns:
             header.duplicates.append(column)
         else:
             header.columns[column] = index
             header.labels[column] = text
     return header
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet letter of a 0-based column index: 0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def column_label(text: str, index: int) -> str:
+    """How messages (and extra properties) name an unrecognised column.
+
+    The header text as written, unless it would break the ``FILE:ROW: column: message`` line (a
+    colon, a control character, surrounding space): then the column's spreadsheet letter.
+    """
+    if ":" in text or text != text.strip() or not text.isprintable():
+        return f"column {column_letter(index)}"
+    return text
 
 
 def detect_header(cells: Sequence[str]) -> Header | HeaderMismatch:

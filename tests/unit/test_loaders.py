@@ -615,3 +615,19 @@ def test_loading_twice_equals_loading_once(files: tuple[str, str, str]) -> None:
         assert second.links_created == 0
         assert _snapshot(once) == _snapshot(twice)
         assert len(all_links(once)) == first.links == len(files[2].splitlines()) - 1
+
+
+def test_extra_column_whose_name_would_break_the_message_is_named_by_its_letter(tmp_path):
+    """A header cell such as ':' keeps every message parseable as FILE:ROW: column: message."""
+    import re
+
+    path = tmp_path / "units.csv"
+    path.write_text(
+        "id,name,kind,level,region_code,parent_id,name_en,:\nX,某局,tax_bureau,national,,,,\x1b\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(LoadError) as caught:
+        build_dataset(read_ledgers([path]), None)
+    line = str(caught.value.problems[0])
+    assert line == "units.csv:2: column H: contains the control character U+001B"
+    assert re.match(r"^(?P<file>.+?):(?P<row>\d+): (?P<column>[^:]+): (?P<message>.+)$", line)
