@@ -13,7 +13,6 @@ from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.types import ExecutionContext
 
@@ -54,10 +53,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(limit_rules),
-        # No ParserCache beside the ValidationCache: with both (strawberry 0.2xx), a repeated query
-        # text with new variables was answered without running its resolvers (caught by
-        # tests/reliability/test_rel_injection.py). Validation is the larger cost anyway.
-        lambda: ValidationCache(maxsize=256),
+        # No ParserCache or ValidationCache: with them (module-level LRUs shared by every schema in
+        # the process), a repeated query text with new variables was answered without running its
+        # resolvers (caught by tests/reliability/test_rel_injection.py). Correct answers first;
+        # the limit rules are still built once above.
         lambda: MaskErrors(should_mask_error=should_mask_error, error_message=MASKED_MESSAGE),
     ]
     return _Schema(query=Query, mutation=Mutation, extensions=extensions)
