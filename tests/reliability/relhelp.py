@@ -22,6 +22,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from liveserver import free_port, live_server  # noqa: F401 (re-exported for the tests here)
+
 REPO = Path(__file__).resolve().parents[2]
 GOOD = REPO / "tests" / "data" / "good"
 
@@ -279,33 +281,3 @@ def serve_process(store: str, env: dict[str, str] | None = None, port: int | Non
         log.seek(0)
         serve_process.last_stderr = log.read().decode("utf-8", "replace")  # type: ignore[attr-defined]
         log.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def live_server(app: Any) -> Iterator[str]:
-    """Run an ASGI app under uvicorn in a thread on a free loopback port; yield its base URL."""
-    import uvicorn
-
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
