@@ -12,7 +12,9 @@ from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
+    ValidationCache,
 )
 from strawberry.types import ExecutionContext
 
@@ -53,10 +55,11 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(limit_rules),
-        # No ParserCache or ValidationCache: with them (module-level LRUs shared by every schema in
-        # the process), a repeated query text with new variables was answered without running its
-        # resolvers (caught by tests/reliability/test_rel_injection.py). Correct answers first;
-        # the limit rules are still built once above.
+        # Parsing and validating a lookup costs more than running it; both caches key on the
+        # query text (and parse options) or the parsed document, schema and rules, never on the
+        # variables, so every request still runs its resolvers (tests/api/test_api_caches.py).
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
         lambda: MaskErrors(should_mask_error=should_mask_error, error_message=MASKED_MESSAGE),
     ]
     return _Schema(query=Query, mutation=Mutation, extensions=extensions)
