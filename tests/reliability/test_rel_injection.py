@@ -213,7 +213,16 @@ def test_cypher_text_is_built_from_constants_only() -> None:
     """
     cypher_py = REPO / "src" / "graph" / "store" / "cypher.py"
     tree = ast.parse(cypher_py.read_text(encoding="utf-8"))
-    allowed_names = {"_UNIT_MAP", "_REGION_MAP", "_LINK_MAP", "_ANY_LINK", "_LINK_FILTER", "_LINK_PAGE"}
+    allowed_names = {
+        "_UNIT_MAP",
+        "_REGION_MAP",
+        "_PARENT_MAP",
+        "_CHILD_MAP",
+        "_LINK_MAP",
+        "_ANY_LINK",
+        "_LINK_FILTER",
+        "_LINK_PAGE",
+    }
     for node in ast.walk(tree):
         if isinstance(node, ast.JoinedStr) and _looks_like_cypher(node):
             for value in node.values:

@@ -228,6 +228,34 @@ def test_find_units_pages(loaded: Store, offset: int, limit: int | None, expecte
 
 
 @pytest.mark.parametrize(
+    ("offset", "limit"), [(0, None), (2, 3), (9, 5), (11, 1), (0, 0), (-3, None), (1, -2)]
+)
+@pytest.mark.parametrize(
+    ("parents", "regions", "children"),
+    [(False, False, False), (True, False, False), (False, True, True), (True, True, True)],
+)
+def test_find_units_with_is_the_page_and_its_lookups(
+    loaded: Store, offset: int, limit: int | None, parents: bool, regions: bool, children: bool
+) -> None:
+    """What the page brings along equals asking the point lookups for the page's units."""
+    for query in (UnitQuery(), UnitQuery(region_code="230100"), UnitQuery(kind="no_such_kind")):
+        got = loaded.find_units_with(
+            query, offset, limit, parents=parents, regions=regions, children=children
+        )
+        page = loaded.find_units(query, offset, limit)
+        assert got.page == page
+        items = page.items
+        want_parents = loaded.get_units(dict.fromkeys(u.parent_id for u in items if u.parent_id))
+        want_regions = loaded.get_regions(dict.fromkeys(u.region_code for u in items if u.region_code))
+        want_children = loaded.children([u.id for u in items])
+        assert list(got.parents.items()) == (list(want_parents.items()) if parents else [])
+        assert list(got.regions.items()) == (list(want_regions.items()) if regions else [])
+        assert list(got.children.items()) == (list(want_children.items()) if children else [])
+    whole = loaded.find_units_with(UnitQuery(), parents=True, regions=True, children=True)
+    assert whole.parents and whole.regions and any(whole.children.values())
+
+
+@pytest.mark.parametrize(
     ("query", "expected"),
     [
         (LinkQuery(), ALL_LINKS),

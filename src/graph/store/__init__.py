@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .base import LinkQuery, LinkTotal, Page, PairCount, Store, UnitQuery, WriteSummary
+from .base import LinkQuery, LinkTotal, Page, PairCount, Store, UnitQuery, UnitsWith, WriteSummary
 
 __all__ = [
     "Store",
@@ -15,6 +15,7 @@ __all__ = [
     "LinkTotal",
     "PairCount",
     "WriteSummary",
+    "UnitsWith",
     "open_store",
     "is_neo4j_uri",
     "default_store_path",

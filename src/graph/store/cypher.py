@@ -68,6 +68,7 @@ __all__ = [
     "UNITS_OF_KINDS",
     "UNIT_ROW_FIELDS",
     "FIND_UNITS_TOTAL_AND_PAGE",
+    "FIND_UNITS_WITH",
     "FIND_LINKS_OF_UNIT_TOTAL_AND_PAGE",
     "FIND_LINKS_OF_YEAR_TOTAL_AND_PAGE",
     "FIND_LINKS_ALL_TOTAL_AND_PAGE",
@@ -121,6 +122,8 @@ def schema_statements(text: str) -> list[str]:
 
 _UNIT_MAP = "u {.id, .name, .name_en, .kind, .level, .region_code, .parent_id, .extra}"
 _REGION_MAP = "r {.code, .name, .level, .parent_code}"
+_PARENT_MAP = _UNIT_MAP.replace("u {", "p {", 1)
+_CHILD_MAP = _UNIT_MAP.replace("u {", "c {", 1)
 _LINK_MAP = (
     "r {.id, .kind, .family, .date, .count, .participants, .title, .source_file, .source_row,"
     " source_id: s.id, target_id: t.id}"
@@ -378,6 +381,33 @@ RETURN total, {_UNIT_MAP} AS unit
 ORDER BY i
 """
 )
+
+# The same page with, per unit, what a listing shows beside it (Store.find_units_with): its parent
+# and region (a list of one, or empty) and its children by id, each by an index seek. One variant
+# per combination asked for, keyed (parents, regions, children); what is not asked is null.
+_WITH_PARENT = f"COLLECT {{ MATCH (p:Unit {{id: u.parent_id}}) RETURN {_PARENT_MAP} }}"
+_WITH_REGION = f"COLLECT {{ MATCH (r:Region {{code: u.region_code}}) RETURN {_REGION_MAP} }}"
+_WITH_CHILDREN = f"COLLECT {{ MATCH (c:Unit {{parent_id: u.id}}) RETURN {_CHILD_MAP} ORDER BY c.id }}"
+
+
+def _find_units_with(parents: bool, regions: bool, children: bool) -> str:
+    return (
+        _FIND_UNITS
+        + "WITH u ORDER BY u.id\nWITH collect(u) AS matched"
+        + _PAGE_OF_ALL
+        + f"WITH total, x AS u, i\nRETURN total, {_UNIT_MAP} AS unit,\n"
+        + ("  CASE WHEN u IS NULL THEN null ELSE " + _WITH_PARENT + " END" if parents else "  null")
+        + " AS parent,\n"
+        + ("  CASE WHEN u IS NULL THEN null ELSE " + _WITH_REGION + " END" if regions else "  null")
+        + " AS region,\n"
+        + ("  CASE WHEN u IS NULL THEN null ELSE " + _WITH_CHILDREN + " END" if children else "  null")
+        + " AS children\nORDER BY i\n"
+    )
+
+
+FIND_UNITS_WITH: dict[tuple[bool, bool, bool], str] = {
+    (p, r, c): _find_units_with(p, r, c) for p in (False, True) for r in (False, True) for c in (False, True)
+}
 
 _LINK_FILTER = """($year IS NULL OR r.year = $year)
   AND ($family IS NULL OR r.family = $family)

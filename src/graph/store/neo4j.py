@@ -31,7 +31,7 @@ from ..model import Dataset, Link, Region, Unit
 from ..resources import schema_path
 from ..vocabulary import vocabulary
 from . import cypher
-from .base import LinkQuery, LinkTotal, Page, PairCount, Store, UnitQuery, WriteSummary
+from .base import LinkQuery, LinkTotal, Page, PairCount, Store, UnitQuery, UnitsWith, WriteSummary
 
 __all__ = ["Neo4jStore", "BATCH_SIZE", "DEFAULT_DATABASE"]
 
@@ -425,21 +425,58 @@ class Neo4jStore(Store):
         total = int(records[0]["total"]) if records else 0
         return Page([convert(r) for r in records if r[1] is not None], total)
 
-    def find_units(self, query: UnitQuery, offset: int = 0, limit: int | None = None) -> Page[Unit]:
-        params = {
+    @staticmethod
+    def _unit_filter(query: UnitQuery) -> dict[str, Any]:
+        return {
             "kind": query.kind or None,
             "level": query.level or None,
             "region_code": query.region_code or None,
             "needle": query.name_contains.lower() if query.name_contains else None,
         }
+
+    def find_units(self, query: UnitQuery, offset: int = 0, limit: int | None = None) -> Page[Unit]:
         return self._page(
             cypher.FIND_UNITS_TOTAL_AND_PAGE,
-            params,
+            self._unit_filter(query),
             offset,
             limit,
             lambda r: _unit(r["unit"]),
             "finding units",
         )
+
+    def find_units_with(
+        self, query: UnitQuery, offset: int = 0, limit: int | None = None, *,
+        parents: bool = False, regions: bool = False, children: bool = False,
+    ) -> UnitsWith:  # fmt: skip
+        """One statement: the page, and per unit its parent, region and children as asked."""
+        if offset < 0 or (limit is not None and limit < 0):  # Python's negative slicing: compose
+            return super().find_units_with(
+                query, offset, limit, parents=parents, regions=regions, children=children
+            )
+        records = self._read(
+            cypher.FIND_UNITS_WITH[(parents, regions, children)],
+            "finding units",
+            **self._unit_filter(query),
+            skip=offset,
+            end=None if limit is None else offset + limit,
+        )
+        items: list[Unit] = []
+        parent_of: dict[str, Unit] = {}
+        region_of: dict[str, Region] = {}
+        children_of: dict[str, list[Unit]] = {}
+        for record in records:
+            if record["unit"] is None:  # the one record of an empty page
+                continue
+            unit = _unit(record["unit"])
+            items.append(unit)
+            if record["parent"] and unit.parent_id:
+                parent_of[unit.parent_id] = _unit(record["parent"][0])
+            if record["region"] and unit.region_code:
+                region_of[unit.region_code] = _region(record["region"][0])
+            if children:
+                children_of[unit.id] = [_unit(c) for c in record["children"]]
+        total = int(records[0]["total"]) if records else 0
+        return UnitsWith(Page(items, total), parent_of, region_of, children_of)
 
     def find_links(self, query: LinkQuery, offset: int = 0, limit: int | None = None) -> Page[Link]:
         if query.other_id is not None and query.unit_id is None:

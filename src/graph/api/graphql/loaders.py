@@ -30,7 +30,7 @@ from strawberry.dataloader import DataLoader
 from ... import rules as rules_mod
 from ...model import Link, Region, Unit
 from ...rules import LOCAL_COMMITTEE, Requirement
-from ...store.base import LinkQuery, Page
+from ...store.base import LinkQuery, Page, UnitsWith
 from ...vocabulary import vocabulary
 
 if TYPE_CHECKING:
@@ -86,6 +86,20 @@ class Loaders:
         self.timeline: DataLoader[TimelineKey, list[YearTotals]] = DataLoader(self._load_timeline)
         self.requirements: DataLoader[int, dict[str, list[Requirement]]] = DataLoader(self._load_requirements)
         self._years: list[int] | None = None
+
+    def prime_units_with(self, found: UnitsWith, *, parents: bool, regions: bool, children: bool) -> None:
+        """Seed the loaders with what came along with a page of units (``Store.find_units_with``),
+        so that resolving those units' parents, regions and children asks the store nothing.
+        A parent or region asked for but missing is primed as None: known to be absent."""
+        items = found.page.items
+        if parents:
+            self.unit.prime_many({u.parent_id: found.parents.get(u.parent_id) for u in items if u.parent_id})
+        if regions:
+            self.region.prime_many(
+                {u.region_code: found.regions.get(u.region_code) for u in items if u.region_code}
+            )
+        if children:
+            self.children.prime_many(found.children)
 
     # -- simple batches ------------------------------------------------------------------------
     async def _load_units(self, ids: list[str]) -> list[Unit | None]:

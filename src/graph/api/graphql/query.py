@@ -18,6 +18,7 @@ from .context import Info
 from .coverage import Coverage, Requirement, coverage_from_model, requirement_from_model
 from .enums import Family, Level, LinkKind, RegionLevel, UnitKind
 from .link import Link, link_from_model
+from .lookahead import item_fields
 from .meta import RuleInfo, VocabularyInfo, rule_from_model, vocabulary_from_model
 from .region import Region, region_from_model
 from .stats import Stats, stats_from_dict
@@ -89,8 +90,16 @@ class Query:
             region_code=await _region(info, region_code),
             name_contains=name_contains or None,
         )
-        page = await info.context.call(info.context.store.find_units, q, offset, limit)
-        return connection(page.items, page.total, offset, unit_from_model)
+        # the parents, regions and children the query will ask of these units come with the page
+        wanted = item_fields(info)
+        along = {
+            "parents": "parent" in wanted,
+            "regions": "region" in wanted,
+            "children": "children" in wanted,
+        }
+        found = await info.context.call(info.context.store.find_units_with, q, offset, limit, **along)
+        info.context.loaders.prime_units_with(found, **along)
+        return connection(found.page.items, found.page.total, offset, unit_from_model)
 
     @strawberry.field(description="Links matching every filter given, by date then id.")
     async def links(

@@ -1,0 +1,97 @@
+"""Look-ahead in ``units``: parents, regions and children come with the page, in one store call.
+
+The store is the real one (embedded or Neo4j) behind a proxy that counts calls per method; the
+answers are checked against the library, so fetching along with the page must not change them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from graphql_client import GraphQLClient
+
+from graph.store import Store, UnitQuery
+
+
+class CountingStore:
+    """Forwards to ``store`` and counts calls of its public methods."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.calls: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._store, name)
+        if name.startswith("_") or not callable(value):
+            return value
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                self.calls[name] += 1
+            return value(*args, **kwargs)
+
+        return counted
+
+
+AROUND = """
+query($first: Int!, $after: String) {
+  units(kind: TAX_BUREAU, first: $first, after: $after) {
+    totalCount
+    pageInfo { endCursor }
+    edges { node { id ...Around } }
+  }
+}
+fragment Around on Unit {
+  parent { id name }
+  ... on Unit { region { code name } }
+  children { totalCount nodes { id } }
+}
+"""
+
+
+@pytest.fixture
+def counted(
+    sample_store: Store, serve: Callable[..., GraphQLClient]
+) -> tuple[GraphQLClient, CountingStore]:
+    proxy = CountingStore(sample_store)
+    return serve(proxy), proxy  # type: ignore[arg-type]  # duck-typed Store
+
+
+def test_page_with_parents_regions_children_is_one_store_call(
+    counted: tuple[GraphQLClient, CountingStore], reference_store: Store
+) -> None:
+    client, proxy = counted
+    want = reference_store.find_units(UnitQuery(kind="tax_bureau"), 40, 60)
+    cursor = client.data(AROUND, {"first": 40})["units"]["pageInfo"]["endCursor"]
+    proxy.calls.clear()
+    got = client.data(AROUND, {"first": 60, "after": cursor})["units"]
+    assert dict(proxy.calls) == {"find_units_with": 1}
+    assert got["totalCount"] == want.total
+    nodes = [e["node"] for e in got["edges"]]
+    assert [n["id"] for n in nodes] == [u.id for u in want.items]
+    parents = reference_store.get_units(u.parent_id for u in want.items if u.parent_id)
+    children = reference_store.children(u.id for u in want.items)
+    for node, unit in zip(nodes, want.items, strict=True):
+        parent = parents.get(unit.parent_id or "")
+        assert node["parent"] == ({"id": parent.id, "name": parent.name} if parent else None)
+        assert (node["region"] or {}).get("code") == unit.region_code
+        assert [c["id"] for c in node["children"]["nodes"]] == [c.id for c in children[unit.id]]
+        assert node["children"]["totalCount"] == len(children[unit.id])
+    assert any(n["parent"] for n in nodes) and any(n["children"]["nodes"] for n in nodes)
+
+
+def test_without_nested_fields_nothing_more_is_fetched(counted: tuple[GraphQLClient, CountingStore]) -> None:
+    client, proxy = counted
+    got = client.data("{ units(level: COUNTY, first: 5) { totalCount nodes { id name } } }")["units"]
+    assert len(got["nodes"]) == 5
+    assert dict(proxy.calls) == {"find_units_with": 1}
+    # a unit field the page does not bring along is still answered, by its loader (one batch)
+    proxy.calls.clear()
+    got = client.data("{ units(level: COUNTY, first: 5) { nodes { id counterparts { id } } } }")["units"]
+    assert any(n["counterparts"] for n in got["nodes"])
+    assert proxy.calls["find_units_with"] == 1
