@@ -5,12 +5,15 @@ A module of its own (not conftest.py) so that tests import it by a name no other
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from typing import Any
 
 import httpx
 from liveserver import free_port, live_server  # noqa: F401 (re-exported for the tests here)
 
 from graph.config import Settings
+from graph.store.base import Store as StoreBase
 
 API_KEY = "test-key-0123456789abcdef"
 SAMPLE_UNITS = 1523
@@ -58,3 +61,33 @@ def settings(**overrides: Any) -> Settings:
     base: dict[str, Any] = {"api_keys": [API_KEY]}
     base.update(overrides)
     return Settings(**base)
+
+
+class CountingStore(StoreBase):
+    """Delegates every Store method to a real store and counts the calls (thread-safe): a real
+    store behind a proxy, not a mock."""
+
+    def __init__(self, inner: StoreBase) -> None:
+        self.inner = inner
+        self.location = inner.location
+        self.calls: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+
+def _counted(name: str) -> Any:
+    def method(self: CountingStore, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            self.calls[name] += 1
+        return getattr(self.inner, name)(*args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+for _name in (*StoreBase.__abstractmethods__, "find_units_with"):
+    setattr(CountingStore, _name, _counted(_name))
+CountingStore.__abstractmethods__ = frozenset()

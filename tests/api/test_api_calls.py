@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from graphql_client import settings
+from graphql_client import CountingStore, settings
 
 from graph.api import create_app
 from graph.store import Store
-from graph.store.base import Store as StoreBase
 
 BIG_QUERY = """query($first: Int, $region: String) {
   units(first: $first, regionCode: $region) {
@@ -35,35 +34,6 @@ BIG_QUERY = """query($first: Int, $region: String) {
       gaps(year: 2020) { rule subject { id } }
       timeline(years: [2020, 2021]) { year count }
     } } } }"""
-
-
-class CountingStore(StoreBase):
-    """Delegates every Store method to a real store and counts the calls (thread-safe)."""
-
-    def __init__(self, inner: Store) -> None:
-        self.inner = inner
-        self.location = inner.location
-        self.calls: Counter[str] = Counter()
-        self._lock = threading.Lock()
-
-    @property
-    def total(self) -> int:
-        return sum(self.calls.values())
-
-
-def _counted(name: str) -> Any:
-    def method(self: CountingStore, *args: Any, **kwargs: Any) -> Any:
-        with self._lock:
-            self.calls[name] += 1
-        return getattr(self.inner, name)(*args, **kwargs)
-
-    method.__name__ = name
-    return method
-
-
-for _name in StoreBase.__abstractmethods__:
-    setattr(CountingStore, _name, _counted(_name))
-CountingStore.__abstractmethods__ = frozenset()
 
 
 @contextmanager

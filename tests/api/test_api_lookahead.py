@@ -6,37 +6,12 @@ answers are checked against the library, so fetching along with the page must no
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
 from collections.abc import Callable
-from typing import Any
 
 import pytest
-from graphql_client import GraphQLClient
+from graphql_client import CountingStore, GraphQLClient
 
 from graph.store import Store, UnitQuery
-
-
-class CountingStore:
-    """Forwards to ``store`` and counts calls of its public methods."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self.calls: Counter[str] = Counter()
-        self._lock = threading.Lock()
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._store, name)
-        if name.startswith("_") or not callable(value):
-            return value
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            with self._lock:
-                self.calls[name] += 1
-            return value(*args, **kwargs)
-
-        return counted
-
 
 AROUND = """
 query($first: Int!, $after: String) {
@@ -55,11 +30,9 @@ fragment Around on Unit {
 
 
 @pytest.fixture
-def counted(
-    sample_store: Store, serve: Callable[..., GraphQLClient]
-) -> tuple[GraphQLClient, CountingStore]:
+def counted(sample_store: Store, serve: Callable[..., GraphQLClient]) -> tuple[GraphQLClient, CountingStore]:
     proxy = CountingStore(sample_store)
-    return serve(proxy), proxy  # type: ignore[arg-type]  # duck-typed Store
+    return serve(proxy), proxy
 
 
 def test_page_with_parents_regions_children_is_one_store_call(
