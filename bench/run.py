@@ -67,9 +67,10 @@ COVERAGE_QUERY = """query($year: Int!) {
   }
 }"""
 
+#: the same properties as Neo4jStore.write stores (no ``family``: the relationship type says it)
 PER_ROW_MERGE = """MATCH (s:Unit {id: $source_id}), (t:Unit {id: $target_id})
 MERGE (s)-[r:%s {id: $id}]->(t)
-SET r.kind = $kind, r.family = $family, r.date = $date, r.year = $year, r.count = $count,
+SET r.kind = $kind, r.date = $date, r.year = $year, r.count = $count,
     r.participants = $participants, r.title = $title"""
 
 #: (key, comparison, bound): the issue's targets, checked into the JSON
@@ -352,7 +353,7 @@ def _per_row(store: Any, links: list[Any]) -> None:
             PER_ROW_MERGE % vocab.rel_type(lk.family),
             {
                 "source_id": lk.source_id, "target_id": lk.target_id, "id": lk.id, "kind": lk.kind,
-                "family": lk.family, "date": lk.date, "year": lk.date.year, "count": lk.count,
+                "date": lk.date, "year": lk.date.year, "count": lk.count,
                 "participants": lk.participants, "title": lk.title,
             },
             database_=store.database,
@@ -761,6 +762,13 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
+#: every step of a run, in order (``--only`` picks some; ``generate`` always runs)
+STEPS = (
+    "generate", "embedded_load", "embedded_rules", "loaders", "embedded_rss", "serve_embedded",
+    "neo4j_load", "neo4j_rules", "bolt_roundtrips", "graphql_lookup", "serve_neo4j",
+)  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -783,7 +791,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--profile", type=Path, help="write pyinstrument reports of the hot paths here")
     parser.add_argument("--workdir", type=Path, help="where temporary stores and ledgers go")
+    parser.add_argument(
+        "--only",
+        help="comma-separated steps to run (e.g. neo4j_load); the national data is always generated. "
+        "Steps: " + ", ".join(STEPS),
+    )
     args = parser.parse_args(argv)
+    only = set(args.only.split(",")) if args.only else None
+    if only and not only <= set(STEPS):
+        parser.error(
+            f"--only: unknown step(s) {', '.join(sorted(only - set(STEPS)))}; steps: {', '.join(STEPS)}"
+        )
 
     plan = Plan.for_mode("smoke" if args.smoke else "quick" if args.quick else "full", args.scale)
     if args.serve_seconds is not None:
@@ -820,6 +838,8 @@ def main(argv: list[str] | None = None) -> int:
                 ]
                 if not args.no_serve:
                     steps.append(("serve_neo4j", lambda: bench_serve(run, on_neo4j=True)))
+        if only:
+            steps = [(name, step) for name, step in steps if name == "generate" or name in only]
         for name, step in steps:
             try:
                 step()

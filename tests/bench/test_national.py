@@ -269,6 +269,23 @@ def _run_bench(tmp_path: Path, *args: str) -> dict:
     return json.loads(out.read_text(encoding="utf-8"))
 
 
+def test_bench_only_refuses_an_unknown_step(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(RUN), "--smoke", "--only", "neo4j_load,no_such_step", "--out", str(tmp_path / "b.json")],
+        capture_output=True, text=True, timeout=120, cwd=REPO,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "--only: unknown step(s) no_such_step" in proc.stderr and "neo4j_load" in proc.stderr
+    assert not (tmp_path / "b.json").exists()
+
+
+def test_bench_only_runs_the_steps_named(tmp_path):
+    doc = _run_bench(tmp_path, "--no-neo4j", "--only", "embedded_load")
+    assert doc["errors"] == {}
+    assert doc["embedded_load_links_per_s"] is not None  # asked for
+    assert doc["gaps_national_embedded_s"] is None  # not asked for
+
+
 def test_bench_smoke_embedded(tmp_path):
     doc = _run_bench(tmp_path, "--no-neo4j")
     for key in EMBEDDED_KEYS + NEO4J_KEYS:

@@ -13,8 +13,10 @@ Graph shape (contract section 5)::
     (:Unit)-[:UNDER]->(:Unit)          from parent_id
     (:Unit)-[:IN_REGION]->(:Region)    from region_code
     (:Region)-[:WITHIN]->(:Region)     from parent_code
-    (:Unit)-[:REPORTING|LIAISON|EXCHANGE {id, kind, family, date, year, count, participants,
+    (:Unit)-[:REPORTING|LIAISON|EXCHANGE {id, kind, date, year, count, participants,
                                           title, source_file, source_row}]->(:Unit)
+
+A link's family is its relationship type (``family`` is not stored; reads derive it).
 
 ``extra`` holds a unit's extra ledger columns as a JSON object (sorted keys), so that
 :attr:`graph.model.Unit.extra` round-trips exactly. Structural edges exist exactly where both ends
@@ -52,6 +54,8 @@ __all__ = [
     "UNIT_ADOPT_CHILDREN",
     "UNIT_UNLINK_REGION",
     "UNIT_LINK_REGION",
+    "LINK_ROW_FIELDS",
+    "LINK_FOUND",
     "LINK_EXISTING",
     "LINK_UPDATE",
     "LINK_CREATE",
@@ -100,6 +104,15 @@ if set(REL_TYPES) & set(STRUCTURE_TYPES) or "Unit" in UNIT_LABELS or "Region" in
 
 _ANY_LINK = "|".join(REL_TYPES)  # REPORTING|LIAISON|EXCHANGE
 
+_FAMILY_NAME = re.compile(r"^[a-z_]+$")
+for _family in _VOCAB.families:
+    if not _FAMILY_NAME.fullmatch(_family):
+        raise ValueError(f"vocabulary family {_family!r} is not a plain lower-case word (^[a-z_]+$)")
+#: a link's family from its relationship type (links do not store it): ``CASE type(r) … END``
+_FAMILY_OF = (
+    "CASE type(r) " + " ".join(f"WHEN '{_VOCAB.rel_type(f)}' THEN '{f}'" for f in _VOCAB.families) + " END"
+)
+
 
 def _per_rel(template: str) -> dict[str, str]:
     return {rel: template.replace("__REL__", rel) for rel in REL_TYPES}
@@ -125,8 +138,8 @@ _REGION_MAP = "r {.code, .name, .level, .parent_code}"
 _PARENT_MAP = _UNIT_MAP.replace("u {", "p {", 1)
 _CHILD_MAP = _UNIT_MAP.replace("u {", "c {", 1)
 _LINK_MAP = (
-    "r {.id, .kind, .family, .date, .count, .participants, .title, .source_file, .source_row,"
-    " source_id: s.id, target_id: t.id}"
+    "r {.id, .kind, family: " + _FAMILY_OF + ", .date, .count, .participants, .title, .source_file,"
+    " .source_row, source_id: s.id, target_id: t.id}"
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -238,39 +251,62 @@ USING INDEX SEEK r:Region(code)
 MERGE (u)-[:IN_REGION]->(r)
 """
 
-# Per relationship type, for one batch of links ($rows: {id, source_id, target_id, rel_type}):
-# how many of the ids exist as this type, which of them stay where they are (same type and
-# ends: updated in place), and delete the others (moved to other ends or another family).
-LINK_EXISTING: dict[str, str] = _per_rel("""
-UNWIND $rows AS row
-MATCH (s)-[r:__REL__ {id: row.id}]->(t)
-USING INDEX SEEK r:__REL__(id)
-WITH row, r,
-     (s.id <> row.source_id OR t.id <> row.target_id OR row.rel_type <> '__REL__') AS moved
-WITH count(r) AS found,
-     collect(CASE WHEN moved THEN r END) AS gone,
-     collect(CASE WHEN NOT moved THEN row.id END) AS kept
-FOREACH (old IN gone | DELETE old)
-RETURN found, kept
-""")
+# Links travel as positional lists, in the order of LINK_ROW_FIELDS (a list per row costs the client
+# and the server less than a map). ``family`` is not stored: the relationship type says it (reads
+# derive it with _FAMILY_OF). A null value is no property.
+LINK_ROW_FIELDS: tuple[str, ...] = (
+    "id", "source_id", "target_id", "kind", "date", "year", "count", "participants", "title",
+    "source_file", "source_row",
+)  # fmt: skip
 
-# $rows: {id, props}; props holds every property, null ones removed by +=
+# For one batch of link ids ($ids): those that exist, under any link type (one index seek per
+# type and id; nothing else is read). A load of new links stops here: the check below runs only
+# for the ids this one finds.
+LINK_FOUND = (
+    "UNWIND $ids AS id\n"
+    + _union_all(
+        "MATCH ()-[r:__REL__ {id: id}]->() USING INDEX SEEK r:__REL__(id) RETURN r.id AS hit"
+    ).replace("CALL ()", "CALL (id)")
+    + "\nRETURN collect(hit) AS found\n"
+)
+
+# For the links of a batch that exist ($rows: {id, source_id, target_id, rel_type}), under any
+# type: which of them stay where they are (same type and ends: updated in place, returned as
+# kept), and delete the others (moved to other ends or another family).
+LINK_EXISTING = (
+    "UNWIND $rows AS row\n"
+    + _union_all(
+        "MATCH (s)-[r:__REL__ {id: row.id}]->(t) USING INDEX SEEK r:__REL__(id) "
+        "RETURN r, (s.id <> row.source_id OR t.id <> row.target_id OR row.rel_type <> '__REL__') AS moved"
+    ).replace("CALL ()", "CALL (row)")
+    + """
+WITH collect(CASE WHEN moved THEN r END) AS gone,
+     collect(CASE WHEN NOT moved THEN r.id END) AS kept
+FOREACH (old IN gone | DELETE old)
+RETURN kept
+"""
+)
+
+# $rows: lists as LINK_ROW_FIELDS; every property is set, a null one removed (so is a ``family``
+# property written by an older version)
 LINK_UPDATE: dict[str, str] = _per_rel("""
 UNWIND $rows AS row
-MATCH ()-[r:__REL__ {id: row.id}]->()
+MATCH ()-[r:__REL__ {id: row[0]}]->()
 USING INDEX SEEK r:__REL__(id)
-SET r += row.props
+SET r.kind = row[3], r.date = row[4], r.year = row[5], r.count = row[6], r.participants = row[7],
+    r.title = row[8], r.source_file = row[9], r.source_row = row[10]
+REMOVE r.family
 """)
 
-# $rows: {source_id, target_id, props}; returns how many were created (fewer: a missing unit)
+# $rows: lists as LINK_ROW_FIELDS; returns how many were created (fewer: a missing unit)
 LINK_CREATE: dict[str, str] = _per_rel("""
 UNWIND $rows AS row
-MATCH (s:Unit {id: row.source_id})
+MATCH (s:Unit {id: row[1]})
 USING INDEX SEEK s:Unit(id)
-MATCH (t:Unit {id: row.target_id})
+MATCH (t:Unit {id: row[2]})
 USING INDEX SEEK t:Unit(id)
-CREATE (s)-[r:__REL__]->(t)
-SET r = row.props
+CREATE (s)-[r:__REL__ {id: row[0], kind: row[3], date: row[4], year: row[5], count: row[6],
+                       participants: row[7], title: row[8], source_file: row[9], source_row: row[10]}]->(t)
 RETURN count(r) AS created
 """)
 
@@ -410,7 +446,7 @@ FIND_UNITS_WITH: dict[tuple[bool, bool, bool], str] = {
 }
 
 _LINK_FILTER = """($year IS NULL OR r.year = $year)
-  AND ($family IS NULL OR r.family = $family)
+  AND ($rel_type IS NULL OR type(r) = $rel_type)
   AND ($kind IS NULL OR r.kind = $kind)"""
 
 # links with $unit_id at either end (and $other_id at the other, when given)
@@ -454,8 +490,9 @@ ORDER BY year
 
 LINK_TOTALS = (
     _union_all("MATCH ()-[r:__REL__]->() WHERE r.year = $year RETURN r")
-    + """
-RETURN r.kind AS kind, min(r.family) AS family, count(r) AS records,
+    + "\nRETURN r.kind AS kind, min("
+    + _FAMILY_OF
+    + """) AS family, count(r) AS records,
        sum(r.count) AS count, sum(coalesce(r.participants, 0)) AS participants
 ORDER BY kind
 """

@@ -262,20 +262,16 @@ class Neo4jStore(Store):
         structure_rows: list[dict[str, Any]] = [
             {"id": u.id, "parent_id": u.parent_id, "region_code": u.region_code} for u in units
         ]
-        link_rows: list[dict[str, Any]] = []
+        # links as lists in the order of cypher.LINK_ROW_FIELDS; link_rel: id -> relationship type
+        link_rows: list[list[Any]] = []
+        link_rel: dict[str, str] = {}
         for lk in links:
             if lk.family not in vocab.families:
                 raise StoreError(f"link {lk.id}: unknown family {lk.family!r}; nothing was written")
+            link_rel[lk.id] = vocab.rel_type(lk.family)
             link_rows.append(
-                {
-                    "id": lk.id, "source_id": lk.source_id, "target_id": lk.target_id,
-                    "rel_type": vocab.rel_type(lk.family),
-                    "props": {
-                        "id": lk.id, "kind": lk.kind, "family": lk.family, "date": lk.date,
-                        "year": lk.date.year, "count": lk.count, "participants": lk.participants,
-                        "title": lk.title, "source_file": lk.source_file, "source_row": lk.source_row,
-                    },
-                }
+                [lk.id, lk.source_id, lk.target_id, lk.kind, lk.date, lk.date.year, lk.count,
+                 lk.participants, lk.title, lk.source_file, lk.source_row]
             )  # fmt: skip
         if not (region_rows or unit_rows or link_rows):
             return summary
@@ -305,30 +301,30 @@ class Neo4jStore(Store):
                 run(cypher.UNIT_ADOPT_CHILDREN, ids=[r["id"] for r in rows]).consume()
                 run(cypher.UNIT_UNLINK_REGION, rows=rows).consume()
                 run(cypher.UNIT_LINK_REGION, rows=[r for r in rows if r["region_code"]]).consume()
-            # links: find which ids exist (under any type), update those in place, create the rest
+            # links: find which ids exist (under any type; one cheap statement per batch), move or
+            # update those in place, create the rest
             created = 0
-            for rows in _chunks(link_rows, size):
-                keys = [{k: r[k] for k in ("id", "source_id", "target_id", "rel_type")} for r in rows]
-                found, kept = 0, set()
-                for rel in cypher.REL_TYPES:
-                    record = run(cypher.LINK_EXISTING[rel], rows=keys).single(strict=True)
-                    found += record["found"]
-                    kept.update(record["kept"])
-                created += len(rows) - found
-                for rel in cypher.REL_TYPES:
-                    mine = [r for r in rows if r["rel_type"] == rel]
-                    update = [{"id": r["id"], "props": r["props"]} for r in mine if r["id"] in kept]
-                    create = [
-                        {"source_id": r["source_id"], "target_id": r["target_id"], "props": r["props"]}
-                        for r in mine
-                        if r["id"] not in kept
+            for batch in _chunks(link_rows, size):
+                found = set(run(cypher.LINK_FOUND, ids=[r[0] for r in batch]).single(strict=True)["found"])
+                kept: set[str] = set()
+                if found:
+                    keys = [
+                        {"id": r[0], "source_id": r[1], "target_id": r[2], "rel_type": link_rel[r[0]]}
+                        for r in batch
+                        if r[0] in found
                     ]
+                    kept = set(run(cypher.LINK_EXISTING, rows=keys).single(strict=True)["kept"])
+                created += len(batch) - len(found)
+                for rel in cypher.REL_TYPES:
+                    mine = [r for r in batch if link_rel[r[0]] == rel]
+                    update = [r for r in mine if r[0] in kept]
+                    create = [r for r in mine if r[0] not in kept]
                     if update:
                         run(cypher.LINK_UPDATE[rel], rows=update).consume()
                     if create:
                         done = run(cypher.LINK_CREATE[rel], rows=create).single(strict=True)["created"]
                         if done != len(create):
-                            ends = _unique(e for r in create for e in (r["source_id"], r["target_id"]))
+                            ends = _unique(e for r in create for e in (r[1], r[2]))
                             missing = run(cypher.MISSING_UNITS, ids=ends).single(strict=True)["missing"]
                             raise StoreError(
                                 f"cannot write {len(create) - done} link(s) to Neo4j at {self.location}: "
@@ -485,7 +481,10 @@ class Neo4jStore(Store):
             "unit_id": query.unit_id,
             "other_id": query.other_id,
             "year": query.year,
-            "family": query.family or None,
+            # links do not store their family: filter on the type (an unknown family matches nothing)
+            "rel_type": vocabulary().families.get(query.family, {}).get("rel_type", "")
+            if query.family
+            else None,
             "kind": query.kind or None,
         }
         if query.unit_id is not None:
