@@ -106,7 +106,7 @@ def test_grass_parses_as_the_browser_does() -> None:
             assert cls in (labels if tag == "node" else types), f"{selector}: no such label or type"
     for kind in vocab.unit_kinds.values():
         rule = parsed[f"node.{kind.label}"]
-        assert rule["caption"] == "{name}" and rule["color"].startswith("#"), kind.label
+        assert rule["caption"] == "{caption}" and rule["color"].startswith("#"), kind.label
     colours = [parsed[f"node.{k.label}"]["color"] for k in vocab.unit_kinds.values()]
     assert len(set(colours)) == len(colours), "each unit kind has its own colour"
     assert parsed["node.Gap"]["color"].upper() == "#E02424"

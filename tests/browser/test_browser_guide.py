@@ -42,6 +42,11 @@ CLOSE_FRAMES = "[...document.querySelectorAll('button[title=Close]')].forEach(b 
 NODES = "document.querySelectorAll('svg g.node').length"
 FILLS = "[...new Set([...document.querySelectorAll('svg g.node circle.b-outline')].map(c => c.getAttribute('fill')))]"
 REL_CAPTIONS = "[...document.querySelectorAll('svg g.relationship text')].map(t => t.textContent)"
+#: a node's caption, its lines joined (the Browser draws one <text> per line)
+NODE_CAPTIONS = (
+    "[...document.querySelectorAll('svg g.node')].map(g => [...g.querySelectorAll('text')]"
+    ".map(t => t.textContent).join(''))"
+)
 
 
 def open_connected(browser: Chromium, http_url: str, bolt_uri: str) -> None:
@@ -100,6 +105,11 @@ def test_guide_query_draws_styled_nodes(
             fills = set(browser.js(FILLS))
             assert TAX_BUREAU_BLUE in fills, f"style sheet not applied: {fills}"
             assert len(fills & LOCAL_COLOURS) >= 3, fills
+            # short captions (u.caption), whole: the bureau itself, not 国家税务总局… for every bureau
+            names = [n.replace(" ", "") for n in browser.js(NODE_CAPTIONS)]
+            assert "道里区税务局" in names, names
+            assert not any(n.startswith("国家税务总局") for n in names), names
+            assert sum(n.endswith("…") for n in names) <= len(names) // 4, names
             captions = [c for c in browser.js(REL_CAPTIONS) if c.strip()]
             assert any("2020" in c for c in captions), captions
             assert not any("2019" in c or "2021" in c for c in captions), "other years drawn: " + str(

@@ -127,7 +127,7 @@ def test_graph_has_the_contract_shape(neo4j_store: Neo4jStore, neo4j_driver: Any
             "region_code": u.region_code, "parent_id": u.parent_id,
         }  # fmt: skip
         assert {k: got[u.id]["p"].get(k) for k in expected} == expected
-    assert got["HLJ-TAX"]["p"].keys() == {"id", "name", "name_en", "kind", "level", "region_code"}
+    assert got["HLJ-TAX"]["p"].keys() == {"id", "name", "name_en", "kind", "level", "region_code", "caption"}
     regions = rows(neo4j_driver, "MATCH (r:Region) RETURN labels(r) AS l, properties(r) AS p ORDER BY r.code")
     assert [r["p"] for r in regions][:2] == [
         {"code": "230000", "name": "黑龙江省", "level": "province"},
@@ -209,6 +209,29 @@ def test_schema_constraints_and_indexes(neo4j_store: Neo4jStore, neo4j_driver: A
 
 
 @pytest.mark.neo4j
+@pytest.mark.neo4j
+def test_units_carry_a_short_caption_for_the_browser(neo4j_store: Neo4jStore, neo4j_driver: Any) -> None:
+    """``caption`` (what schema/tiaokuai.grass shows) drops the shared prefixes and, for a county
+    unit, its prefecture's name, and breaks after the place (the Browser wraps only at spaces),
+    also when the regions were loaded earlier than the unit."""
+    data = small_dataset()
+    neo4j_store.write(data)
+    captions = {
+        r["id"]: r["c"] for r in rows(neo4j_driver, "MATCH (u:Unit) RETURN u.id AS id, u.caption AS c")
+    }
+    assert captions["DL-TAX"] == "道里区 税务局"
+    assert captions["HLJ-TAX"] == "黑龙江省 税务局"
+    assert captions["DL-PC"] == "道里区委"
+    assert captions["HEB-PROP"] == "哈尔滨市委 宣传部"
+    assert all(captions.values())
+    later = Unit(
+        "DL-PROP", "中共哈尔滨市道里区委宣传部", "propaganda_department", "county", "230102", "DL-PC"
+    )
+    neo4j_store.write(Dataset(units=[later]))  # its regions are only in the store
+    (got,) = rows(neo4j_driver, "MATCH (u:Unit {id: 'DL-PROP'}) RETURN u.caption AS c")
+    assert got["c"] == "道里区委 宣传部"
+
+
 def test_unit_kind_change_replaces_its_label_and_edges(neo4j_store: Neo4jStore, neo4j_driver: Any) -> None:
     data = small_dataset()
     neo4j_store.write(data)

@@ -8,7 +8,7 @@ strings keyed by label or relationship type. Everything a user supplies travels 
 
 Graph shape (contract section 5)::
 
-    (:Unit:<KindLabel> {id, name, name_en, kind, level, region_code, parent_id, extra})
+    (:Unit:<KindLabel> {id, name, name_en, kind, level, region_code, parent_id, extra, caption})
     (:Region {code, name, level, parent_code})
     (:Unit)-[:UNDER]->(:Unit)          from parent_id
     (:Unit)-[:IN_REGION]->(:Region)    from region_code
@@ -16,7 +16,8 @@ Graph shape (contract section 5)::
     (:Unit)-[:REPORTING|LIAISON|EXCHANGE {id, kind, date, year, count, participants,
                                           title, source_file, source_row}]->(:Unit)
 
-A link's family is its relationship type (``family`` is not stored; reads derive it).
+A link's family is its relationship type (``family`` is not stored; reads derive it). A unit's
+``caption`` is its short name for Neo4j Browser (graph.captions); reads do not return it.
 
 ``extra`` holds a unit's extra ledger columns as a JSON object (sorted keys), so that
 :attr:`graph.model.Unit.extra` round-trips exactly. Structural edges exist exactly where both ends
@@ -193,7 +194,8 @@ UNWIND $rows AS row
 MERGE (u:Unit {id: row.id})
 SET u:__LABEL__,
     u.name = row.name, u.name_en = row.name_en, u.kind = row.kind, u.level = row.level,
-    u.region_code = row.region_code, u.parent_id = row.parent_id, u.extra = row.extra
+    u.region_code = row.region_code, u.parent_id = row.parent_id, u.extra = row.extra,
+    u.caption = row.caption
 __REMOVE__
 """
 

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from ..captions import caption
 from ..errors import ConfigError, StoreError, StoreUnavailable
 from ..model import Dataset, Link, Region, Unit
 from ..resources import schema_path
@@ -235,6 +236,29 @@ class Neo4jStore(Store):
         self._schema_ready = True
 
     # -- writes --------------------------------------------------------------------------------
+    def _region_names(
+        self, units: Sequence[Unit], regions: Sequence[Region]
+    ) -> dict[str, tuple[str, str | None]]:
+        """Region code -> (its name, the name of the region around it), for the units' regions:
+        what a unit's Browser caption splits at and leaves out (graph.captions). Regions not in
+        this load are read first."""
+        known = {r.code: r for r in regions}
+
+        def fetch(codes: Iterable[str | None]) -> None:
+            missing = {code for code in codes if code and code not in known}
+            if missing:
+                known.update(self.get_regions(sorted(missing)))
+
+        fetch(u.region_code for u in units)
+        fetch(known[u.region_code].parent_code for u in units if u.region_code in known)
+        out: dict[str, tuple[str, str | None]] = {}
+        for u in units:
+            region = known.get(u.region_code or "")
+            if region:
+                parent = known.get(region.parent_code or "")
+                out[region.code] = (region.name, parent.name if parent else None)
+        return out
+
     def write(self, dataset: Dataset) -> WriteSummary:
         summary = WriteSummary(
             regions=len(dataset.regions), units=len(dataset.units), links=len(dataset.links)
@@ -249,14 +273,17 @@ class Neo4jStore(Store):
             {"code": r.code, "name": r.name, "level": r.level, "parent_code": r.parent_code} for r in regions
         ]
         unit_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        places = self._region_names(units, regions)
         for u in units:
             if u.kind not in vocab.unit_kinds:
                 raise StoreError(f"unit {u.id}: unknown kind {u.kind!r}; nothing was written")
+            own, around = places.get(u.region_code or "", (None, None))
             unit_rows[vocab.label(u.kind)].append(
                 {
                     "id": u.id, "name": u.name, "name_en": u.name_en, "kind": u.kind,
                     "level": u.level, "region_code": u.region_code, "parent_id": u.parent_id,
                     "extra": json.dumps(u.extra, ensure_ascii=False, sort_keys=True) if u.extra else None,
+                    "caption": caption(u.name, around, own),
                 }
             )  # fmt: skip
         structure_rows: list[dict[str, Any]] = [
