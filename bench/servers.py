@@ -7,6 +7,10 @@ uvicorn settings as ``tiaokuai serve``. It is the baseline for the GraphQL looku
 
 ``python bench/servers.py rss STORE_FILE`` opens an embedded store in a fresh process and prints,
 as JSON, its RSS before and after the graph is loaded (for ``embedded_rss_mb_per_100k_links``).
+
+``python bench/servers.py first-call STORE_FILE gaps|coverage YEAR`` opens an embedded store in a
+fresh process and times the first ``rules.gaps`` / ``rules.coverage`` of the year: what one
+``tiaokuai gaps`` run costs after opening, with no memo from an earlier call.
 """
 
 from __future__ import annotations
@@ -85,6 +89,21 @@ def rss_probe(path: Path) -> dict[str, Any]:
     return {"rss_before_mb": before, "rss_after_mb": after, "peak_mb": peak, "units": units, "links": links}
 
 
+def first_call(path: Path, what: str, year: int) -> dict[str, Any]:
+    import time
+
+    from graph import rules
+    from graph.store.embedded import EmbeddedStore
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    store = EmbeddedStore(path)
+    store.count_units()  # reads the file
+    t1, c1 = time.perf_counter(), time.process_time()
+    getattr(rules, what)(store, year)
+    t2, c2 = time.perf_counter(), time.process_time()
+    return {"open_s": t1 - t0, "open_cpu_s": c1 - c0, "call_s": t2 - t1, "call_cpu_s": c2 - c1}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -96,9 +115,15 @@ def main() -> None:
     d.add_argument("--database", default=os.environ.get("NEO4J_DATABASE") or "neo4j")
     r = sub.add_parser("rss")
     r.add_argument("path", type=Path)
+    f = sub.add_parser("first-call")
+    f.add_argument("path", type=Path)
+    f.add_argument("what", choices=["gaps", "coverage"])
+    f.add_argument("year", type=int)
     args = parser.parse_args()
     if args.cmd == "driver":
         serve_driver(args.uri, args.port, args.database)
+    elif args.cmd == "first-call":
+        print(json.dumps(first_call(args.path, args.what, args.year)))
     else:
         print(json.dumps(rss_probe(args.path)))
 
