@@ -277,11 +277,19 @@ def main(argv: list[str] | None = None) -> int:
         f"CREATE CONSTRAINT {r.lower()}_id IF NOT EXISTS FOR ()-[r:{r}]-() REQUIRE r.id IS UNIQUE"
         for r in REL_TYPES
     ]
+    any_links = cypher.ANY_LINKS
     # variant: (prepare, run, needs links present before run, restore)
     variants: dict[
         str, tuple[Callable[[], None] | None, Callable[[], None], bool, Callable[[], None] | None]
     ] = {
         "store_new": (None, lambda: store.write(Dataset(links=links)) and None, False, None),
+        # the same write with the first-import shortcut off (ANY_LINKS answering "yes")
+        "store_new_checked": (
+            lambda: setattr(cypher, "ANY_LINKS", "RETURN true AS any"),
+            lambda: store.write(Dataset(links=links)) and None,
+            False,
+            lambda: setattr(cypher, "ANY_LINKS", any_links),
+        ),
         "store_reload": (None, lambda: store.write(Dataset(links=links)) and None, True, None),
         "existing_three_on_empty": (None, in_tx(lambda tx: existing_three(tx, links, 5000)), False, None),
         "existing_one_on_empty": (None, in_tx(lambda tx: existing_one(tx, links, 5000)), False, None),

@@ -304,6 +304,35 @@ def test_rewritten_link_keeps_one_relationship(neo4j_store: Neo4jStore, neo4j_dr
 
 
 @pytest.mark.neo4j
+def test_first_import_skips_the_existence_check_and_later_writes_do_not(
+    neo4j_store: Neo4jStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Into a database without links no id can exist, so LINK_FOUND is not run (a first import is
+    ~7 µs of server CPU per link cheaper); once links exist, every batch is checked, and writing
+    the same links again creates none and duplicates none."""
+    import neo4j
+
+    sent: list[str] = []
+    original = neo4j.ManagedTransaction.run
+
+    def recording(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(str(query))
+        return original(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(neo4j.ManagedTransaction, "run", recording)
+    data = small_dataset()
+    neo4j_store.batch_size = 3
+    assert neo4j_store.write(data).links_created == len(data.links)
+    assert cypher.LINK_FOUND not in sent and cypher.ANY_LINKS in sent
+    sent.clear()
+    again = neo4j_store.write(data)
+    batches = -(-len(data.links) // 3)
+    assert sent.count(cypher.LINK_FOUND) == batches
+    assert again.links_created == 0
+    assert neo4j_store.find_links(LinkQuery()).total == len(data.links)
+
+
+@pytest.mark.neo4j
 def test_write_is_one_transaction_across_batches(neo4j_store: Neo4jStore, neo4j_driver: Any) -> None:
     data = small_dataset()
     neo4j_store.write(data)

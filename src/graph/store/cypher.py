@@ -57,6 +57,7 @@ __all__ = [
     "UNIT_LINK_REGION",
     "LINK_ROW_FIELDS",
     "LINK_FOUND",
+    "ANY_LINKS",
     "LINK_EXISTING",
     "LINK_UPDATE",
     "LINK_CREATE",
@@ -271,6 +272,11 @@ LINK_FOUND = (
     ).replace("CALL ()", "CALL (id)")
     + "\nRETURN collect(hit) AS found\n"
 )
+
+# Whether the database holds any link at all: three count-store lookups, no scan. A write into a
+# database without links (a first import) skips LINK_FOUND, since none of its ids can exist; a
+# concurrent writer of the same ids still meets the uniqueness constraints at commit.
+ANY_LINKS = _union_all("MATCH ()-[r:__REL__]->() RETURN count(r) AS n") + "\nRETURN sum(n) > 0 AS any\n"
 
 # For the links of a batch that exist ($rows: {id, source_id, target_id, rel_type}), under any
 # type: which of them stay where they are (same type and ends: updated in place, returned as

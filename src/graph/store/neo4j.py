@@ -331,8 +331,13 @@ class Neo4jStore(Store):
             # links: find which ids exist (under any type; one cheap statement per batch), move or
             # update those in place, create the rest
             created = 0
+            first_links = bool(link_rows) and not run(cypher.ANY_LINKS).single(strict=True)["any"]
             for batch in _chunks(link_rows, size):
-                found = set(run(cypher.LINK_FOUND, ids=[r[0] for r in batch]).single(strict=True)["found"])
+                found: set[str] = set()
+                if not first_links:  # into a database without links, no id can exist yet
+                    found = set(
+                        run(cypher.LINK_FOUND, ids=[r[0] for r in batch]).single(strict=True)["found"]
+                    )
                 kept: set[str] = set()
                 if found:
                     keys = [
