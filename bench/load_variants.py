@@ -277,18 +277,18 @@ def main(argv: list[str] | None = None) -> int:
         f"CREATE CONSTRAINT {r.lower()}_id IF NOT EXISTS FOR ()-[r:{r}]-() REQUIRE r.id IS UNIQUE"
         for r in REL_TYPES
     ]
-    any_links = cypher.ANY_LINKS
+    range_clear = cypher.LINK_RANGE_CLEAR
     # variant: (prepare, run, needs links present before run, restore)
     variants: dict[
         str, tuple[Callable[[], None] | None, Callable[[], None], bool, Callable[[], None] | None]
     ] = {
         "store_new": (None, lambda: store.write(Dataset(links=links)) and None, False, None),
-        # the same write with the first-import shortcut off (ANY_LINKS answering "yes")
+        # the same write with the range shortcut off (LINK_RANGE_CLEAR answering "not clear")
         "store_new_checked": (
-            lambda: setattr(cypher, "ANY_LINKS", "RETURN true AS any"),
+            lambda: setattr(cypher, "LINK_RANGE_CLEAR", "RETURN false AS clear"),
             lambda: store.write(Dataset(links=links)) and None,
             False,
-            lambda: setattr(cypher, "ANY_LINKS", any_links),
+            lambda: setattr(cypher, "LINK_RANGE_CLEAR", range_clear),
         ),
         "store_reload": (None, lambda: store.write(Dataset(links=links)) and None, True, None),
         "existing_three_on_empty": (None, in_tx(lambda tx: existing_three(tx, links, 5000)), False, None),

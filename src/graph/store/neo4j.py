@@ -267,7 +267,8 @@ class Neo4jStore(Store):
         # the last row of an id wins, as when the embedded store applies them one by one
         regions = list({r.code: r for r in dataset.regions}.values())
         units = list({u.id: u for u in dataset.units}.values())
-        links = list({lk.id: lk for lk in dataset.links}.values())
+        # sorted by id, so that each batch spans a narrow id range (see cypher.LINK_RANGE_CLEAR)
+        links = sorted({lk.id: lk for lk in dataset.links}.values(), key=lambda lk: lk.id)
 
         region_rows: list[dict[str, Any]] = [
             {"code": r.code, "name": r.name, "level": r.level, "parent_code": r.parent_code} for r in regions
@@ -331,13 +332,12 @@ class Neo4jStore(Store):
             # links: find which ids exist (under any type; one cheap statement per batch), move or
             # update those in place, create the rest
             created = 0
-            first_links = bool(link_rows) and not run(cypher.ANY_LINKS).single(strict=True)["any"]
             for batch in _chunks(link_rows, size):
+                ids = [r[0] for r in batch]
                 found: set[str] = set()
-                if not first_links:  # into a database without links, no id can exist yet
-                    found = set(
-                        run(cypher.LINK_FOUND, ids=[r[0] for r in batch]).single(strict=True)["found"]
-                    )
+                # no stored link's id within the batch's range: none of its ids can exist
+                if not run(cypher.LINK_RANGE_CLEAR, ids=ids).single(strict=True)["clear"]:
+                    found = set(run(cypher.LINK_FOUND, ids=ids).single(strict=True)["found"])
                 kept: set[str] = set()
                 if found:
                     keys = [
