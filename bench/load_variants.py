@@ -57,8 +57,9 @@ EXISTING_ONE = (
     "UNWIND $rows AS row\n"
     + cypher._union_all(
         "MATCH (s)-[r:__REL__ {id: row.id}]->(t) USING INDEX SEEK r:__REL__(id) "
-        "RETURN r, (s.id <> row.source_id OR t.id <> row.target_id OR row.rel_type <> '__REL__') AS moved"
-    ).replace("CALL ()", "CALL (row)")
+        "RETURN r, (s.id <> row.source_id OR t.id <> row.target_id OR row.rel_type <> '__REL__') AS moved",
+        "row",
+    )
     + """
 WITH count(r) AS found,
      collect(CASE WHEN moved THEN r END) AS gone,
@@ -68,7 +69,6 @@ RETURN found, kept
 """
 )
 
-# only the ids that exist, under any type: the cheap check (nothing is deleted)
 EXISTS_ANY = (
     "UNWIND $ids AS id\n"
     + cypher._union_all(
@@ -202,7 +202,7 @@ def existing_one(tx: Any, links: Sequence[Link], size: int) -> None:
 
 def exists_any(tx: Any, links: Sequence[Link], size: int) -> None:
     for part in chunks(links, size):
-        tx.run(EXISTS_ANY, ids=[lk.id for lk in part]).consume()
+        tx.run(cypher.LINK_FOUND, ids=[lk.id for lk in part]).consume()  # the store's own check
 
 
 def main(argv: list[str] | None = None) -> int:

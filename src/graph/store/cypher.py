@@ -120,10 +120,11 @@ def _per_rel(template: str) -> dict[str, str]:
     return {rel: template.replace("__REL__", rel) for rel in REL_TYPES}
 
 
-def _union_all(template: str) -> str:
-    """``CALL () { <template for REPORTING> UNION ALL <… LIAISON> … }``: one index seek per type."""
+def _union_all(template: str, imports: str = "") -> str:
+    """``CALL (imports) { <template for REPORTING> UNION ALL <… LIAISON> … }``: one index seek per
+    type; ``imports`` names the outer variables the branches use (``"id"``, ``"lo, hi"``)."""
     parts = "\n  UNION ALL\n  ".join(template.replace("__REL__", rel).strip() for rel in REL_TYPES)
-    return "CALL () {\n  " + parts + "\n}"
+    return "CALL (" + imports + ") {\n  " + parts + "\n}"
 
 
 def schema_statements(text: str) -> list[str]:
@@ -267,9 +268,7 @@ LINK_ROW_FIELDS: tuple[str, ...] = (
 # for the ids this one finds.
 LINK_FOUND = (
     "UNWIND $ids AS id\n"
-    + _union_all(
-        "MATCH ()-[r:__REL__ {id: id}]->() USING INDEX SEEK r:__REL__(id) RETURN r.id AS hit"
-    ).replace("CALL ()", "CALL (id)")
+    + _union_all("MATCH ()-[r:__REL__ {id: id}]->() USING INDEX SEEK r:__REL__(id) RETURN r.id AS hit", "id")
     + "\nRETURN collect(hit) AS found\n"
 )
 
@@ -281,8 +280,9 @@ LINK_FOUND = (
 LINK_RANGE_CLEAR = (
     "UNWIND $ids AS id\nWITH min(id) AS lo, max(id) AS hi\n"
     + _union_all(
-        "MATCH ()-[r:__REL__]->() USING INDEX r:__REL__(id) WHERE lo <= r.id <= hi RETURN r.id AS hit LIMIT 1"
-    ).replace("CALL ()", "CALL (lo, hi)")
+        "MATCH ()-[r:__REL__]->() USING INDEX r:__REL__(id) WHERE lo <= r.id <= hi RETURN r.id AS hit LIMIT 1",
+        "lo, hi",
+    )
     + "\nRETURN count(hit) = 0 AS clear\n"
 )
 
@@ -293,8 +293,9 @@ LINK_EXISTING = (
     "UNWIND $rows AS row\n"
     + _union_all(
         "MATCH (s)-[r:__REL__ {id: row.id}]->(t) USING INDEX SEEK r:__REL__(id) "
-        "RETURN r, (s.id <> row.source_id OR t.id <> row.target_id OR row.rel_type <> '__REL__') AS moved"
-    ).replace("CALL ()", "CALL (row)")
+        "RETURN r, (s.id <> row.source_id OR t.id <> row.target_id OR row.rel_type <> '__REL__') AS moved",
+        "row",
+    )
     + """
 WITH collect(CASE WHEN moved THEN r END) AS gone,
      collect(CASE WHEN NOT moved THEN r.id END) AS kept
@@ -355,9 +356,7 @@ RETURN {_REGION_MAP} AS region
 
 GET_LINKS = (
     "UNWIND $ids AS id\n"
-    + _union_all("MATCH (s)-[r:__REL__ {id: id}]->(t) USING INDEX SEEK r:__REL__(id) RETURN s, r, t").replace(
-        "CALL ()", "CALL (id)"
-    )
+    + _union_all("MATCH (s)-[r:__REL__ {id: id}]->(t) USING INDEX SEEK r:__REL__(id) RETURN s, r, t", "id")
     + f"\nRETURN {_LINK_MAP} AS link\n"
 )
 
@@ -424,15 +423,14 @@ UNWIND CASE WHEN size(rows) = 0 THEN [null] ELSE range(0, size(rows) - 1) END AS
 WITH total, rows[i] AS x, i
 """
 
-FIND_UNITS_TOTAL_AND_PAGE = (
+_UNITS_PAGE = (
     _FIND_UNITS
     + "WITH u ORDER BY u.id\nWITH collect(u) AS matched"
     + _PAGE_OF_ALL
-    + f"""WITH total, x AS u, i
-RETURN total, {_UNIT_MAP} AS unit
-ORDER BY i
-"""
+    + "WITH total, x AS u, i\n"
 )
+
+FIND_UNITS_TOTAL_AND_PAGE = _UNITS_PAGE + f"RETURN total, {_UNIT_MAP} AS unit\nORDER BY i\n"
 
 # The same page with, per unit, what a listing shows beside it (Store.find_units_with): its parent
 # and region (a list of one, or empty) and its children by id, each by an index seek. One variant
@@ -443,17 +441,17 @@ _WITH_CHILDREN = f"COLLECT {{ MATCH (c:Unit {{parent_id: u.id}}) RETURN {_CHILD_
 
 
 def _find_units_with(parents: bool, regions: bool, children: bool) -> str:
+    def column(asked: bool, subquery: str, name: str) -> str:
+        value = "CASE WHEN u IS NULL THEN null ELSE " + subquery + " END" if asked else "null"
+        return ",\n  " + value + " AS " + name
+
     return (
-        _FIND_UNITS
-        + "WITH u ORDER BY u.id\nWITH collect(u) AS matched"
-        + _PAGE_OF_ALL
-        + f"WITH total, x AS u, i\nRETURN total, {_UNIT_MAP} AS unit,\n"
-        + ("  CASE WHEN u IS NULL THEN null ELSE " + _WITH_PARENT + " END" if parents else "  null")
-        + " AS parent,\n"
-        + ("  CASE WHEN u IS NULL THEN null ELSE " + _WITH_REGION + " END" if regions else "  null")
-        + " AS region,\n"
-        + ("  CASE WHEN u IS NULL THEN null ELSE " + _WITH_CHILDREN + " END" if children else "  null")
-        + " AS children\nORDER BY i\n"
+        _UNITS_PAGE
+        + f"RETURN total, {_UNIT_MAP} AS unit"
+        + column(parents, _WITH_PARENT, "parent")
+        + column(regions, _WITH_REGION, "region")
+        + column(children, _WITH_CHILDREN, "children")
+        + "\nORDER BY i\n"
     )
 
 

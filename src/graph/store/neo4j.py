@@ -477,24 +477,19 @@ class Neo4jStore(Store):
         parents: bool = False, regions: bool = False, children: bool = False,
     ) -> UnitsWith:  # fmt: skip
         """One statement: the page, and per unit its parent, region and children as asked."""
-        if offset < 0 or (limit is not None and limit < 0):  # Python's negative slicing: compose
-            return super().find_units_with(
-                query, offset, limit, parents=parents, regions=regions, children=children
-            )
-        records = self._read(
+        records = self._page(
             cypher.FIND_UNITS_WITH[(parents, regions, children)],
+            self._unit_filter(query),
+            offset,
+            limit,
+            lambda r: r,
             "finding units",
-            **self._unit_filter(query),
-            skip=offset,
-            end=None if limit is None else offset + limit,
         )
         items: list[Unit] = []
         parent_of: dict[str, Unit] = {}
         region_of: dict[str, Region] = {}
         children_of: dict[str, list[Unit]] = {}
-        for record in records:
-            if record["unit"] is None:  # the one record of an empty page
-                continue
+        for record in records.items:
             unit = _unit(record["unit"])
             items.append(unit)
             if record["parent"] and unit.parent_id:
@@ -503,8 +498,7 @@ class Neo4jStore(Store):
                 region_of[unit.region_code] = _region(record["region"][0])
             if children:
                 children_of[unit.id] = [_unit(c) for c in record["children"]]
-        total = int(records[0]["total"]) if records else 0
-        return UnitsWith(Page(items, total), parent_of, region_of, children_of)
+        return UnitsWith(Page(items, records.total), parent_of, region_of, children_of)
 
     def find_links(self, query: LinkQuery, offset: int = 0, limit: int | None = None) -> Page[Link]:
         if query.other_id is not None and query.unit_id is None:
