@@ -6,13 +6,12 @@ statement is one Bolt round trip (run + pull), so counting statements counts rou
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from cypherlog import CypherLog
 from fastapi.testclient import TestClient
 from graphql_client import CountingStore, settings
 
@@ -36,38 +35,6 @@ BIG_QUERY = """query($first: Int, $region: String) {
     } } } }"""
 
 
-@contextmanager
-def bolt_statements() -> Iterator[Counter[str]]:
-    """Count Cypher statements sent through the public driver API while the block runs.
-
-    ``Driver.execute_query`` runs its statement through ``ManagedTransaction.run`` too, so
-    counting ``run`` counts every statement once."""
-    import neo4j
-
-    seen: Counter[str] = Counter()
-    lock = threading.Lock()
-    originals = {
-        (neo4j.ManagedTransaction, "run"): neo4j.ManagedTransaction.run,
-        (neo4j.Session, "run"): neo4j.Session.run,
-    }
-
-    def wrap(key: tuple[type, str], original: Any) -> Any:
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            with lock:
-                seen[key[1]] += 1
-            return original(*args, **kwargs)
-
-        return counted
-
-    for key, original in originals.items():
-        setattr(key[0], key[1], wrap(key, original))
-    try:
-        yield seen
-    finally:
-        for (cls, attr), original in originals.items():
-            setattr(cls, attr, original)
-
-
 def run(
     client: TestClient, counting: CountingStore, variables: dict[str, Any]
 ) -> tuple[int, int, Counter[str]]:
@@ -86,7 +53,7 @@ def counted(sample_store: Store) -> Iterator[tuple[TestClient, CountingStore]]:
 
 
 def test_store_calls_do_not_grow_with_items(
-    counted: tuple[TestClient, CountingStore], sample_store: Store
+    counted: tuple[TestClient, CountingStore], sample_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client, counting = counted
     n_small, small, small_calls = run(client, counting, {"region": "230102"})
@@ -97,12 +64,12 @@ def test_store_calls_do_not_grow_with_items(
     print(f"\nstore calls per request: {n_small} units -> {small}, {n_big} units -> {big}: {dict(big_calls)}")
 
     if type(sample_store).__name__ == "Neo4jStore":
-        with bolt_statements() as statements:
-            run(client, counting, {"region": "230102"})
-        small_bolt = sum(statements.values())
-        with bolt_statements() as statements:
-            run(client, counting, {"first": 1000})
-        big_bolt = sum(statements.values())
+        statements = CypherLog(monkeypatch)
+        run(client, counting, {"region": "230102"})
+        small_bolt = len(statements.sent)
+        statements.sent.clear()
+        run(client, counting, {"first": 1000})
+        big_bolt = len(statements.sent)
         assert big_bolt == small_bolt
         print(f"Cypher statements (Bolt round trips) per request: {small_bolt} and {big_bolt}")
 

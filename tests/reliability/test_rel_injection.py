@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 from apihelp import API_KEY, check_response, serving
+from cypherlog import CypherLog
 from fuzzing import CUSTOM_SCALARS, fuzz
 from hypothesis import given
 from hypothesis import strategies as st
@@ -78,30 +79,6 @@ def scratch(
     load_paths(store, [GOOD])
     yield store, uri
     store.close()
-
-
-class CypherLog:
-    """Every Cypher statement the neo4j driver sends from this process, with its parameters."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch):
-        import neo4j
-
-        self.sent: list[tuple[str, Any]] = []
-        log = self.sent
-
-        def wrap(cls: type, name: str, query_at: int = 0) -> None:
-            original = getattr(cls, name)
-
-            def recording(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
-                text = getattr(query, "text", query)
-                log.append((str(text), (args, kwargs)))
-                return original(self, query, *args, **kwargs)
-
-            monkeypatch.setattr(cls, name, recording)
-
-        wrap(neo4j.Driver, "execute_query")
-        wrap(neo4j.ManagedTransaction, "run")
-        wrap(neo4j.Session, "run")
 
 
 # -- building requests from the schema ------------------------------------------------------------------

@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from cypherlog import CypherLog
 from neo4j.time import Date
 from store_data import clear_neo4j, neo4j_database, small_dataset, snapshot
 
@@ -310,34 +311,25 @@ def test_existence_check_only_where_the_id_range_holds_stored_links(
     """A batch whose id range holds no stored link skips LINK_FOUND (a first import, a new year's
     ledger: ~10 µs of server CPU per link less); a reload, or new ids around a stored one, are
     checked id by id, and nothing is duplicated either way."""
-    import neo4j
-
-    sent: list[str] = []
-    original = neo4j.ManagedTransaction.run
-
-    def recording(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
-        sent.append(str(query))
-        return original(self, query, *args, **kwargs)
-
-    monkeypatch.setattr(neo4j.ManagedTransaction, "run", recording)
+    log = CypherLog(monkeypatch)
     data = small_dataset()
     neo4j_store.batch_size = 3
     batches = -(-len(data.links) // 3)
     assert neo4j_store.write(data).links_created == len(data.links)  # into an empty database
-    assert sent.count(cypher.LINK_RANGE_CLEAR) == batches and cypher.LINK_FOUND not in sent
+    assert log.texts.count(cypher.LINK_RANGE_CLEAR) == batches and cypher.LINK_FOUND not in log.texts
 
     def later(ids: list[str]) -> Dataset:
         return Dataset(links=[replace(data.links[0], id=i) for i in ids])
 
-    sent.clear()  # ids after every stored one
+    log.sent.clear()  # ids after every stored one
     assert neo4j_store.write(later(["Z1", "Z2", "Z3"])).links_created == 3
-    assert cypher.LINK_FOUND not in sent
-    sent.clear()  # the same links again: checked, none created
+    assert cypher.LINK_FOUND not in log.texts
+    log.sent.clear()  # the same links again: checked, none created
     assert neo4j_store.write(data).links_created == 0
-    assert sent.count(cypher.LINK_FOUND) == batches
-    sent.clear()  # new ids whose range holds a stored id (L1 lies between L0 and L10a)
+    assert log.texts.count(cypher.LINK_FOUND) == batches
+    log.sent.clear()  # new ids whose range holds a stored id (L1 lies between L0 and L10a)
     assert neo4j_store.write(later(["L0", "L10a"])).links_created == 2
-    assert sent.count(cypher.LINK_FOUND) == 1
+    assert log.texts.count(cypher.LINK_FOUND) == 1
     assert neo4j_store.find_links(LinkQuery()).total == len(data.links) + 5
 
 
