@@ -9,13 +9,14 @@ exception nobody foresaw).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 from apihelp import SAMPLE_UNITS, check_response
 from fuzzing import CUSTOM_SCALARS, fuzz
 from hypothesis import given
+from hypothesis import strategies as st
 from hypothesis_graphql import Mode, queries
 
 from graph.api.graphql.schema import schema_sdl
@@ -32,50 +33,56 @@ def _post(http: httpx.Client, query: str, key: str | None = None) -> dict:
 # -- generated queries -------------------------------------------------------------------------------
 
 
-def test_generated_queries(api: httpx.Client, sample_api: tuple[str, Store, httpx.Client]) -> None:
-    kind = sample_api[0]
+def _post_generated(
+    api: httpx.Client,
+    strategy: st.SearchStrategy[str],
+    examples: int,
+    check: Callable[[dict], object] | None = None,
+) -> int:
+    """Post ``examples`` queries drawn from ``strategy``, each answer a well-formed GraphQL answer
+    that ``check`` accepts (inside the hypothesis run, so a failure shrinks); how many were sent."""
+    cases: list[int] = []
 
-    @fuzz(100 if kind == "embedded" else 30)
-    @given(query=queries(SDL, custom_scalars=CUSTOM_SCALARS))
+    @fuzz(examples)
+    @given(query=strategy)
     def run(query: str) -> None:
         cases.append(1)
-        _post(api, query)
+        body = _post(api, query)
+        if check is not None:
+            check(body)
 
-    cases: list[int] = []
     run()
-    print(f"\n{len(cases)} generated queries on {sample_api[0]}")
+    return len(cases)
+
+
+def _is_an_answer(body: dict) -> None:
+    assert body.get("errors") or body.get("data") is not None
+
+
+def test_generated_queries(api: httpx.Client, sample_api: tuple[str, Store, httpx.Client]) -> None:
+    kind = sample_api[0]
+    sent = _post_generated(
+        api, queries(SDL, custom_scalars=CUSTOM_SCALARS), 100 if kind == "embedded" else 30
+    )
+    print(f"\n{sent} generated queries on {kind}")
     assert sample_api[1].count_units() == SAMPLE_UNITS
 
 
 def test_generated_invalid_queries(api: httpx.Client, sample_api: tuple[str, Store, httpx.Client]) -> None:
     kind = sample_api[0]
-
-    @fuzz(60 if kind == "embedded" else 20)
-    @given(query=queries(SDL, mode=Mode.NEGATIVE, custom_scalars=CUSTOM_SCALARS))
-    def run(query: str) -> None:
-        cases.append(1)
-        body = _post(api, query)
-        assert body.get("errors") or body.get("data") is not None
-
-    cases: list[int] = []
-    run()
-    print(f"\n{len(cases)} generated invalid queries on {kind}")
+    strategy = queries(SDL, mode=Mode.NEGATIVE, custom_scalars=CUSTOM_SCALARS)
+    sent = _post_generated(api, strategy, 60 if kind == "embedded" else 20, check=_is_an_answer)
+    print(f"\n{sent} generated invalid queries on {kind}")
 
 
 @pytest.mark.slow
 def test_generated_queries_soak(api: httpx.Client, sample_api: tuple[str, Store, httpx.Client]) -> None:
-    @fuzz(2000 if sample_api[0] == "embedded" else 600)
-    @given(
-        query=queries(SDL, custom_scalars=CUSTOM_SCALARS)
-        | queries(SDL, mode=Mode.NEGATIVE, custom_scalars=CUSTOM_SCALARS)
+    kind = sample_api[0]
+    strategy = queries(SDL, custom_scalars=CUSTOM_SCALARS) | queries(
+        SDL, mode=Mode.NEGATIVE, custom_scalars=CUSTOM_SCALARS
     )
-    def run(query: str) -> None:
-        cases.append(1)
-        _post(api, query)
-
-    cases: list[int] = []
-    run()
-    print(f"\n{len(cases)} generated queries on {sample_api[0]}")
+    sent = _post_generated(api, strategy, 2000 if kind == "embedded" else 600)
+    print(f"\n{sent} generated queries on {kind}")
     assert sample_api[1].count_units() == SAMPLE_UNITS
 
 
