@@ -255,14 +255,16 @@ def bench_embedded_rules(run: Run) -> None:
     )
 
 
-def _first_call(path: Path, what: str) -> dict[str, float]:
+def _servers_json(*args: str) -> Any:
+    """Run ``bench/servers.py ARGS`` in a fresh process and return the JSON of its last line."""
     out = subprocess.run(
-        [python(), str(REPO / "bench" / "servers.py"), "first-call", str(path), what, str(YEAR)],
-        check=True,
-        capture_output=True,
-        text=True,
+        [python(), str(REPO / "bench" / "servers.py"), *args], check=True, capture_output=True, text=True
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _first_call(path: Path, what: str) -> dict[str, float]:
+    return _servers_json("first-call", str(path), what, str(YEAR))  # type: ignore[no-any-return]
 
 
 def bench_loaders(run: Run) -> None:
@@ -297,13 +299,7 @@ def bench_embedded_rss(run: Run) -> None:
         path = run.work / name
         if not path.exists():
             continue
-        out = subprocess.run(
-            [python(), str(REPO / "bench" / "servers.py"), "rss", str(path)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        points.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        points.append(_servers_json("rss", str(path)))
     big = points[-1]
     growth = big["rss_after_mb"] - big["rss_before_mb"]
     run.put(
