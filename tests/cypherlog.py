@@ -2,9 +2,9 @@
 reached the server (only parameters, never values in the text) or how many statements a request
 took.
 
-``Session.run`` carries auto-commit queries and ``ManagedTransaction.run`` every statement of a
-managed transaction, including those of ``Driver.execute_query``, so each statement is recorded
-exactly once. Nothing is replaced: the real driver still sends every statement.
+``Session.run`` carries auto-commit queries, ``ManagedTransaction.run`` every statement of a
+managed transaction (``Driver.execute_query`` included) and ``Transaction.run`` those of an explicit
+one (the store's load), so each statement is recorded exactly once. Nothing is replaced: the real driver still sends every statement.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ class CypherLog:
             monkeypatch.setattr(cls, "run", recording)
 
         wrap(neo4j.ManagedTransaction)
+        wrap(neo4j.Transaction)
         wrap(neo4j.Session)
 
     @property

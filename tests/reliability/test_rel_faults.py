@@ -26,6 +26,7 @@ from relhelp import (
     clean_env,
     clear_neo4j,
     cli,
+    cli_inprocess,
     free_port,
     live_server,
     neo4j_database,
@@ -434,15 +435,19 @@ def test_disk_full_during_write_leaves_the_old_file(tmp_path: Path, monkeypatch:
 # -- a real Neo4j server stopped and started (slow: a start takes a minute or two) ---------------------
 
 
-@pytest.fixture
-def own_neo4j(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A Neo4j server of this test's own (scripts/neo4j with another home and ports)."""
+@contextlib.contextmanager
+def _own_neo4j(tmp_path_factory: pytest.TempPathFactory, extra_conf: str = "") -> Iterator[dict[str, str]]:
+    """A Neo4j server of the test's own (scripts/neo4j with another home and ports), with
+    ``extra_conf`` as its conf/neo4j.extra.conf."""
     home = os.environ.get("TIAOKUAI_REL_NEO4J_HOME") or str(tmp_path_factory.mktemp("neo4j-home"))
     bolt = os.environ.get("TIAOKUAI_REL_NEO4J_BOLT_PORT") or str(free_port())
     env = {**os.environ, "TIAOKUAI_NEO4J_HOME": home, "TIAOKUAI_NEO4J_BOLT_PORT": bolt,
            "TIAOKUAI_NEO4J_HTTP_PORT": os.environ.get("TIAOKUAI_REL_NEO4J_HTTP_PORT") or str(free_port()),
            "TIAOKUAI_NEO4J_HEAP_INITIAL": "256m", "TIAOKUAI_NEO4J_HEAP_MAX": "1g",
            "TIAOKUAI_NEO4J_PAGECACHE": "128m"}  # fmt: skip
+    conf = Path(home) / "conf" / "neo4j.extra.conf"
+    conf.parent.mkdir(parents=True, exist_ok=True)
+    conf.write_text(extra_conf, encoding="utf-8")
     script = str(REPO / "scripts" / "neo4j")
     started = subprocess.run([script, "start"], env=env, capture_output=True, text=True, timeout=900)
     if started.returncode != 0:
@@ -455,6 +460,36 @@ def own_neo4j(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
         }
     finally:
         subprocess.run([script, "stop"], env=env, capture_output=True, timeout=300)
+
+
+@pytest.fixture
+def own_neo4j(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    with _own_neo4j(tmp_path_factory) as server:
+        yield server
+
+
+@pytest.mark.slow
+@pytest.mark.neo4j
+def test_load_beyond_transaction_memory_fails_once_naming_the_cure(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server reports a load too big for its transaction memory as a transient error, which
+    the driver would retry (the whole load again, to the same end). The load stops at the first
+    one, says what to do, and writes nothing."""
+    from cypherlog import CypherLog
+
+    from graph.store import cypher
+
+    write_dataset_csv(build_national(0.02, seed=1), tmp_path)
+    with _own_neo4j(tmp_path_factory, "db.memory.transaction.max=8m\n") as server:
+        log = CypherLog(monkeypatch)
+        result = cli_inprocess("load", str(tmp_path), store=server["uri"])
+        assert_clean_exit(result, allowed=(1,))
+        assert "ran out of transaction memory" in result.stderr and "bigger heap" in result.stderr
+        assert "nothing was written" in result.stderr
+        assert log.texts.count(cypher.UNIT_NODES) == 1  # tried once, not retried
+        with open_store(server["uri"]) as store:
+            assert store.count_units() == 0
 
 
 @pytest.mark.slow

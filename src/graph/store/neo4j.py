@@ -74,6 +74,12 @@ def _region(m: Mapping[str, Any]) -> Region:
     return Region(code=m["code"], name=m["name"], level=m["level"], parent_code=m.get("parent_code"))
 
 
+def _out_of_memory(exc: Any) -> bool:
+    """Whether a Neo4jError is the server's transaction memory running out (a transient error to
+    the driver, though the same work needs the same memory again)."""
+    return "MemoryPool" in (exc.code or "") or "dbms.memory.transaction" in (exc.message or "")
+
+
 def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
@@ -101,6 +107,8 @@ class Neo4jStore(Store):
         self.location = self.uri
         self.database = database
         self._schema_ready = False
+        # the driver's default; the load's own retries (_load_tx) use it too
+        self._retry_time = float(driver_config.get("max_transaction_retry_time", 30.0))
         driver_config.setdefault("user_agent", "tiaokuai")
         # "label does not exist" on an empty database and "hinted index does not exist" before
         # the first write are expected; the driver would log each as a warning
@@ -290,18 +298,14 @@ class Neo4jStore(Store):
         structure_rows: list[dict[str, Any]] = [
             {"id": u.id, "parent_id": u.parent_id, "region_code": u.region_code} for u in units
         ]
-        # links as lists in the order of cypher.LINK_ROW_FIELDS; link_rel: id -> relationship type
-        link_rows: list[list[Any]] = []
+        # link_rel: id -> relationship type; the rows themselves are built batch by batch in the
+        # transaction, while the server works on the batch before (see _write_links)
         link_rel: dict[str, str] = {}
         for lk in links:
             if lk.family not in vocab.families:
                 raise StoreError(f"link {lk.id}: unknown family {lk.family!r}; nothing was written")
             link_rel[lk.id] = vocab.rel_type(lk.family)
-            link_rows.append(
-                [lk.id, lk.source_id, lk.target_id, lk.kind, lk.date, lk.date.year, lk.count,
-                 lk.participants, lk.title, lk.source_file, lk.source_row]
-            )  # fmt: skip
-        if not (region_rows or unit_rows or link_rows):
+        if not (region_rows or unit_rows or links):
             return summary
 
         size = max(1, int(self.batch_size))
@@ -329,59 +333,133 @@ class Neo4jStore(Store):
                 run(cypher.UNIT_ADOPT_CHILDREN, ids=[r["id"] for r in rows]).consume()
                 run(cypher.UNIT_UNLINK_REGION, rows=rows).consume()
                 run(cypher.UNIT_LINK_REGION, rows=[r for r in rows if r["region_code"]]).consume()
-            # links: find which ids exist (under any type; one cheap statement per batch), move or
-            # update those in place, create the rest
-            created = 0
-            for batch in _chunks(link_rows, size):
-                ids = [r[0] for r in batch]
-                found: set[str] = set()
-                # no stored link's id within the batch's range: none of its ids can exist
-                if not run(cypher.LINK_RANGE_CLEAR, ids=ids).single(strict=True)["clear"]:
-                    found = set(run(cypher.LINK_FOUND, ids=ids).single(strict=True)["found"])
-                kept: set[str] = set()
-                if found:
-                    keys = [
-                        {"id": r[0], "source_id": r[1], "target_id": r[2], "rel_type": link_rel[r[0]]}
-                        for r in batch
-                        if r[0] in found
-                    ]
-                    kept = set(run(cypher.LINK_EXISTING, rows=keys).single(strict=True)["kept"])
-                created += len(batch) - len(found)
-                for rel in cypher.REL_TYPES:
-                    mine = [r for r in batch if link_rel[r[0]] == rel]
-                    update = [r for r in mine if r[0] in kept]
-                    create = [r for r in mine if r[0] not in kept]
-                    if update:
-                        run(cypher.LINK_UPDATE[rel], rows=update).consume()
-                    if create:
-                        done = run(cypher.LINK_CREATE[rel], rows=create).single(strict=True)["created"]
-                        if done != len(create):
-                            ends = _unique(e for r in create for e in (r[1], r[2]))
-                            missing = run(cypher.MISSING_UNITS, ids=ends).single(strict=True)["missing"]
-                            raise StoreError(
-                                f"cannot write {len(create) - done} link(s) to Neo4j at {self.location}: "
-                                f"unit(s) {', '.join(sorted(missing)[:10])} do not exist; nothing was written"
-                            )
-            return created
-
-        def guarded(tx: Any) -> int:
-            from neo4j.exceptions import Neo4jError
-
-            try:
-                return work(tx)
-            except Neo4jError as exc:
-                if "MemoryPool" not in (exc.code or "") and "memory" not in (exc.message or "").lower():
-                    raise
-                # not worth the driver's retries: the same load needs the same memory again
-                raise StoreError(
-                    f"Neo4j at {self.location} ran out of transaction memory writing {len(link_rows)} "
-                    f"links in one transaction ({exc.message}); nothing was written. Give the server "
-                    "a bigger heap (about 4 KB per link; see docs/stores.md) or split the load."
-                ) from exc
+            return self._write_links(tx, links, link_rel, size)
 
         self.ensure_schema()
-        summary.links_created = self._write_tx(guarded, "writing")
+        summary.links_created = self._load_tx(work, len(links))
         return summary
+
+    def _load_tx(self, work: Callable[[Any], int], links: int) -> int:
+        """Run ``work`` in one transaction and commit it, retrying transient errors (a deadlock
+        with another writer, a leader switch) for up to ``max_transaction_retry_time``, as the
+        driver's managed transactions do, except running out of transaction memory.
+
+        The commit is made here rather than by ``execute_write`` because the server reports a
+        load too big for its transaction memory at the commit, as a transient error: the driver
+        would run the whole load again to meet the same error, minutes later."""
+        import random
+        import time
+
+        from neo4j import exceptions as ne
+
+        deadline: float | None = None
+        delay = 1.0
+        with self._translate("writing"), self._driver.session(database=self.database) as session:
+            while True:
+                try:
+                    with session.begin_transaction() as tx:
+                        created = work(tx)
+                        tx.commit()
+                    return created
+                except (ne.Neo4jError, ne.DriverError) as exc:
+                    if isinstance(exc, ne.Neo4jError) and _out_of_memory(exc):
+                        raise StoreError(
+                            f"Neo4j at {self.location} ran out of transaction memory writing {links} "
+                            f"links in one transaction ({exc.message}); nothing was written. Give the "
+                            "server a bigger heap (about 4 KB per link; see docs/stores.md) or split "
+                            "the load."
+                        ) from exc
+                    now = time.monotonic()
+                    deadline = deadline or now + self._retry_time
+                    if not exc.is_retryable() or now > deadline:
+                        raise
+                    time.sleep(delay * random.uniform(0.8, 1.2))
+                    delay *= 2
+
+    def _write_links(self, tx: Any, links: Sequence[Link], link_rel: dict[str, str], size: int) -> int:
+        """Write ``links`` (sorted by id) in batches of ``size`` inside ``tx``; returns how many
+        were created.
+
+        The links' units are looked up once, by id (cypher.UNIT_NODES), and found again by element
+        id in each batch: a unit missing from the database stops the load before any link is sent.
+        A batch of new links is sent without waiting for the one before: ``tx.run`` returns once
+        the server has accepted the statement, and the client builds and packs the next batch
+        while the server creates the last one (Bolt pipelines the statements of a transaction).
+        Each batch's count is checked once the next batch has been sent, when its answer has
+        already arrived. Waiting for every answer left the server idle for the client's share of
+        the work, about a fifth of the load's time. Links that may exist (the id check below) are
+        found, moved or updated first, batch by batch, as a reload needs.
+        """
+        ends = _unique(e for lk in links for e in (lk.source_id, lk.target_id))
+        node: dict[str, str] = {}
+        for ids in _chunks(ends, 50_000):
+            node.update(tx.run(cypher.UNIT_NODES, {"ids": ids}).single(strict=True)["nodes"])
+        missing = [e for e in ends if e not in node]
+        if missing:
+            unwritten = sum(1 for lk in links if lk.source_id not in node or lk.target_id not in node)
+            raise StoreError(
+                f"cannot write {unwritten} link(s) to Neo4j at {self.location}: "
+                f"unit(s) {', '.join(sorted(missing)[:10])} do not exist; nothing was written"
+            )
+
+        def rows_of(batch: Sequence[Link]) -> list[list[Any]]:
+            # lists in the order of cypher.LINK_ROW_FIELDS
+            return [
+                [lk.id, lk.source_id, lk.target_id, lk.kind, lk.date, lk.date.year, lk.count,
+                 lk.participants, lk.title, lk.source_file, lk.source_row,
+                 node[lk.source_id], node[lk.target_id]]
+                for lk in batch
+            ]  # fmt: skip
+
+        def clear(ids: list[str]) -> bool:
+            # no stored link's id within the range of ids: none of them can exist
+            return bool(tx.run(cypher.LINK_RANGE_CLEAR, {"ids": ids}).single(strict=True)["clear"])
+
+        pending: list[tuple[Any, int]] = []  # (result, links sent) of creates not yet checked
+
+        def check(upto: int) -> None:
+            for result, sent in pending[:upto]:
+                done = result.single(strict=True)["created"]
+                if done != sent:  # a unit deleted or replaced by another writer since UNIT_NODES
+                    raise StoreError(
+                        f"cannot write {sent - done} link(s) to Neo4j at {self.location}: their units "
+                        "were deleted or replaced while the load ran (another writer?); nothing was "
+                        "written. Run the load again."
+                    )
+            del pending[:upto]
+
+        # one range check for the whole write: a first import or a new year's ledger passes it,
+        # and no batch needs its own check
+        all_new = bool(links) and clear([lk.id for lk in links])
+        created = 0
+        for batch in _chunks(links, size):
+            rows = rows_of(batch)
+            found: set[str] = set()
+            if not all_new and not clear([r[0] for r in rows]):
+                found = set(
+                    tx.run(cypher.LINK_FOUND, {"ids": [r[0] for r in rows]}).single(strict=True)["found"]
+                )
+            kept: set[str] = set()
+            if found:
+                keys = [
+                    {"id": r[0], "source_id": r[1], "target_id": r[2], "rel_type": link_rel[r[0]]}
+                    for r in rows
+                    if r[0] in found
+                ]
+                kept = set(tx.run(cypher.LINK_EXISTING, {"rows": keys}).single(strict=True)["kept"])
+            created += len(rows) - len(found)
+            sent = len(pending)
+            for rel in cypher.REL_TYPES:
+                mine = [r for r in rows if link_rel[r[0]] == rel]
+                update = [r for r in mine if r[0] in kept]
+                create = [r for r in mine if r[0] not in kept]
+                if update:
+                    tx.run(cypher.LINK_UPDATE[rel], {"rows": update}).consume()
+                if create:
+                    pending.append((tx.run(cypher.LINK_CREATE[rel], {"rows": create}), len(create)))
+            check(sent)  # the batches before this one: answered by now
+        check(len(pending))
+        return created
 
     # -- point lookups -------------------------------------------------------------------------
     def get_units(self, ids: Iterable[str]) -> dict[str, Unit]:
