@@ -517,18 +517,19 @@ ORDER BY kind
 )
 
 # $years: list of years; $kinds: list of kinds or null for all. One record, `rows`: a list of
-# [source_id, target_id, kind, year, count, participants, records] in that order (see UNITS_OF_KINDS).
+# [source_id, target_id, kind, year, count, participants, records] in that order (see UNITS_OF_KINDS),
+# in no order: the client sorts it. Grouped by the nodes, whose ids are read once per pair rather
+# than once per link, and not sorted here: 0.6 s of server time for a national year's 200,000 links
+# against 0.9-1.0 s, where sorting the 118,000 rows in Python costs the client about 0.1 s.
 PAIR_COUNTS = (
     _union_all(
         "MATCH (s)-[r:__REL__]->(t) WHERE r.year IN $years AND ($kinds IS NULL OR r.kind IN $kinds)"
-        " RETURN s.id AS source_id, t.id AS target_id, r.kind AS kind, r.year AS year,"
-        " r.count AS count, r.participants AS participants"
+        " RETURN s, t, r.kind AS kind, r.year AS year, r.count AS count, r.participants AS participants"
     )
     + """
-WITH source_id, target_id, kind, year, sum(count) AS count,
-     sum(coalesce(participants, 0)) AS participants, count(*) AS records
-ORDER BY source_id, target_id, kind, year
-RETURN collect([source_id, target_id, kind, year, count, participants, records]) AS rows
+WITH s, t, kind, year, sum(count) AS count, sum(coalesce(participants, 0)) AS participants,
+     count(*) AS records
+RETURN collect([s.id, t.id, kind, year, count, participants, records]) AS rows
 """
 )
 

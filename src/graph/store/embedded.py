@@ -30,6 +30,7 @@ from typing import Any, Final
 import networkx as nx
 
 from ..errors import StoreBusy, StoreError, StoreUnavailable
+from ..gcpause import collector_paused
 from ..model import Dataset, Link, Region, Unit, regions_within
 from .base import LinkQuery, LinkTotal, Page, PairCount, Store, UnitQuery, WriteSummary
 
@@ -143,9 +144,7 @@ class _State:
     def restore(cls, data: dict[str, Any]) -> _State:
         # The cyclic collector would walk the growing million-entry dicts many times over while
         # they are built (and nothing built here is cyclic garbage): pause it meanwhile.
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             state = cls()
             for code, name, level, parent in data["regions"]:
                 state.put_region(Region(code, name, level, parent))
@@ -154,9 +153,6 @@ class _State:
             for row in data["links"]:
                 state._index_link(row)
             return state
-        finally:
-            if was_enabled:
-                gc.enable()
 
 
 class EmbeddedStore(Store):
