@@ -378,7 +378,8 @@ def test_missing_unit_in_any_pipelined_batch_rolls_back(
     counts = graph_counts(neo4j_driver)
     neo4j_store.batch_size = 2
     links = [
-        Link(f"Y{i}", "visit", "liaison", dt.date(2024, 1, i + 1), "DL-PC", data.units[0].id) for i in range(10)
+        Link(f"Y{i}", "visit", "liaison", dt.date(2024, 1, i + 1), "DL-PC", data.units[0].id)
+        for i in range(10)
     ]
     links[ghost] = replace(links[ghost], target_id=f"GHOST{ghost}")
     with pytest.raises(StoreError, match=f"GHOST{ghost}.*nothing was written"):
