@@ -208,6 +208,10 @@ class TcpProxy:
         for c in conns:
             with contextlib.suppress(OSError):
                 c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                # wakes the pump blocked in recv on it: a close alone would leave the kernel socket
+                # open under that recv, and the server would never learn that the client is gone
+                c.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
                 c.close()
 
     def _accept(self, listener: socket.socket) -> None:

@@ -37,7 +37,7 @@ from relhelp import (
 
 from graph.model import Dataset, Region
 from graph.national import build_national, write_dataset_csv
-from graph.store import open_store
+from graph.store import LinkQuery, open_store
 
 #: ~800 units and ~20,000 links (embedded), ~200 units and ~5,000 links (Neo4j): loads of a few seconds
 SCALE = {"embedded": 0.02, "neo4j": 0.005}
@@ -358,6 +358,37 @@ def test_api_survives_neo4j_connection_loss(neo4j_uri: str) -> None:
             figures = check_outage_and_recovery(http, proxy.down, proxy.up, "outage-proxy-inprocess")
         store.close()
     assert figures["error_after_s"] < 15
+
+
+@pytest.mark.neo4j
+def test_load_cut_off_midway_runs_again_and_lands_once(
+    neo4j_uri: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection reset in the middle of a load (after the units, before the links): the store,
+    which begins and commits the load's transaction itself, runs it again on a new connection, as
+    the driver's managed transactions would, and every row lands once."""
+    from graph.store.neo4j import Neo4jStore
+
+    data = build_national(0.002, seed=1)
+    with _proxied_neo4j(neo4j_uri) as proxy:
+        clear_neo4j(neo4j_uri)
+        attempts: list[int] = []
+        write_links = Neo4jStore._write_links
+
+        def cut_once(self: Neo4jStore, *args: Any) -> int:
+            attempts.append(1)
+            if len(attempts) == 1:
+                proxy.down()
+                proxy.up()
+            return write_links(self, *args)
+
+        monkeypatch.setattr(Neo4jStore, "_write_links", cut_once)
+        with Neo4jStore(f"bolt://127.0.0.1:{proxy.port}", max_transaction_retry_time=20.0) as store:
+            summary = store.write(data)
+        assert len(attempts) == 2 and summary.links_created == len(data.links)
+    with open_store(neo4j_uri) as store:
+        assert store.count_units() == len(data.units)
+        assert store.find_links(LinkQuery()).total == len(data.links)
 
 
 @pytest.mark.slow

@@ -355,10 +355,14 @@ class Neo4jStore(Store):
 
         deadline: float | None = None
         delay = 1.0
-        with self._translate("writing"), self._driver.session(database=self.database) as session:
+        with self._translate("writing"):
             while True:
                 try:
-                    with session.begin_transaction() as tx:
+                    # a session per attempt: one whose connection failed is not reused
+                    with (
+                        self._driver.session(database=self.database) as session,
+                        session.begin_transaction() as tx,
+                    ):
                         created = work(tx)
                         tx.commit()
                     return created
