@@ -69,14 +69,6 @@ RETURN found, kept
 """
 )
 
-EXISTS_ANY = (
-    "UNWIND $ids AS id\n"
-    + cypher._union_all(
-        "MATCH ()-[r:__REL__ {id: id}]->() USING INDEX SEEK r:__REL__(id) RETURN r.id AS hit"
-    ).replace("CALL ()", "CALL (id)")
-    + "\nRETURN collect(hit) AS hits\n"
-)
-
 
 def chunks(rows: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for i in range(0, len(rows), size):

@@ -108,7 +108,7 @@ class Neo4jStore(Store):
         self.location = self.uri
         self.database = database
         self._schema_ready = False
-        # the driver's default; the load's own retries (_load_tx) use it too
+        # the driver's default; the store's own write retries (_write_tx) use it too
         self._retry_time = float(driver_config.get("max_transaction_retry_time", 30.0))
         driver_config.setdefault("user_agent", "tiaokuai")
         # "label does not exist" on an empty database and "hinted index does not exist" before
@@ -210,16 +210,57 @@ class Neo4jStore(Store):
         raise AssertionError("unreachable")
 
     def write_transaction(self, work: Callable[[Any], T], doing: str) -> T:
-        """Run ``work(tx)`` in one managed write transaction (retried on transient errors).
+        """Run ``work(tx)`` in one write transaction (retried on transient errors, see _write_tx).
 
         For writers beside the ledger load, such as ``gaps --write``; ``doing`` names the work in
         error messages. ``work`` must be safe to repeat.
         """
         return self._write_tx(work, doing)
 
-    def _write_tx(self, work: Callable[[Any], T], doing: str) -> T:
-        with self._translate(doing), self._driver.session(database=self.database) as session:
-            return session.execute_write(work)
+    def _write_tx(
+        self,
+        work: Callable[[Any], T],
+        doing: str,
+        too_big: str = "Give the server a bigger heap (see docs/stores.md).",
+    ) -> T:
+        """Run ``work`` in one transaction and commit it, retrying transient errors (a deadlock
+        with another writer, a leader switch) for up to ``max_transaction_retry_time``, as the
+        driver's managed transactions do, except running out of transaction memory: that is a
+        StoreError saying ``too_big``.
+
+        The commit is made here rather than by ``execute_write`` because the server reports work
+        too big for its transaction memory at the commit, as a transient error: the driver would
+        run the whole of it again to meet the same error, minutes later for a national load."""
+        import random
+        import time
+
+        from neo4j import exceptions as ne
+
+        deadline: float | None = None
+        delay = 1.0
+        with self._translate(doing):
+            while True:
+                try:
+                    # a session per attempt: one whose connection failed is not reused
+                    with (
+                        self._driver.session(database=self.database) as session,
+                        session.begin_transaction() as tx,
+                    ):
+                        result = work(tx)
+                        tx.commit()
+                    return result
+                except (ne.Neo4jError, ne.DriverError) as exc:
+                    if isinstance(exc, ne.Neo4jError) and _out_of_memory(exc):
+                        raise StoreError(
+                            f"Neo4j at {self.location} ran out of transaction memory {doing} "
+                            f"({exc.message}); nothing was written. {too_big}"
+                        ) from exc
+                    now = time.monotonic()
+                    deadline = deadline or now + self._retry_time
+                    if not exc.is_retryable() or now > deadline:
+                        raise
+                    time.sleep(delay * random.uniform(0.8, 1.2))
+                    delay *= 2
 
     # -- lifecycle -----------------------------------------------------------------------------
     def ping(self) -> None:
@@ -337,49 +378,12 @@ class Neo4jStore(Store):
             return self._write_links(tx, links, link_rel, size)
 
         self.ensure_schema()
-        summary.links_created = self._load_tx(work, len(links))
+        summary.links_created = self._write_tx(
+            work,
+            f"writing {len(links)} links in one transaction",
+            "Give the server a bigger heap (about 4 KB per link; see docs/stores.md) or split the load.",
+        )
         return summary
-
-    def _load_tx(self, work: Callable[[Any], int], links: int) -> int:
-        """Run ``work`` in one transaction and commit it, retrying transient errors (a deadlock
-        with another writer, a leader switch) for up to ``max_transaction_retry_time``, as the
-        driver's managed transactions do, except running out of transaction memory.
-
-        The commit is made here rather than by ``execute_write`` because the server reports a
-        load too big for its transaction memory at the commit, as a transient error: the driver
-        would run the whole load again to meet the same error, minutes later."""
-        import random
-        import time
-
-        from neo4j import exceptions as ne
-
-        deadline: float | None = None
-        delay = 1.0
-        with self._translate("writing"):
-            while True:
-                try:
-                    # a session per attempt: one whose connection failed is not reused
-                    with (
-                        self._driver.session(database=self.database) as session,
-                        session.begin_transaction() as tx,
-                    ):
-                        created = work(tx)
-                        tx.commit()
-                    return created
-                except (ne.Neo4jError, ne.DriverError) as exc:
-                    if isinstance(exc, ne.Neo4jError) and _out_of_memory(exc):
-                        raise StoreError(
-                            f"Neo4j at {self.location} ran out of transaction memory writing {links} "
-                            f"links in one transaction ({exc.message}); nothing was written. Give the "
-                            "server a bigger heap (about 4 KB per link; see docs/stores.md) or split "
-                            "the load."
-                        ) from exc
-                    now = time.monotonic()
-                    deadline = deadline or now + self._retry_time
-                    if not exc.is_retryable() or now > deadline:
-                        raise
-                    time.sleep(delay * random.uniform(0.8, 1.2))
-                    delay *= 2
 
     def _write_links(self, tx: Any, links: Sequence[Link], link_rel: dict[str, str], size: int) -> int:
         """Write ``links`` (sorted by id) in batches of ``size`` inside ``tx``; returns how many
@@ -439,11 +443,10 @@ class Neo4jStore(Store):
         created = 0
         for batch in _chunks(links, size):
             rows = rows_of(batch)
+            ids = [r[0] for r in rows]
             found: set[str] = set()
-            if not all_new and not clear([r[0] for r in rows]):
-                found = set(
-                    tx.run(cypher.LINK_FOUND, {"ids": [r[0] for r in rows]}).single(strict=True)["found"]
-                )
+            if not all_new and not clear(ids):
+                found = set(tx.run(cypher.LINK_FOUND, {"ids": ids}).single(strict=True)["found"])
             kept: set[str] = set()
             if found:
                 keys = [
