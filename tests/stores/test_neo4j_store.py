@@ -16,10 +16,10 @@ from store_data import clear_neo4j, neo4j_database, small_dataset, snapshot
 
 from graph.errors import StoreError, StoreUnavailable
 from graph.model import Dataset, Link, Region, Unit
+from graph.model.vocabulary import vocabulary
 from graph.resources import schema_path
 from graph.store import LinkQuery, UnitQuery, cypher, open_store
 from graph.store.neo4j import Neo4jStore
-from graph.vocabulary import vocabulary
 
 
 def rows(driver: Any, query: str, **params: Any) -> list[dict[str, Any]]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
-from .. import gapwrite, rules
-from ..stats import stats as compute_stats
-from ..vocabulary import vocabulary
+from .. import rules
+from ..model.vocabulary import vocabulary
+from ..queries.stats import stats as compute_stats
+from ..rules import gapwrite
 from .common import (
     format_option,
     handle_errors,

@@ -17,7 +17,7 @@ Graph shape (contract section 5)::
                                           title, source_file, source_row}]->(:Unit)
 
 A link's family is its relationship type (``family`` is not stored; reads derive it). A unit's
-``caption`` is its short name for Neo4j Browser (graph.captions); reads do not return it.
+``caption`` is its short name for Neo4j Browser (graph.model.captions); reads do not return it.
 
 ``extra`` holds a unit's extra ledger columns as a JSON object (sorted keys), so that
 :attr:`graph.model.Unit.extra` round-trips exactly. Structural edges exist exactly where both ends
@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 
-from ..vocabulary import vocabulary
+from ..model.vocabulary import vocabulary
 
 __all__ = [
     "UNIT_LABELS",

@@ -26,12 +26,12 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from ..captions import caption
 from ..errors import ConfigError, StoreError, StoreUnavailable
 from ..gcpause import collector_paused
 from ..model import Dataset, Link, Region, Unit
+from ..model.captions import caption
+from ..model.vocabulary import vocabulary
 from ..resources import schema_path
-from ..vocabulary import vocabulary
 from . import cypher
 from .base import LinkQuery, LinkTotal, Page, PairCount, Store, UnitQuery, UnitsWith, WriteSummary
 
@@ -290,7 +290,7 @@ class Neo4jStore(Store):
         self, units: Sequence[Unit], regions: Sequence[Region]
     ) -> dict[str, tuple[str, str | None]]:
         """Region code -> (its name, the name of the region around it), for the units' regions:
-        what a unit's Browser caption splits at and leaves out (graph.captions). Regions not in
+        what a unit's Browser caption splits at and leaves out (graph.model.captions). Regions not in
         this load are read first."""
         known = {r.code: r for r in regions}
 

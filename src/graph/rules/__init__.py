@@ -16,12 +16,12 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError
-from .gcpause import collector_paused
-from .model import Region, Unit, regions_within
-from .resources import schema_path
-from .store.base import Store
-from .vocabulary import Vocabulary, vocabulary
+from ..errors import ConfigError
+from ..gcpause import collector_paused
+from ..model import Region, Unit, regions_within
+from ..model.vocabulary import Vocabulary, vocabulary
+from ..resources import schema_path
+from ..store.base import Store
 
 __all__ = [
     "Rule",

@@ -30,10 +30,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import StoreError, TiaokuaiError
-from .rules import Requirement, Rule, evaluate
-from .store.base import Store
-from .vocabulary import vocabulary
+from ..errors import StoreError, TiaokuaiError
+from ..model.vocabulary import vocabulary
+from ..store.base import Store
+from . import Requirement, Rule, evaluate
 
 __all__ = ["GapWriteUnsupported", "GapWriteSummary", "write_gaps", "gap_id", "coverage_id", "SCHEMA"]
 
@@ -168,7 +168,7 @@ def _coverage_rows(year: int, requirements: Sequence[Requirement]) -> list[dict[
 
 
 def _require_neo4j(store: Store) -> Any:
-    from .store.neo4j import Neo4jStore
+    from ..store.neo4j import Neo4jStore
 
     if not isinstance(store, Neo4jStore):
         raise GapWriteUnsupported(
