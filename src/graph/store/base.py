@@ -11,8 +11,9 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
+from ..errors import GapWriteUnsupported
 from ..model import Dataset, Link, Region, Unit
 
 __all__ = [
@@ -115,6 +116,15 @@ class WriteSummary:
     extra: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class GapsWritten:
+    """What :meth:`Store.write_gaps` did: gap and coverage records written, earlier gaps replaced."""
+
+    gaps: int
+    coverage: int
+    replaced: int
+
+
 class Store(abc.ABC):
     """A graph of regions, units and links. Implementations: embedded (networkx) and Neo4j."""
 
@@ -144,6 +154,20 @@ class Store(abc.ABC):
         are replaced by id; links are keyed by id, so writing the same dataset twice changes
         nothing.
         """
+
+    def write_gaps(
+        self, year: int, gaps: Sequence[dict[str, Any]], coverage: Sequence[dict[str, Any]]
+    ) -> GapsWritten:
+        """Replace the year's stored gap and coverage records by these, in one transaction.
+
+        ``gaps``: one row per unmet requirement, ``{unit_id, counterpart_id, subject_id, props}``
+        (``props`` are the record's own fields, ``props["id"]`` unique); ``coverage``: one row per
+        bureau, ``{id, year, unit_id, expected, met, ratio, name}``. Both are built by
+        :func:`graph.rules.gapwrite.write_gaps`. Other years are untouched; writing the same rows
+        twice changes nothing. A store that has no place for them raises
+        :class:`~graph.errors.GapWriteUnsupported` (the default).
+        """
+        raise GapWriteUnsupported(f"{self.location} cannot store gap records; use a Neo4j store")
 
     # -- point lookups --------------------------------------------------------------------------
     @abc.abstractmethod

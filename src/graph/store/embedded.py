@@ -29,10 +29,10 @@ from typing import Any, Final
 
 import networkx as nx
 
-from ..errors import StoreBusy, StoreError, StoreUnavailable
+from ..errors import GapWriteUnsupported, StoreBusy, StoreError, StoreUnavailable
 from ..gcpause import collector_paused
 from ..model import Dataset, Link, Region, Unit, regions_within
-from .base import LinkQuery, LinkTotal, Page, PairCount, Store, UnitQuery, WriteSummary
+from .base import GapsWritten, LinkQuery, LinkTotal, Page, PairCount, Store, UnitQuery, WriteSummary
 
 __all__ = ["EmbeddedStore", "FORMAT"]
 
@@ -255,6 +255,16 @@ class EmbeddedStore(Store):
         _ = self.state
         if not os.access(self.path.parent if not self.path.exists() else self.path, os.R_OK):
             raise StoreUnavailable(f"cannot read {self.path}")
+
+    def write_gaps(
+        self, year: int, gaps: Sequence[dict[str, Any]], coverage: Sequence[dict[str, Any]]
+    ) -> GapsWritten:
+        """Refused: the embedded store computes gaps on the fly and has no Browser to show them."""
+        raise GapWriteUnsupported(
+            f"--write needs a Neo4j store (--store bolt://127.0.0.1:7687 or TIAOKUAI_STORE); "
+            f"{self.location} is the embedded store, where gaps are computed on the fly and "
+            "there is no Browser to show them in"
+        )
 
     def write(self, dataset: Dataset) -> WriteSummary:
         with self._write_lock():
