@@ -217,6 +217,6 @@ def write_gaps(
         return replaced, gaps, coverage
 
     # Schema statements cannot share a transaction with writes; they are idempotent.
-    neo.write_transaction(schema, "creating the Gap and Coverage constraints")
+    neo.write_transaction(schema, "creating the Gap and Coverage constraints", schema=True)
     replaced, gaps, coverage = neo.write_transaction(work, f"writing the gaps of {year}")
     return GapWriteSummary(year, gaps, coverage, replaced, store.location)

@@ -82,6 +82,9 @@ __all__ = [
     "LINK_TOTALS",
     "PAIR_COUNTS",
     "CLEAR_DATABASE",
+    # the store generation
+    "GENERATION",
+    "GENERATION_BUMP",
 ]
 
 _NAME = re.compile(r"^[A-Za-z]+$")
@@ -532,6 +535,24 @@ WITH s, t, kind, year, sum(count) AS count, sum(coalesce(participants, 0)) AS pa
 RETURN collect([s.id, t.id, kind, year, count, participants, records]) AS rows
 """
 )
+
+# ---------------------------------------------------------------------------------------------
+# The store generation (Store.generation): one (:Meta {id: 'store'}) node whose ``generation`` every
+# committed write bumps in its own transaction (Neo4jStore._write_tx runs GENERATION_BUMP last).
+# A new Meta node (a new or emptied database) starts from the clock in milliseconds rather than 0,
+# so that a database emptied and written again never repeats a generation a cache has seen.
+
+GENERATION = """
+OPTIONAL MATCH (m:Meta {id: 'store'})
+RETURN coalesce(max(m.generation), 0) AS generation
+"""
+
+GENERATION_BUMP = """
+MERGE (m:Meta {id: 'store'})
+ON CREATE SET m.generation = timestamp()
+SET m.generation = m.generation + 1
+RETURN m.generation AS generation
+"""
 
 # For tests and the docs: empties the database in batches (an auto-commit query, not a
 # transaction function).
