@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import click
 
 from .. import rules
@@ -18,8 +21,12 @@ from .common import (
     year_option,
 )
 from .output import emit_csv, emit_json, emit_table, percent
+from .timing import as_of_option, optional_year_option, year_of
 
 GAP_COLUMNS = ["unit_id", "rule", "family", "counterpart_kind", "counterpart_id", "required", "observed"]
+PERIOD_COLUMNS = ["per", "missed"]
+STATUS_COLUMNS = ["status", "due", "expected_by_now"]
+STATUS_KEYS = ["on_track", "behind", "unmet"]
 
 
 @click.command()
@@ -60,26 +67,41 @@ def stats(year: int, fmt: str, store_location: str | None) -> None:
 
 
 @click.command()
-@year_option
+@optional_year_option
+@as_of_option
 @level_option
 @region_option
 @format_option
 @store_option
 @handle_errors
 def coverage(
-    year: int, level: str | None, region_code: str | None, fmt: str, store_location: str | None
+    year: int | None,
+    as_of: dt.date | None,
+    level: str | None,
+    region_code: str | None,
+    fmt: str,
+    store_location: str | None,
 ) -> None:
-    """Coverage report: met / expected requirements, by level, rule, region and bureau."""
+    """Coverage report: met / expected requirements, by level, rule, region and bureau.
+
+    With --as-of, coverage so far: met counts the requirements met by that day, and every row adds
+    how many are on_track, behind and unmet.
+    """
+    year = year_of(year, as_of)
     with open_from(store_location) as store:
-        cov = rules.coverage(store, year, level=level, region_code=region_code).as_dict()
+        cov = rules.coverage(store, year, level=level, region_code=region_code, as_of=as_of).as_dict()
     if fmt == "json":
         emit_json(cov)
         return
+    extra = STATUS_KEYS if as_of is not None else []
     if fmt == "csv":
         emit_csv(
             [{"unit_id": u["unit_id"], "name": u["name"], **u} for u in cov["units"]],
-            ["unit_id", "name", "expected", "met", "ratio"],
+            ["unit_id", "name", "expected", "met", "ratio", *extra],
         )
+        return
+    if as_of is not None:
+        _coverage_as_of_tables(cov)
         return
     click.echo(
         f"Coverage {year}: {cov['met']} of {cov['expected']} requirements met ({percent(cov['ratio'])})\n"
@@ -120,10 +142,16 @@ def coverage(
 
 
 @click.command()
-@year_option
+@optional_year_option
+@as_of_option
 @level_option
 @region_option
 @click.option("--rule", "rule_id", metavar="RULE", help="Only this rule (see schema/expectations.yaml).")
+@click.option(
+    "--status",
+    type=click.Choice(STATUS_KEYS),
+    help="With --as-of: only requirements of this status.",
+)
 @click.option(
     "--write", is_flag=True, help="Also store the year's gaps in Neo4j as :Gap nodes (docs/browser.md)."
 )
@@ -131,15 +159,28 @@ def coverage(
 @store_option
 @handle_errors
 def gaps(
-    year: int,
+    year: int | None,
+    as_of: dt.date | None,
     level: str | None,
     region_code: str | None,
     rule_id: str | None,
+    status: str | None,
     write: bool,
     fmt: str,
     store_location: str | None,
 ) -> None:
-    """Unmet requirements: which bureau lacks which horizontal contact in the year."""
+    """Unmet requirements: which bureau lacks which horizontal contact in the year.
+
+    With --as-of, the requirements not met by that day, each with its status (on_track, behind,
+    unmet), due (the end of the current or missed period) and expected_by_now (the contacts the
+    periods ended so far required). Rules with a rhythm (per: quarter, ...) add per and the
+    periods missed.
+    """
+    if status is not None and as_of is None:
+        raise click.UsageError("--status needs --as-of.")
+    if write and as_of is not None:
+        raise click.UsageError("--write stores the year's gaps; it does not take --as-of.")
+    year = year_of(year, as_of)
     known = rules.load_rules()
     if rule_id is not None and rule_id not in {r.id for r in known}:
         raise click.BadParameter(
@@ -158,6 +199,8 @@ def gaps(
             rule=rule_id,
             rules=known,
             requirements=evaluated,
+            as_of=as_of,
+            status=status,
         )
         names = store.get_units(
             {g.unit_id for g in found} | {g.counterpart_id for g in found if g.counterpart_id}
@@ -166,11 +209,14 @@ def gaps(
     if fmt == "json":
         emit_json(rows)
         return
+    periodic = any(r.per != "year" for r in known)
     if fmt == "csv":
-        emit_csv(rows, GAP_COLUMNS)
+        columns = GAP_COLUMNS + (PERIOD_COLUMNS if periodic else []) + (STATUS_COLUMNS if as_of else [])
+        emit_csv([{**r, "missed": ";".join(r["missed"])} if "missed" in r else r for r in rows], columns)
         return
     vocab = vocabulary()
-    click.echo(f"Gaps {year}: {len(rows)} unmet requirement{'s' if len(rows) != 1 else ''}\n")
+    when = f" as of {as_of.isoformat()}" if as_of is not None else ""
+    click.echo(f"Gaps {year}{when}: {len(rows)} unmet requirement{'s' if len(rows) != 1 else ''}\n")
     emit_table(
         [
             (
@@ -182,8 +228,37 @@ def gaps(
                 if g["counterpart_id"]
                 else vocab.unit_kinds[g["counterpart_kind"]].zh,
                 f"{g['observed']}/{g['required']}",
+                *([",".join(g.get("missed", []))] if periodic else []),
+                *([g["status"], g["due"]] if as_of is not None else []),
             )
             for g in rows
         ],
-        ["unit", "名称", "rule", "counterpart", "对象", "seen/needed"],
+        ["unit", "名称", "rule", "counterpart", "对象", "seen/needed"]
+        + (["missed"] if periodic else [])
+        + (["status", "due"] if as_of is not None else []),
+    )
+
+
+def _coverage_as_of_tables(cov: dict[str, Any]) -> None:
+    click.echo(
+        f"Coverage {cov['year']} as of {cov['as_of']}: {cov['met']} of {cov['expected']} requirements met so "
+        f"far ({percent(cov['ratio'])}); {cov['on_track']} on track, {cov['behind']} behind, "
+        f"{cov['unmet']} unmet\n"
+    )
+    heads = ["expected", "met", "on_track", "behind", "unmet", "ratio"]
+
+    def cells(r: dict[str, Any]) -> tuple[Any, ...]:
+        return (r["expected"], r["met"], r["on_track"], r["behind"], r["unmet"], percent(r["ratio"]))
+
+    emit_table([(r["level"], *cells(r)) for r in cov["by_level"]], ["level", *heads], title="By level",
+               right=range(1, 7))  # fmt: skip
+    click.echo()
+    emit_table([(r["rule"], *cells(r)) for r in cov["by_rule"]], ["rule", *heads], title="By rule",
+               right=range(1, 7))  # fmt: skip
+    click.echo()
+    emit_table(
+        [(r["region_code"], r["name"], *cells(r)) for r in cov["by_region"]],
+        ["region", "名称", *heads],
+        title="By region (prefecture groups; the provincial bureau under the province)",
+        right=range(2, 8),
     )

@@ -7,6 +7,7 @@ gap is. See ``schema/expectations.yaml`` and contract section 2 for the rules th
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -22,6 +23,7 @@ from ..model import Region, Unit, regions_within
 from ..model.vocabulary import Vocabulary, vocabulary
 from ..resources import schema_path
 from ..store.base import Store
+from .periods import PERIODS, STATUSES, Status, missed_periods, status_as_of
 
 __all__ = [
     "Rule",
@@ -33,6 +35,8 @@ __all__ = [
     "gaps",
     "region_groups",
     "SUBORDINATE_LOCALITIES",
+    "PERIODS",
+    "STATUSES",
 ]
 
 SUBORDINATE_LOCALITIES = "subordinate_localities"
@@ -50,6 +54,8 @@ class Rule:
     min: int
     unit_kind: str
     levels: tuple[str, ...]
+    #: the rhythm: at least ``min`` contacts in each year, half, quarter or month (graph.rules.periods)
+    per: str = "year"
 
 
 @dataclass(frozen=True)
@@ -65,14 +71,47 @@ class Requirement:
     observed: int
     #: for per-subordinate rules, the subordinate bureau the requirement is about
     subject_id: str | None = None
+    #: the rule's rhythm; ``required`` is then the minimum in each period
+    per: str = "year"
+    #: the year's twelve monthly counts, when evaluated by month (periodic rules, ``as_of``)
+    months: tuple[int, ...] = ()
+    year: int | None = None
+    #: counted up to and including this date, with a status as of it
+    as_of: dt.date | None = None
 
     @property
     def met(self) -> bool:
+        """Met for the year; with ``as_of``, met so far (status ``met``)."""
+        if self.as_of is not None:
+            return self.timing().status == "met"
+        if self.per != "year" and self.months:
+            return not self.missed
         return self.observed >= self.required
 
+    @property
+    def missed(self) -> tuple[str, ...]:
+        """Periods with fewer contacts than required: of the year, or with ``as_of`` those ended."""
+        if not self.months or self.year is None:
+            return () if self.observed >= self.required else (str(self.year or ""),)
+        if self.as_of is not None:
+            return self.timing().missed
+        return missed_periods(self.year, self.per, self.required, self.months)
+
+    def timing(self) -> Status:
+        """Status, due date and contacts expected by ``as_of`` (graph.rules.periods.status_as_of)."""
+        if self.as_of is None or self.year is None or not self.months:
+            raise ValueError("timing() needs a requirement evaluated with as_of")
+        return status_as_of(self.year, self.per, self.required, self.months, self.as_of)
+
+    @property
+    def status(self) -> str | None:
+        """met, on_track, behind or unmet as of ``as_of``; None without a date."""
+        return self.timing().status if self.as_of is not None else None
+
     def as_gap(self) -> dict[str, Any]:
-        """The contract's JSON shape of a gap."""
-        return {
+        """The contract's JSON shape of a gap; periodic rules add ``per`` and ``missed``, a date
+        (``as_of``) adds ``status``, ``due`` and ``expected_by_now``."""
+        row: dict[str, Any] = {
             "unit_id": self.unit_id,
             "rule": self.rule,
             "family": self.family,
@@ -81,6 +120,15 @@ class Requirement:
             "required": self.required,
             "observed": self.observed,
         }
+        if self.per != "year":
+            row["per"] = self.per
+            row["missed"] = list(self.missed)
+        if self.as_of is not None:
+            t = self.timing()
+            row["status"] = t.status
+            row["due"] = t.due.isoformat() if t.due else None
+            row["expected_by_now"] = t.expected_by_now
+        return row
 
     def sort_key(self) -> tuple[str, str, str, str]:
         return (self.unit_id, self.rule, self.counterpart_id or "", self.subject_id or "")
@@ -108,6 +156,7 @@ def load_rules(path: Path | None = None, vocab: Vocabulary | None = None) -> lis
                 min=int(spec.get("min", 1)),
                 unit_kind=str(spec["applies_to"]["kind"]),
                 levels=tuple(spec["applies_to"]["levels"]),
+                per=str(spec.get("per", "year")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"{where}: {exc}") from exc
@@ -128,6 +177,8 @@ def load_rules(path: Path | None = None, vocab: Vocabulary | None = None) -> lis
             problems.append("duplicate rule id")
         if rule.min < 1:
             problems.append("min must be at least 1")
+        if rule.per not in PERIODS:
+            problems.append(f"unknown per {rule.per} (one of {', '.join(PERIODS)})")
         if problems:
             raise ConfigError(f"{where}: " + "; ".join(problems))
         seen.add(rule.id)
@@ -187,20 +238,31 @@ def _catalogue_kinds(rules: Sequence[Rule], vocab: Vocabulary) -> list[str]:
     return sorted(kinds)
 
 
-def evaluate(store: Store, year: int, rules: Sequence[Rule] | None = None) -> list[Requirement]:
+def evaluate(
+    store: Store, year: int, rules: Sequence[Rule] | None = None, *, as_of: dt.date | None = None
+) -> list[Requirement]:
     """Every requirement of every bureau the rules bind, with observed counts, in gap order.
+
+    ``as_of``: count only links dated up to and including that day, and give each requirement a
+    status as of it (graph.rules.periods). Periodic rules (``per`` other than year) and ``as_of``
+    are evaluated from monthly counts (``Store.pair_month_counts``); yearly rules without a date
+    from the year's pair counts, exactly as before.
 
     At national scale this builds about half a million objects (units, pair counts, the observed
     sums, requirements) and frees them again, none of them cyclic: the cyclic collector is paused
     meanwhile (graph.gcpause), which took 0.2-0.4 s off a Neo4j gaps call of 2.4-2.9 s."""
     with collector_paused():
-        return _evaluate(store, year, rules)
+        return _evaluate(store, year, rules, as_of)
 
 
-def _evaluate(store: Store, year: int, rules: Sequence[Rule] | None) -> list[Requirement]:
+def _evaluate(
+    store: Store, year: int, rules: Sequence[Rule] | None, as_of: dt.date | None
+) -> list[Requirement]:
     vocab = vocabulary()
     rules = list(rules) if rules is not None else load_rules(vocab=vocab)
     cat = _Catalogue(store.units_of_kinds(_catalogue_kinds(rules, vocab)), vocab)
+    if as_of is not None or any(r.per != "year" for r in rules):
+        return _evaluate_months(store, year, rules, cat, as_of)
     link_kinds = sorted({k for r in rules for k in r.kinds})
 
     # observed[(bureau, counterpart, kind)] split by direction relative to the bureau side.
@@ -228,6 +290,20 @@ def _evaluate(store: Store, year: int, rules: Sequence[Rule] | None) -> list[Req
         return total
 
     result: list[Requirement] = []
+    for rule, unit, cp_kind, cps, subject in _bindings(rules, cat):
+        result.append(
+            Requirement(unit.id, rule.id, rule.family, cp_kind, cps[0], rule.min,
+                        observed(rule, unit.id, cps), subject_id=subject)
+        )  # fmt: skip
+    result.sort(key=Requirement.sort_key)
+    return result
+
+
+def _bindings(
+    rules: Sequence[Rule], cat: _Catalogue
+) -> Iterable[tuple[Rule, Unit, str, list[str | None], str | None]]:
+    """(rule, bureau, counterpart kind, counterpart ids, subject) of every requirement: the first
+    counterpart id is the requirement's, all of them count."""
     for rule in rules:
         levels = set(rule.levels)
         for unit in cat.units.values():
@@ -236,17 +312,55 @@ def _evaluate(store: Store, year: int, rules: Sequence[Rule] | None) -> list[Req
             if rule.counterparts == (SUBORDINATE_LOCALITIES,):
                 for sub_id in cat.subordinates.get(unit.id, []):
                     sub = cat.units[sub_id]
-                    cp = cat.counterpart(sub.region_code, LOCAL_COMMITTEE)
-                    result.append(
-                        Requirement(unit.id, rule.id, rule.family, LOCAL_COMMITTEE, cp, rule.min,
-                                    observed(rule, unit.id, [cp]), subject_id=sub_id)
-                    )  # fmt: skip
+                    yield (
+                        rule,
+                        unit,
+                        LOCAL_COMMITTEE,
+                        [cat.counterpart(sub.region_code, LOCAL_COMMITTEE)],
+                        sub_id,
+                    )
                 continue
             cps = [cat.counterpart(unit.region_code, kind) for kind in rule.counterparts]
-            result.append(
-                Requirement(unit.id, rule.id, rule.family, rule.counterparts[0], cps[0], rule.min,
-                            observed(rule, unit.id, cps))
-            )  # fmt: skip
+            yield rule, unit, rule.counterparts[0], cps, None
+
+
+def _evaluate_months(
+    store: Store, year: int, rules: Sequence[Rule], cat: _Catalogue, as_of: dt.date | None
+) -> list[Requirement]:
+    """The same requirements from monthly counts (up to ``as_of``), each with its twelve months."""
+    link_kinds = sorted({k for r in rules for k in r.kinds})
+    outgoing: dict[tuple[str, str, str], list[int]] = {}
+    incoming: dict[tuple[str, str, str], list[int]] = {}
+    bureau_kinds = sorted({r.unit_kind for r in rules})
+    for pc in store.pair_month_counts([year], link_kinds, until=as_of):
+        for bureau_kind in bureau_kinds:
+            src = cat.bureau_of(pc.source_id, bureau_kind)
+            if src is not None:
+                outgoing.setdefault((src, pc.target_id, pc.kind), [0] * 12)[pc.month - 1] += pc.count
+            dst = cat.bureau_of(pc.target_id, bureau_kind)
+            if dst is not None:
+                incoming.setdefault((dst, pc.source_id, pc.kind), [0] * 12)[pc.month - 1] += pc.count
+
+    def observed(rule: Rule, bureau: str, counterparts: Iterable[str | None]) -> tuple[int, ...]:
+        total = [0] * 12
+        for cp in counterparts:
+            if cp is None:
+                continue
+            for kind in rule.kinds:
+                sources = (outgoing, incoming) if rule.direction == "either" else (outgoing,)
+                for tally in sources:
+                    found = tally.get((bureau, cp, kind))
+                    if found is not None:
+                        total = [a + b for a, b in zip(total, found, strict=True)]
+        return tuple(total)
+
+    result: list[Requirement] = []
+    for rule, unit, cp_kind, cps, subject in _bindings(rules, cat):
+        months = observed(rule, unit.id, cps)
+        result.append(
+            Requirement(unit.id, rule.id, rule.family, cp_kind, cps[0], rule.min, sum(months),
+                        subject_id=subject, per=rule.per, months=months, year=year, as_of=as_of)
+        )  # fmt: skip
     result.sort(key=Requirement.sort_key)
     return result
 
@@ -301,13 +415,20 @@ def gaps(
     rule: str | None = None,
     rules: Sequence[Rule] | None = None,
     requirements: Sequence[Requirement] | None = None,
+    as_of: dt.date | None = None,
+    status: str | None = None,
 ) -> list[Requirement]:
     """Unmet requirements, sorted by unit_id, rule, counterpart_id (contract section 3).
 
-    ``requirements``: the year's, already evaluated with ``rules`` (saves evaluating them again)."""
-    reqs = list(requirements) if requirements is not None else evaluate(store, year, rules)
+    ``requirements``: the year's, already evaluated with ``rules`` (saves evaluating them again).
+    ``as_of``: as of that day, the requirements not met so far (``on_track``, ``behind`` or
+    ``unmet``); ``status``: only those of that status."""
+    reqs = list(requirements) if requirements is not None else evaluate(store, year, rules, as_of=as_of)
     selected, _ = _select(store, reqs, level, region_code, store.regions() if region_code else [])
-    return [r for r in selected if not r.met and (rule is None or r.rule == rule)]
+    found = [r for r in selected if not r.met and (rule is None or r.rule == rule)]
+    if status is not None:
+        found = [r for r in found if r.status == status]
+    return found
 
 
 def _ratio(met: int, expected: int) -> float | None:
@@ -325,17 +446,23 @@ class Coverage:
     by_rule: list[dict[str, Any]]
     by_region: list[dict[str, Any]]
     units: list[dict[str, Any]]
+    #: with a date: counted up to it; every row then also counts on_track, behind and unmet
+    as_of: dt.date | None = None
+    statuses: dict[str, int] | None = None
 
     @property
     def ratio(self) -> float | None:
         return _ratio(self.met, self.expected)
 
     def as_dict(self) -> dict[str, Any]:
+        head: dict[str, Any] = {"year": self.year}
+        if self.as_of is not None:
+            head["as_of"] = self.as_of.isoformat()
+        head.update(expected=self.expected, met=self.met, ratio=self.ratio)
+        if self.statuses is not None:
+            head.update(self.statuses)
         return {
-            "year": self.year,
-            "expected": self.expected,
-            "met": self.met,
-            "ratio": self.ratio,
+            **head,
             "by_level": self.by_level,
             "by_rule": self.by_rule,
             "by_region": self.by_region,
@@ -355,6 +482,14 @@ def _tally(
     return [(k, acc[k][0], acc[k][1]) for k in keys]
 
 
+def _status_counts(requirements: Iterable[Requirement]) -> dict[str, int]:
+    counts = dict.fromkeys(STATUSES[1:], 0)
+    for r in requirements:
+        if r.status in counts:
+            counts[r.status] += 1  # type: ignore[index]
+    return counts
+
+
 def summarise(
     year: int, requirements: Sequence[Requirement], units: dict[str, Unit], regions: Sequence[Region],
     rule_order: Sequence[str], level_order: Sequence[str],
@@ -363,23 +498,43 @@ def summarise(
     groups = region_groups(regions)
     names = {r.code: r.name for r in regions}
     met = sum(r.met for r in requirements)
+    as_of = next((r.as_of for r in requirements if r.as_of is not None), None)
+    by_key: dict[tuple[str, str], list[Requirement]] = defaultdict(list)
+    if as_of is not None:
+        for r in requirements:
+            u = units[r.unit_id]
+            group = groups.get(u.region_code or "", u.region_code or "")
+            for dim, key in (
+                ("level", u.level),
+                ("rule", r.rule),
+                ("region_code", group),
+                ("unit_id", r.unit_id),
+            ):
+                by_key[(dim, key)].append(r)
+
+    def timed(dim: str, row: dict[str, Any]) -> dict[str, Any]:
+        if as_of is not None:
+            row.update(_status_counts(by_key[(dim, row[dim])]))
+        return row
 
     def rows(field: str, tallies: list[tuple[str, int, int]]) -> list[dict[str, Any]]:
-        return [{field: k, "expected": e, "met": m, "ratio": _ratio(m, e)} for k, e, m in tallies]
+        return [
+            timed(field, {field: k, "expected": e, "met": m, "ratio": _ratio(m, e)}) for k, e, m in tallies
+        ]
 
     by_region = []
     for code, e, m in _tally(
         (groups.get(units[r.unit_id].region_code or "", units[r.unit_id].region_code or ""), r)
         for r in requirements
     ):
-        by_region.append(
+        by_region.append(timed("region_code",
             {"region_code": code, "name": names.get(code), "expected": e, "met": m, "ratio": _ratio(m, e)}
-        )
+        ))  # fmt: skip
     unit_rows = []
     for uid, e, m in _tally((r.unit_id, r) for r in requirements):
-        unit_rows.append(
+        unit_rows.append(timed("unit_id",
             {"unit_id": uid, "name": units[uid].name, "expected": e, "met": m, "ratio": _ratio(m, e)}
-        )
+        ))  # fmt: skip
     return Coverage(
         year=year,
         expected=len(requirements),
@@ -388,6 +543,8 @@ def summarise(
         by_rule=rows("rule", _tally(((r.rule, r) for r in requirements), rule_order)),
         by_region=by_region,
         units=unit_rows,
+        as_of=as_of,
+        statuses=_status_counts(requirements) if as_of is not None else None,
     )
 
 
@@ -398,10 +555,14 @@ def coverage(
     level: str | None = None,
     region_code: str | None = None,
     rules: Sequence[Rule] | None = None,
+    as_of: dt.date | None = None,
 ) -> Coverage:
-    """Coverage for the year, optionally for one level and/or the bureaus within one region."""
+    """Coverage for the year, optionally for one level and/or the bureaus within one region.
+
+    ``as_of``: coverage so far (links up to that day); ``met`` counts the requirements met so far
+    and every row adds the counts of ``on_track``, ``behind`` and ``unmet`` ones."""
     rules = list(rules) if rules is not None else load_rules()
-    reqs = evaluate(store, year, rules)
+    reqs = evaluate(store, year, rules, as_of=as_of)
     regions = store.regions()
     selected, units = _select(store, reqs, level, region_code, regions)
     return summarise(year, selected, units, regions, [r.id for r in rules], vocabulary().unit_levels)

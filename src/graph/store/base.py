@@ -9,6 +9,7 @@ ascending, links by date then id) so that both stores give byte-identical answer
 from __future__ import annotations
 
 import abc
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, NamedTuple, TypeVar
@@ -23,6 +24,8 @@ __all__ = [
     "LinkQuery",
     "LinkTotal",
     "PairCount",
+    "PairMonthCount",
+    "PairDates",
     "WriteSummary",
     "UnitsWith",
 ]
@@ -88,6 +91,28 @@ class PairCount(NamedTuple):
     count: int  # type: ignore[assignment]  # the field shadows tuple.count, as intended
     participants: int
     records: int
+
+
+class PairMonthCount(NamedTuple):
+    """Links between one ordered pair of units of one kind in one calendar month, their counts summed.
+
+    The time dimension of coverage (issue 21): periodic rules and coverage as of a date read the
+    months of a year; ordered and compared as the tuple of its fields."""
+
+    source_id: str
+    target_id: str
+    kind: str
+    year: int
+    month: int  # 1..12
+    count: int  # type: ignore[assignment]  # the field shadows tuple.count, as intended
+
+
+class PairDates(NamedTuple):
+    """The distinct dates on which any link ran from one unit to another, ascending."""
+
+    source_id: str
+    target_id: str
+    dates: tuple[dt.date, ...]
 
 
 @dataclass(frozen=True)
@@ -258,4 +283,24 @@ class Store(abc.ABC):
 
         Ordered by (source_id, target_id, kind, year). This is what coverage, gaps and network
         analysis are computed from, so Neo4j returns compact rows instead of every link.
+        """
+
+    @abc.abstractmethod
+    def pair_month_counts(
+        self, years: Sequence[int], kinds: Sequence[str] | None = None, until: dt.date | None = None
+    ) -> list[PairMonthCount]:
+        """Links dated in ``years`` (of ``kinds``, if given; on or before ``until``, if given) with
+        their ``count`` summed per (source, target, kind, year, month).
+
+        Ordered by (source_id, target_id, kind, year, month); months without links are omitted.
+        Summed over the months, the rows are :meth:`pair_counts`' ``count``. Periodic rules, coverage
+        as of a date and the contact trend are computed from these rows (graph.rules.periods).
+        """
+
+    @abc.abstractmethod
+    def pair_dates(self, kinds: Sequence[str] | None = None, until: dt.date | None = None) -> list[PairDates]:
+        """For every ordered (source, target) pair with links (of ``kinds``, on or before ``until``,
+        if given), the distinct dates of those links, ascending; pairs ordered by (source, target).
+
+        The history each tie's own rhythm is read from (dormant ties, graph.analysis.dormant).
         """

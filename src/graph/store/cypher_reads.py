@@ -36,6 +36,8 @@ __all__ = [
     "YEARS",
     "LINK_TOTALS",
     "PAIR_COUNTS",
+    "PAIR_MONTH_COUNTS",
+    "PAIR_DATES",
 ]
 
 PING = "RETURN 1 AS ok"
@@ -226,5 +228,32 @@ PAIR_COUNTS = (
 WITH s, t, kind, year, sum(count) AS count, sum(coalesce(participants, 0)) AS participants,
      count(*) AS records
 RETURN collect([s.id, t.id, kind, year, count, participants, records]) AS rows
+"""
+)
+
+# Counts per pair, kind and calendar month (issue 21: periodic rules, coverage as of a date, the
+# trend), optionally only links dated on or before $until; summed here, in Cypher.
+PAIR_MONTH_COUNTS = (
+    _union_all(
+        "MATCH (s)-[r:__REL__]->(t) WHERE r.year IN $years AND ($kinds IS NULL OR r.kind IN $kinds)"
+        " AND ($until IS NULL OR r.date <= $until)"
+        " RETURN s, t, r.kind AS kind, r.year AS year, r.date.month AS month, r.count AS count"
+    )
+    + """
+WITH s, t, kind, year, month, sum(count) AS count
+RETURN collect([s.id, t.id, kind, year, month, count]) AS rows
+"""
+)
+
+# The distinct dates of each ordered pair's links (dormant ties read each pair's own rhythm).
+PAIR_DATES = (
+    _union_all(
+        "MATCH (s)-[r:__REL__]->(t) WHERE ($kinds IS NULL OR r.kind IN $kinds)"
+        " AND ($until IS NULL OR r.date <= $until)"
+        " RETURN s, t, r.date AS date"
+    )
+    + """
+WITH s.id AS source, t.id AS target, collect(DISTINCT date) AS dates
+RETURN source, target, dates
 """
 )

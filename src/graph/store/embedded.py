@@ -32,7 +32,18 @@ import networkx as nx
 from ..errors import GapWriteUnsupported, StoreBusy, StoreError, StoreUnavailable
 from ..gcpause import collector_paused
 from ..model import Dataset, Link, Region, Unit, regions_within
-from .base import GapsWritten, LinkQuery, LinkTotal, Page, PairCount, Store, UnitQuery, WriteSummary
+from .base import (
+    GapsWritten,
+    LinkQuery,
+    LinkTotal,
+    Page,
+    PairCount,
+    PairDates,
+    PairMonthCount,
+    Store,
+    UnitQuery,
+    WriteSummary,
+)
 
 __all__ = ["EmbeddedStore", "FORMAT"]
 
@@ -433,3 +444,35 @@ class EmbeddedStore(Store):
                 row[1] += r[_PARTICIPANTS] or 0
                 row[2] += 1
         return [PairCount(*key, *vals) for key, vals in sorted(acc.items())]
+
+    def pair_month_counts(
+        self, years: Sequence[int], kinds: Sequence[str] | None = None, until: dt.date | None = None
+    ) -> list[PairMonthCount]:
+        st = self.state
+        wanted = set(kinds) if kinds is not None else None
+        last = until.toordinal() if until is not None else None
+        acc: dict[tuple[str, str, str, int, int], int] = defaultdict(int)
+        for year in set(years):
+            for i in st.links_by_year.get(year, ()):
+                r = st.links[i]
+                if (wanted is not None and r[_KIND] not in wanted) or (
+                    last is not None and r[_ORDINAL] > last
+                ):
+                    continue
+                month = dt.date.fromordinal(r[_ORDINAL]).month
+                acc[(r[_SOURCE], r[_TARGET], r[_KIND], year, month)] += r[_COUNT]
+        return [PairMonthCount(*key, count) for key, count in sorted(acc.items())]
+
+    def pair_dates(self, kinds: Sequence[str] | None = None, until: dt.date | None = None) -> list[PairDates]:
+        st = self.state
+        wanted = set(kinds) if kinds is not None else None
+        last = until.toordinal() if until is not None else None
+        acc: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for r in st.links.values():
+            if (wanted is not None and r[_KIND] not in wanted) or (last is not None and r[_ORDINAL] > last):
+                continue
+            acc[(r[_SOURCE], r[_TARGET])].add(r[_ORDINAL])
+        return [
+            PairDates(s, t, tuple(dt.date.fromordinal(o) for o in sorted(days)))
+            for (s, t), days in sorted(acc.items())
+        ]

@@ -6,6 +6,7 @@ query in a READ session, retried once); the statements are in :mod:`graph.store.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -14,7 +15,7 @@ from ..gcpause import collector_paused
 from ..model import Link, Region, Unit
 from ..model.vocabulary import vocabulary
 from . import cypher_reads
-from .base import LinkQuery, LinkTotal, Page, PairCount, UnitQuery, UnitsWith
+from .base import LinkQuery, LinkTotal, Page, PairCount, PairDates, PairMonthCount, UnitQuery, UnitsWith
 
 __all__ = ["Neo4jReads"]
 
@@ -209,3 +210,31 @@ class Neo4jReads:
             rows = self._read(cypher_reads.PAIR_COUNTS, "counting links per pair", **params)[0]["rows"]
             rows.sort()  # by (source, target, kind, year): one row per such key
             return list(map(PairCount._make, rows))  # sums and counts of integers are integers
+
+    def pair_month_counts(
+        self, years: Sequence[int], kinds: Sequence[str] | None = None, until: dt.date | None = None
+    ) -> list[PairMonthCount]:
+        wanted_years = sorted(set(years))
+        if not wanted_years:
+            return []
+        params = {
+            "years": wanted_years,
+            "kinds": None if kinds is None else _unique(kinds),
+            "until": until,
+        }
+        with collector_paused():
+            rows = self._read(cypher_reads.PAIR_MONTH_COUNTS, "counting links per pair and month", **params)
+            found = rows[0]["rows"]
+            found.sort()  # by (source, target, kind, year, month): one row per such key
+            return list(map(PairMonthCount._make, found))
+
+    def pair_dates(self, kinds: Sequence[str] | None = None, until: dt.date | None = None) -> list[PairDates]:
+        params = {"kinds": None if kinds is None else _unique(kinds), "until": until}
+        with collector_paused():
+            records = self._read(cypher_reads.PAIR_DATES, "reading the dates of each pair", **params)
+            found = [
+                PairDates(r["source"], r["target"], tuple(sorted(d.to_native() for d in r["dates"])))
+                for r in records
+            ]
+            found.sort(key=lambda p: (p.source_id, p.target_id))  # code-point order, as every listing
+            return found
