@@ -30,7 +30,7 @@ def analysed_2020(sample_store_path):  # type: ignore[no-untyped-def]
 
 def test_analyse_json_keys_name_the_analyses(analysed_2020):
     r = analysed_2020
-    assert list(r) == ["year", "window", *SECTIONS]
+    assert list(r) == ["year", "window", "as_of", *SECTIONS]
     assert r["year"] == 2020 and r["window"] == [2019, 2020]
     for key in ("gaps", "lapsed", "lapsed_requirements", "revived", "one_sided", "isolated", "below_peers",
                 "brokerage", "betweenness"):  # fmt: skip

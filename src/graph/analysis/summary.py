@@ -7,6 +7,7 @@ from the per-year counts on the edges.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ..store.base import Store
@@ -16,6 +17,7 @@ from .gaps import lapsed, lapsed_requirements, missing, revived
 from .isolation import below_peers, isolated
 from .mechanisms import mechanism_profile
 from .reciprocity import one_sided, reciprocity, system_reciprocity
+from .timing import DORMANT_FACTOR, congruence, dormant, unexpected
 from .views import project_years
 
 __all__ = ["analyse", "SECTIONS"]
@@ -36,11 +38,21 @@ SECTIONS = (
     "density",
     "brokerage",
     "betweenness",
+    "dormant",
+    "unexpected",
+    "congruence",
 )
 
 
 def analyse(
-    store: Store, year: int, *, threshold: float = 2.0, measure: str = "log_events", top: int | None = 20
+    store: Store,
+    year: int,
+    *,
+    threshold: float = 2.0,
+    measure: str = "log_events",
+    top: int | None = 20,
+    as_of: dt.date | None = None,
+    dormant_factor: float = DORMANT_FACTOR,
 ) -> dict[str, Any]:
     """Run every analysis for ``year`` and return plain data keyed by what each one is.
 
@@ -54,8 +66,13 @@ def analyse(
       ≤ −``threshold`` against the bureaus of the same level;
     * ``mechanisms``: the "four threes" profile; ``balance``: horizontal vs vertical ties per
       bureau and prefecture; ``ei_index`` and ``density`` of the tax side against the local side;
-    * ``brokerage``: Gould–Fernandez roles of every bureau; ``betweenness``: the ``top`` nodes.
+    * ``brokerage``: Gould–Fernandez roles of every bureau; ``betweenness``: the ``top`` nodes;
+    * ``as_of`` (default: the year's last day) and, as of it: ``dormant``: ties silent for more than
+      ``dormant_factor`` × their own median interval; ``unexpected``: the year's contact no rule
+      expects; ``congruence``: expected pairs with contact ÷ expected pairs, beside coverage
+      (graph.analysis.timing).
     """
+    when = as_of or dt.date(year, 12, 31)
     window = sorted({y for y in store.years() if y <= year} | {year, year - 1})
     g = project_years(store, window)
     regions = store.regions()
@@ -63,6 +80,7 @@ def analyse(
     return {
         "year": year,
         "window": window,
+        "as_of": when.isoformat(),
         "gaps": missing(store, year),
         "lapsed": lapsed(g, year),
         "lapsed_requirements": lapsed_requirements(store, year),
@@ -77,4 +95,7 @@ def analyse(
         "density": density(g, year),
         "brokerage": brokerage(g, year, bureaus_only=True),
         "betweenness": betweenness(g, year, top=top),
+        "dormant": dormant(store, when, factor=dormant_factor),
+        "unexpected": unexpected(store, year, when),
+        "congruence": congruence(store, year, when),
     }

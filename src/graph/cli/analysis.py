@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import click
 
 from .common import handle_errors, open_from, store_option, year_option
 from .output import emit_json, emit_table, percent
+from .timing import DATE
 
 __all__ = ["analyse", "report"]
 
@@ -141,6 +143,40 @@ def _emit_tables(r: dict[str, Any], top: int) -> None:
         ["unit", "名称", "side", "betweenness"],
         right=(3,),
     )
+    _emit_time_tables(r, top)
+
+
+def _emit_time_tables(r: dict[str, Any], top: int) -> None:
+    dormant = r["dormant"]
+    _section(
+        f"dormant: {len(dormant)} ties silent for more than k × their own median interval, as of {r['as_of']}",
+        len(dormant),
+        top,
+    )
+    emit_table(
+        [(x["bureau_id"], x["name"], x["counterpart_id"], x["counterpart_name"], x["last_contact"],
+          _num(x["median_interval_days"], 1), x["days_silent"]) for x in dormant[:top]],
+        ["bureau", "名称", "counterpart", "对象", "last contact", "median days", "days silent"],
+        right=(5, 6),
+    )  # fmt: skip
+    une = r["unexpected"]
+    _section(f"unexpected: {len(une)} bureau–local pairs with contact no rule expects", len(une), top)
+    emit_table(
+        [(x["bureau_id"], x["name"], x["counterpart_id"], x["counterpart_name"], x["reason"], x["count"])
+         for x in une[:top]],
+        ["bureau", "名称", "counterpart", "对象", "reason", "links"], right=(5,),
+    )  # fmt: skip
+    cg = r["congruence"]
+    sysc = cg["system"]
+    _section(
+        f"congruence: {sysc['contacted_pairs']} of {sysc['expected_pairs']} expected pairs with contact "
+        f"({percent(sysc['congruence'])}; coverage {percent(sysc['coverage'])}), per prefecture group"
+    )
+    emit_table(
+        [(x["region_code"], x["name"], x["expected_pairs"], x["contacted_pairs"], percent(x["congruence"]),
+          percent(x["coverage"])) for x in cg["regions"]],
+        ["region", "名称", "expected pairs", "contacted", "congruence", "coverage"], right=(2, 3, 4, 5),
+    )  # fmt: skip
 
 
 @click.command()
@@ -163,19 +199,51 @@ def _emit_tables(r: dict[str, Any], top: int) -> None:
 @click.option(
     "--top", type=int, default=15, show_default=True, help="Rows per table (table format; json lists all)."
 )
+@click.option(
+    "--as-of",
+    "as_of",
+    type=DATE,
+    help="Date the dormant ties, unexpected contact and congruence are judged at (default: the end of "
+    "--year); contact after it is not counted.",
+)
+@click.option(
+    "--dormant-factor",
+    type=click.FloatRange(min=0, min_open=True),
+    default=8.0,
+    show_default=True,
+    help="dormant: a tie with at least three contacts is dormant when silent for more than this many "
+    "times its median interval.",
+)
 @store_option
 @handle_errors
-def analyse(year: int, fmt: str, threshold: float, top: int, store_location: str | None) -> None:
+def analyse(
+    year: int,
+    fmt: str,
+    threshold: float,
+    top: int,
+    as_of: dt.date | None,
+    dormant_factor: float,
+    store_location: str | None,
+) -> None:
     """Network analysis of horizontal contact in the year.
 
     Gaps (the rules), lapsed channels, one-sided pairs, reciprocity, isolated bureaus and those far
     below their peers, the "four threes" mechanism profile, horizontal/vertical balance, E-I index,
-    density, Gould–Fernandez brokerage and betweenness. See docs/analysis.md for definitions.
+    density, Gould–Fernandez brokerage and betweenness; and over time, as of --as-of: dormant ties
+    (silent by their own rhythm), unexpected contact (no rule expects it) and congruence (expected
+    pairs with contact, beside coverage). See docs/analysis.md for definitions.
     """
     from ..analysis import analyse as run
 
     with open_from(store_location) as store:
-        result = run(store, year, threshold=threshold, top=None if fmt == "json" else top)
+        result = run(
+            store,
+            year,
+            threshold=threshold,
+            top=None if fmt == "json" else top,
+            as_of=as_of,
+            dormant_factor=dormant_factor,
+        )
     if fmt == "json":
         emit_json(result)
         return

@@ -37,6 +37,9 @@ __all__ = [
     "SUBORDINATE_LOCALITIES",
     "PERIODS",
     "STATUSES",
+    "Sides",
+    "sides",
+    "expected_counterparts",
 ]
 
 SUBORDINATE_LOCALITIES = "subordinate_localities"
@@ -363,6 +366,55 @@ def _evaluate_months(
         )  # fmt: skip
     result.sort(key=Requirement.sort_key)
     return result
+
+
+class Sides:
+    """Which bureau's side a unit is on, and which counterparts the rules expect of each bureau:
+    what dormant ties, unexpected contact and congruence (graph.analysis.timing) read."""
+
+    def __init__(self, store: Store, rules: Sequence[Rule]):
+        vocab = vocabulary()
+        self.rules = list(rules)
+        self.bureau_kinds = sorted({r.unit_kind for r in self.rules}) or ["tax_bureau"]
+        self.local_side = {k for k, v in vocab.unit_kinds.items() if v.side != "bureau"}
+        self.cat = _Catalogue(store.units_of_kinds(sorted(vocab.unit_kinds)), vocab)
+        self.units = self.cat.units
+
+    def bureau_of(self, unit_id: str) -> str | None:
+        """The bureau (of a kind the rules bind) whose side ``unit_id`` is on, or None."""
+        for kind in self.bureau_kinds:
+            found = self.cat.bureau_of(unit_id, kind)
+            if found is not None:
+                return found
+        return None
+
+    def is_local(self, unit_id: str) -> bool:
+        u = self.units.get(unit_id)
+        return u is not None and u.kind in self.local_side
+
+    def expected(self) -> dict[str, set[str]]:
+        """Bureau id → the counterpart ids some rule expects it to contact (every bureau a rule
+        binds is a key, possibly with an empty set when its counterparts do not exist)."""
+        found: dict[str, set[str]] = {}
+        for _rule, unit, _kind, cps, _subject in _bindings(self.rules, self.cat):
+            found.setdefault(unit.id, set()).update(cp for cp in cps if cp is not None)
+        return found
+
+    def named_kinds(self) -> set[str]:
+        """Counterpart kinds some rule names (the local committee for coordination rules)."""
+        kinds = {c for r in self.rules for c in r.counterparts if c != SUBORDINATE_LOCALITIES}
+        if any(SUBORDINATE_LOCALITIES in r.counterparts for r in self.rules):
+            kinds.add(LOCAL_COMMITTEE)
+        return kinds
+
+
+def sides(store: Store, rules: Sequence[Rule] | None = None) -> Sides:
+    return Sides(store, list(rules) if rules is not None else load_rules())
+
+
+def expected_counterparts(store: Store, rules: Sequence[Rule] | None = None) -> dict[str, set[str]]:
+    """Bureau id → counterpart ids the rules expect (see :meth:`Sides.expected`)."""
+    return sides(store, rules).expected()
 
 
 # -- filtering and aggregation ---------------------------------------------------------------------
