@@ -9,6 +9,7 @@ from .analysis import analyse, report
 from .data import export, load, sample
 from .reports import coverage, gaps, stats
 from .serve import schema, serve
+from .trend import trend
 
 __all__ = ["main", "cli"]
 
@@ -24,7 +25,7 @@ def cli() -> None:
     """
 
 
-for command in (load, stats, coverage, gaps, export, sample, serve, schema, analyse, report):
+for command in (load, stats, coverage, gaps, trend, export, sample, serve, schema, analyse, report):
     cli.add_command(command)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -10,6 +11,7 @@ from ...rules import Coverage as CoverageModel
 from ...rules import Requirement as RequirementModel
 from .context import Info
 from .enums import Family, Level, UnitKind
+from .timing import RequirementStatus
 
 if TYPE_CHECKING:
     from .region import Region
@@ -56,10 +58,28 @@ class Requirement:
     subject_id: strawberry.ID | None = strawberry.field(
         description="For per-subordinate rules (coordinate_lower_localities): the subordinate bureau."
     )
+    per: str = strawberry.field(
+        default="year",
+        description="The rule's rhythm: year, half, quarter or month; `required` is the minimum in each.",
+    )
+    missed: list[str] = strawberry.field(
+        default_factory=list,
+        description="Periods with fewer contacts than required (with asOf: those ended), e.g. 2020-Q2.",
+    )
+    status: RequirementStatus | None = strawberry.field(default=None, description="With asOf: the status.")
+    due: dt.date | None = strawberry.field(
+        default=None, description="With asOf: the end of the current period, or of the first missed one."
+    )
+    expected_by_now: int | None = strawberry.field(
+        default=None, description="With asOf: contacts the periods ended so far required."
+    )
+    met_flag: strawberry.Private[bool | None] = None
 
-    @strawberry.field(description="observed >= required.")
+    @strawberry.field(
+        description="observed >= required (periodic rules: every period met; with asOf: status MET)."
+    )
     def met(self) -> bool:
-        return self.observed >= self.required
+        return self.met_flag if self.met_flag is not None else self.observed >= self.required
 
     @strawberry.field(description="The bureau.")
     async def unit(self, info: Info) -> LazyUnit | None:
@@ -75,7 +95,14 @@ class Requirement:
 
 
 def requirement_from_model(r: RequirementModel) -> Requirement:
+    timed: dict[str, Any] = {}
+    if r.per != "year" or r.as_of is not None:
+        timed = {"per": r.per, "missed": list(r.missed), "met_flag": r.met}
+    if r.as_of is not None:
+        t = r.timing()
+        timed.update(status=RequirementStatus(t.status), due=t.due, expected_by_now=t.expected_by_now)
     return Requirement(
+        **timed,
         unit_id=strawberry.ID(r.unit_id),
         rule=r.rule,
         family=Family(r.family),
@@ -92,6 +119,9 @@ class Ratio:
     expected: int
     met: int
     ratio: float | None
+    on_track: int | None = strawberry.field(default=None, description="With asOf: requirements on track.")
+    behind: int | None = strawberry.field(default=None, description="With asOf: requirements behind.")
+    unmet: int | None = strawberry.field(default=None, description="With asOf: requirements unmet.")
 
 
 @strawberry.type(description="Coverage of the bureaus of one level.")
@@ -145,26 +175,33 @@ class UnitCoverage(Ratio):
 @strawberry.type(description="Coverage of a year: met/expected overall and broken down.")
 class Coverage(Ratio):
     year: int
+    as_of: dt.date | None = strawberry.field(default=None, description="Counted up to this day, if given.")
     by_level: list[LevelCoverage]
     by_rule: list[RuleCoverage]
     by_region: list[RegionCoverage]
     units: list[UnitCoverage] = strawberry.field(description="Every bureau in scope, by id.")
 
 
+def _statuses(r: dict[str, Any]) -> dict[str, Any]:
+    return {k: r[k] for k in ("on_track", "behind", "unmet") if k in r}
+
+
 def coverage_from_model(c: CoverageModel) -> Coverage:
     return Coverage(
         year=c.year,
+        as_of=c.as_of,
         expected=c.expected,
         met=c.met,
         ratio=c.ratio,
+        **(c.statuses or {}),
         by_level=[LevelCoverage(level=Level(r["level"]), expected=r["expected"], met=r["met"],
-                                ratio=r["ratio"]) for r in c.by_level],
-        by_rule=[RuleCoverage(rule=r["rule"], expected=r["expected"], met=r["met"], ratio=r["ratio"])
-                 for r in c.by_rule],
+                                ratio=r["ratio"], **_statuses(r)) for r in c.by_level],
+        by_rule=[RuleCoverage(rule=r["rule"], expected=r["expected"], met=r["met"], ratio=r["ratio"],
+                              **_statuses(r)) for r in c.by_rule],
         by_region=[RegionCoverage(region_code=r["region_code"], name=r["name"], expected=r["expected"],
-                                  met=r["met"], ratio=r["ratio"]) for r in c.by_region],
+                                  met=r["met"], ratio=r["ratio"], **_statuses(r)) for r in c.by_region],
         units=[UnitCoverage(unit_id=strawberry.ID(r["unit_id"]), name=r.get("name"), expected=r["expected"],
-                            met=r["met"], ratio=r["ratio"], year=c.year) for r in c.units],
+                            met=r["met"], ratio=r["ratio"], year=c.year, **_statuses(r)) for r in c.units],
     )  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Annotated
 
@@ -23,6 +24,7 @@ from .lookahead import item_fields
 from .meta import RuleInfo, VocabularyInfo, rule_from_model, vocabulary_from_model
 from .region import Region, region_from_model
 from .stats import Stats, stats_from_dict
+from .timing import RequirementStatus, TimeQuery, check_as_of
 from .unit import AfterArg, FirstArg, Unit, page_window, unit_from_model
 
 __all__ = ["Query"]
@@ -61,7 +63,7 @@ def _value(member: object) -> str | None:
 
 
 @strawberry.type
-class Query:
+class Query(TimeQuery):
     @strawberry.field(description="A unit by id; null when there is none.")
     async def unit(self, info: Info, id: strawberry.ID) -> Unit | None:
         found = await info.context.loaders.unit.load(str(id))
@@ -154,12 +156,17 @@ class Query:
         year: int,
         level: Level | None = None,  # type: ignore[valid-type]
         region_code: str | None = None,
+        as_of: Annotated[
+            dt.date | None,
+            strawberry.argument(description="Coverage so far: links up to this day, with status counts."),
+        ] = None,
     ) -> Coverage:
         ctx = info.context
         code = await _region(info, region_code)
         cov = await ctx.call(
-            rules.coverage, ctx.store, _year(year), level=_value(level), region_code=code, rules=ctx.rules
-        )
+            rules.coverage, ctx.store, _year(year), level=_value(level), region_code=code, rules=ctx.rules,
+            as_of=check_as_of(as_of),
+        )  # fmt: skip
         return coverage_from_model(cov)
 
     @strawberry.field(description="Coverage per year, oldest first (default: every year with links).")
@@ -194,12 +201,23 @@ class Query:
         level: Level | None = None,  # type: ignore[valid-type]
         region_code: str | None = None,
         rule: Annotated[str | None, strawberry.argument(description="A rule id (see `rules`).")] = None,
+        as_of: Annotated[
+            dt.date | None,
+            strawberry.argument(
+                description="The requirements not met by this day, each with status, due and expectedByNow."
+            ),
+        ] = None,
+        status: Annotated[
+            RequirementStatus | None, strawberry.argument(description="With asOf: only this status.")
+        ] = None,
     ) -> list[Requirement]:
         ctx = info.context
         code = await _region(info, region_code)
+        if status is not None and as_of is None:
+            raise InvalidArgument("status needs asOf")
         found = await ctx.call(
             rules.gaps, ctx.store, _year(year), level=_value(level), region_code=code, rule=_rule(info, rule),
-            rules=ctx.rules,
+            rules=ctx.rules, as_of=check_as_of(as_of), status=status.value if status is not None else None,
         )  # fmt: skip
         return [requirement_from_model(r) for r in found]
 
