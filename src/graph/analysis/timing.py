@@ -348,13 +348,15 @@ def contact_series(
     for uid in own:
         for link in store.find_links(LinkQuery(unit_id=uid)).items:
             other = link.target_id if link.source_id in mine else link.source_id
-            if other in mine or (counterpart_id is not None and other != counterpart_id):
+            if other in mine:
                 continue
             d = link.date
+            years.add(d.year)  # the timeline spans the unit's years, whichever counterpart is shown
+            if counterpart_id is not None and other != counterpart_id:
+                continue
             cell = per_cp[other][(d.year, period_of_month(by, d.month))]
             cell[0] += link.count
             cell[1] += 1
-            years.add(d.year)
     if not years:
         return []
     periods = period_range(dt.date(min(years), 1, 1), dt.date(max(years), 12, 31), by)
