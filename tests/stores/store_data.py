@@ -221,6 +221,16 @@ def snapshot(store: Store, dataset: Dataset, pages: bool = True) -> dict[str, An
         "pair_counts": store.pair_counts(years),
         "pair_counts_some": store.pair_counts(years[-2:], ["visit", "thematic_report", "secondment"]),
         "pair_counts_no_kinds": store.pair_counts(years, []),
+        "pair_month_counts": store.pair_month_counts(years),
+        "pair_month_counts_until": store.pair_month_counts(
+            years[-2:], ["visit", "thematic_report", "secondment"], until=D(years[-1], 6, 15)
+        )
+        if years
+        else [],
+        "pair_dates": store.pair_dates(),
+        "pair_dates_until": store.pair_dates(["visit", "instruction"], until=D(years[-1], 3, 1))
+        if years
+        else [],
     }
     units = [u for u in store.units_of_kinds(kinds)]
     for i, q in enumerate(unit_queries(units, store.regions())):

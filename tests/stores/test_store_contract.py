@@ -78,6 +78,7 @@ def test_empty_store_answers_empty(store: Store) -> None:
     assert store.years() == []
     assert store.link_totals(2020) == []
     assert store.pair_counts([2020]) == []
+    assert store.pair_month_counts([2020]) == [] and store.pair_dates() == []
     assert store.find_units(UnitQuery()) == Page([], 0)
     assert store.find_links(LinkQuery()) == Page([], 0)
     assert store.find_links(LinkQuery(unit_id="x", year=2020)) == Page([], 0)
