@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _world import CODES, COUNTIES, LEVEL, PREFECTURE, PROVINCE, world_units
 from click.testing import CliRunner
-from conftest import CODES, COUNTIES, LEVEL, PREFECTURE, PROVINCE, world_units
 
 from graph import rules
 from graph.analysis import timing
@@ -252,7 +252,9 @@ def test_statuses_match_the_definitions(planted: Store, rules_file: str) -> None
     for as_of in DATES:
         want = sorted(_key(reference_status(req, links, 2020, as_of)) for req in spec)
         got = rules.evaluate(planted, 2020, rule_defs, as_of=as_of)
-        assert sorted(_key({**r.as_gap(), **{"counterpart_id": r.counterpart_id}}) for r in got) == want, as_of
+        assert sorted(_key({**r.as_gap(), **{"counterpart_id": r.counterpart_id}}) for r in got) == want, (
+            as_of
+        )
         gaps = rules.gaps(planted, 2020, rules=rule_defs, as_of=as_of)
         assert sorted(_key(g.as_gap()) for g in gaps) == [w for w in want if w[3] != "met"]
 
@@ -264,7 +266,9 @@ def test_planted_shortfalls_show(planted: Store) -> None:
     assert (late.status, late.missed, late.timing().due) == ("behind", ("2020-Q2",), D(2020, 6, 30))
     assert july[("TB-230104", "liaison_propaganda_department")].status == "on_track"
     year_end = rules.gaps(planted, 2020, rules=quarterly, as_of=D(2020, 12, 31))
-    assert ("TB-230104", "liaison_propaganda_department", "unmet") in {(g.unit_id, g.rule, g.status) for g in year_end}
+    assert ("TB-230104", "liaison_propaganda_department", "unmet") in {
+        (g.unit_id, g.rule, g.status) for g in year_end
+    }
     # without a date the quarterly requirement lists the missed quarter
     whole = {(g.unit_id, g.rule): g.as_gap() for g in rules.gaps(planted, 2020, rules=quarterly)}
     assert "2020-Q2" in whole[("TB-230103", "report_to_local_committee")]["missed"]
@@ -298,7 +302,9 @@ def test_cli_json_and_graphql_match(planted: Store, monkeypatch: pytest.MonkeyPa
     assert (cov["met"], cov["on_track"], cov["behind"], cov["unmet"]) == tuple(
         statuses.count(s) for s in ("met", "on_track", "behind", "unmet")
     )
-    gq = _graphql(planted, '{ coverage(year: 2020, asOf: "2020-07-15") { met onTrack behind unmet } }', quarterly)
+    gq = _graphql(
+        planted, '{ coverage(year: 2020, asOf: "2020-07-15") { met onTrack behind unmet } }', quarterly
+    )
     assert gq["coverage"] == {"met": cov["met"], "onTrack": cov["on_track"], "behind": cov["behind"],
                               "unmet": cov["unmet"]}  # fmt: skip
 
@@ -308,7 +314,9 @@ def test_dormant_ties(planted: Store) -> None:
     for as_of in (D(2020, 6, 30), D(2020, 12, 31), D(2021, 12, 31)):
         want = reference_dormant(links, as_of)
         got = timing.dormant(planted, as_of)
-        assert [(r["bureau_id"], r["counterpart_id"], r["last_contact"], r["days_silent"]) for r in got] == want
+        assert [
+            (r["bureau_id"], r["counterpart_id"], r["last_contact"], r["days_silent"]) for r in got
+        ] == want
     assert ("TB-230105", "DISC-230105") in {(r[0], r[1]) for r in reference_dormant(links, D(2020, 12, 31))}
     result = _cli("analyse", "--year", "2020", "--format", "json", "--store", planted.location)
     assert result["as_of"] == "2020-12-31"
@@ -320,9 +328,9 @@ def test_dormant_ties(planted: Store) -> None:
             for r in loose["dormant"]] == reference_dormant(links, D(2020, 6, 30), k=2)  # fmt: skip
     data = _graphql(planted, '{ dormantTies(asOf: "2020-12-31") { bureauId counterpartId lastContact daysSilent } }',
                     rules.load_rules())  # fmt: skip
-    assert [(r["bureauId"], r["counterpartId"], r["lastContact"], r["daysSilent"]) for r in data["dormantTies"]] == (
-        reference_dormant(links, D(2020, 12, 31))
-    )
+    assert [
+        (r["bureauId"], r["counterpartId"], r["lastContact"], r["daysSilent"]) for r in data["dormantTies"]
+    ] == (reference_dormant(links, D(2020, 12, 31)))
     county = _graphql(planted, '{ dormantTies(asOf: "2020-12-31", level: COUNTY, regionCode: "230105") '
                       "{ bureauId } }", rules.load_rules())  # fmt: skip
     assert {r["bureauId"] for r in county["dormantTies"]} == {"TB-230105"}
@@ -349,7 +357,8 @@ def test_unexpected_contact_and_congruence(planted: Store) -> None:
     for row in cg["units"]:
         cps = expected[row["unit_id"]]
         assert (row["expected_pairs"], row["contacted_pairs"]) == (
-            len(cps), sum((row["unit_id"], cp) in touched for cp in cps)
+            len(cps),
+            sum((row["unit_id"], cp) in touched for cp in cps),
         )
     assert cg["system"]["expected_pairs"] == sum(len(v) for v in expected.values())
     cov = rules.coverage(planted, 2020)
@@ -378,7 +387,9 @@ def test_trend_and_series(planted: Store) -> None:
     for p in data["periods"]:
         end = D.fromisoformat(p["end"])
         start = D.fromisoformat(p["start"])
-        contacts = sum(lk.count for req in spec for lk in _matching(req, links, end, 2020) if lk.date >= start)
+        contacts = sum(
+            lk.count for req in spec for lk in _matching(req, links, end, 2020) if lk.date >= start
+        )
         met = sum(reference_status(req, links, 2020, end)["status"] == "met" for req in spec)
         assert (p["contacts"], p["expected"], p["met"]) == (contacts, len(spec), met), p["period"]
     cli_rows = _cli("trend", "--from", "2020-01", "--to", "2020-12", "--by", "quarter", "--format", "json",

@@ -105,11 +105,11 @@ def dormant(
         silent = (as_of - dates[-1]).days
         if silent <= factor * median:
             continue
-        b, c = side.units[bureau], side.units[local]
+        bu, cu = side.units[bureau], side.units[local]
         rows.append({
-            "bureau_id": bureau, "name": b.name, "level": b.level, "region_code": b.region_code,
-            "prefecture": groups.get(b.region_code or "", b.region_code),
-            "counterpart_id": local, "counterpart_name": c.name, "counterpart_kind": c.kind,
+            "bureau_id": bureau, "name": bu.name, "level": bu.level, "region_code": bu.region_code,
+            "prefecture": groups.get(bu.region_code or "", bu.region_code),
+            "counterpart_id": local, "counterpart_name": cu.name, "counterpart_kind": cu.kind,
             "contacts": len(dates), "first_contact": dates[0].isoformat(),
             "last_contact": dates[-1].isoformat(), "median_interval_days": median,
             "days_silent": silent, "silence_ratio": round(silent / median, 2),

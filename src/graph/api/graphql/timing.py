@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -14,6 +14,9 @@ from ...analysis import timing
 from ..errors import InvalidArgument
 from .context import Info
 from .enums import Level, UnitKind
+
+if TYPE_CHECKING:
+    from .unit import Unit
 
 __all__ = [
     "TimeQuery",
@@ -64,7 +67,7 @@ async def _unit(info: Info, unit_id: str | None) -> Any:
     return unit_from_model(found) if found else None
 
 
-LazyUnit = Annotated["Unit", strawberry.lazy(".unit")]  # noqa: F821
+LazyUnit = Annotated["Unit", strawberry.lazy(".unit")]
 
 
 @strawberry.type(
