@@ -95,7 +95,7 @@ class Requirement:
     def missed(self) -> tuple[str, ...]:
         """Periods with fewer contacts than required: of the year, or with ``as_of`` those ended."""
         if not self.months or self.year is None:
-            return () if self.observed >= self.required else (str(self.year or ""),)
+            return ()  # evaluated from the year's sums: no periods to name
         if self.as_of is not None:
             return self.timing().missed
         return missed_periods(self.year, self.per, self.required, self.months)

@@ -33,9 +33,10 @@ class RuleInfo:
         description="One requirement per directly subordinate bureau: the committee of its region."
     )
     direction: Direction
-    min: int = strawberry.field(description="Events needed in the year.")
+    min: int = strawberry.field(description="Events needed in the year (or in each period of `per`).")
     unit_kind: UnitKind  # type: ignore[valid-type]
     levels: list[Level]  # type: ignore[valid-type]
+    per: str = strawberry.field(default="year", description="The rhythm: year, half, quarter or month.")
 
 
 def rule_from_model(r: Rule) -> RuleInfo:
@@ -50,6 +51,7 @@ def rule_from_model(r: Rule) -> RuleInfo:
         min=r.min,
         unit_kind=UnitKind(r.unit_kind),
         levels=[Level(lv) for lv in r.levels],
+        per=r.per,
     )
 
 
