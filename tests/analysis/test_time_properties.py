@@ -91,3 +91,18 @@ def test_the_sample_has_dormant_ties(sample_store: Store) -> None:
     for row in found:
         assert row["contacts"] >= timing.MIN_CONTACTS
         assert row["days_silent"] > timing.DORMANT_FACTOR * row["median_interval_days"]
+
+
+@given(
+    per=st.sampled_from(rules.PERIODS),
+    minimum=st.integers(1, 3),
+    months=st.lists(st.integers(0, 3), min_size=12, max_size=12),
+)
+def test_met_by_month_is_the_status_at_each_month_end(per, minimum, months) -> None:  # type: ignore[no-untyped-def]
+    from graph.rules.periods import met_by_month, status_as_of
+
+    ends = [D(2020, m, 1) + dt.timedelta(days=31) for m in range(1, 13)]
+    ends = [d - dt.timedelta(days=d.day) for d in ends]  # the last day of each month
+    assert met_by_month(per, minimum, months) == [
+        status_as_of(2020, per, minimum, months, d).status == "met" for d in ends
+    ]

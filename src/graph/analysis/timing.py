@@ -28,7 +28,7 @@ from typing import Any
 
 from .. import rules as _rules
 from ..model import regions_within
-from ..rules.periods import period_bounds, period_count, period_label, period_of_month, status_as_of
+from ..rules.periods import met_by_month, period_bounds, period_count, period_label, period_of_month
 from ..store.base import LinkQuery, Store
 
 __all__ = [
@@ -275,16 +275,20 @@ def trend(
             if (level is None or units[r.unit_id].level == level)
             and (keep is None or (units[r.unit_id].region_code or "") in keep)
         ]  # fmt: skip
-        for y, i, label, first, last in periods:
+        prepared = [
+            (r, units[r.unit_id].level, groups.get(units[r.unit_id].region_code or "", units[r.unit_id].region_code or ""),
+             met_by_month(r.per, r.required, r.months))
+            for r in reqs
+        ]  # fmt: skip
+        for y, _i, label, first, last in periods:
             if y != year:
                 continue
             acc: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-            for r in reqs:
-                u = units[r.unit_id]
-                n = sum(c for m, c in enumerate(r.months, start=1) if period_of_month(by, m) == i)
-                ok = status_as_of(year, r.per, r.required, r.months, last).status == "met"
-                group = groups.get(u.region_code or "", u.region_code or "")
-                for key in (("all", ""), ("level", u.level), ("rule", r.rule), ("region_code", group)):
+            span = range((first.month - 1), last.month)
+            for r, u_level, group, met in prepared:
+                n = sum(r.months[m] for m in span)
+                ok = met[last.month - 1]
+                for key in (("all", ""), ("level", u_level), ("rule", r.rule), ("region_code", group)):
                     row = acc[key]
                     row[0] += n
                     row[1] += 1

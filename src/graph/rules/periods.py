@@ -40,6 +40,7 @@ __all__ = [
     "period_counts",
     "status_as_of",
     "missed_periods",
+    "met_by_month",
 ]
 
 #: the values of a rule's ``per``, longest first
@@ -134,3 +135,26 @@ def status_as_of(year: int, per: str, minimum: int, months: Sequence[int], as_of
         return Status("met", bounds[ended[-1]][1], expected, ())
     status = "met" if counts[current] >= minimum else "on_track"
     return Status(status, bounds[current][1], expected, ())
+
+
+def met_by_month(per: str, minimum: int, months: Sequence[int]) -> list[bool]:
+    """Whether the requirement is ``met`` as of the last day of each month (twelve booleans): every
+    period begun by then has at least ``minimum`` contacts up to then. The same as
+    ``status_as_of(...).status == "met"`` on each month's last day, in one pass (the trend asks for
+    every month of every requirement).
+
+    >>> met_by_month("quarter", 1, (1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0))
+    [True, True, True, False, False, True, True, True, True, False, False, False]
+    """
+    span = _MONTHS[per]
+    out: list[bool] = []
+    earlier_ok = True
+    running = 0
+    for i, c in enumerate(months[:12]):
+        if i % span == 0:
+            running = 0
+        running += c
+        out.append(earlier_ok and running >= minimum)
+        if i % span == span - 1:
+            earlier_ok = earlier_ok and running >= minimum
+    return out
