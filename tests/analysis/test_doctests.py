@@ -16,6 +16,8 @@ MODULES = [
     "graph.analysis.mechanisms",
     "graph.analysis.balance",
     "graph.analysis.brokerage",
+    "graph.analysis.timing",
+    "graph.rules.periods",
     "graph.report",
     "graph.report.fonts",
     "graph.report.charts",
