@@ -40,7 +40,7 @@ GRAPHQL = build_schema(Settings.model_construct())._schema
 SDL = schema_sdl()
 
 #: values for required arguments that are not under test (they exist in tests/data/good)
-DEFAULTS = {"ID": "HLJ", "String": "230000", "Int": 2020}
+DEFAULTS = {"ID": "HLJ", "String": "230000", "Int": 2020, "Date": "2020-12-31"}
 #: a valid row per input type; one field at a time is replaced by a hostile value
 VALID_INPUT = {
     "UnitInput": {"name": "注入测试", "kind": "tax_bureau", "level": "county", "regionCode": "230102",
