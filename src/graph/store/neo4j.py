@@ -78,8 +78,14 @@ class Neo4jStore(Neo4jReads, Store):
         uri: str,
         auth: tuple[str, str] | None = None,
         database: str = DEFAULT_DATABASE,
+        *,
+        driver: Any = None,
         **driver_config: Any,
     ):
+        """Open a driver for ``uri`` (``driver_config`` goes to ``GraphDatabase.driver``), or use
+        ``driver``, one the caller made (any object with the driver's ``session``,
+        ``execute_query``, ``verify_connectivity`` and ``close``): the documented seam for a
+        test double or a driver shared with other code."""
         from neo4j import GraphDatabase
 
         self.uri = _without_credentials(uri)
@@ -88,6 +94,9 @@ class Neo4jStore(Neo4jReads, Store):
         self._schema_ready = False
         # the driver's default; the store's own write retries (_write_tx) use it too
         self._retry_time = float(driver_config.get("max_transaction_retry_time", 30.0))
+        if driver is not None:
+            self._driver = driver
+            return
         driver_config.setdefault("user_agent", "tiaokuai")
         # "label does not exist" on an empty database and "hinted index does not exist" before
         # the first write are expected; the driver would log each as a warning
@@ -128,6 +137,12 @@ class Neo4jStore(Neo4jReads, Store):
             else {}
         )
         return cls(uri, auth=auth, database=env.get("NEO4J_DATABASE") or DEFAULT_DATABASE, **limits)
+
+    @property
+    def driver(self) -> Any:
+        """The store's driver, for callers that run their own Cypher beside it (tests, benchmarks);
+        the store closes it on :meth:`close`."""
+        return self._driver
 
     def __repr__(self) -> str:
         return f"Neo4jStore({self.location!r}, database={self.database!r})"
