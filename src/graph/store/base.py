@@ -145,6 +145,18 @@ class Store(abc.ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @abc.abstractmethod
+    def generation(self) -> int:
+        """A counter that every committed write bumps, in the same transaction as the write.
+
+        Two reads that see the same generation see the same data, so caches of answers (the
+        API's, per process) key on it: a write through any process or worker changes it, and the
+        next read anywhere sees the new value. Reads never change it; a write that fails changes
+        nothing, this included. An empty store that was never written answers 0; a fresh store
+        may start its counter at any larger value (Neo4j starts from the clock, so a database
+        emptied and written again does not repeat a generation).
+        """
+
     # -- writes ---------------------------------------------------------------------------------
     @abc.abstractmethod
     def write(self, dataset: Dataset) -> WriteSummary:

@@ -70,6 +70,9 @@ __all__ = [
     "GAPS_DELETE_YEAR",
     "GAPS_WRITE",
     "COVERAGE_WRITE",
+    # the store generation
+    "GENERATION",
+    "GENERATION_BUMP",
 ]
 
 _NAME = re.compile(r"^[A-Za-z]+$")
@@ -327,6 +330,24 @@ CREATE (s)-[r:__REL__ {id: row[0], kind: row[3], date: row[4], year: row[5], cou
                        participants: row[7], title: row[8], source_file: row[9], source_row: row[10]}]->(t)
 RETURN count(CASE WHEN s.id = row[1] AND t.id = row[2] THEN r END) AS created
 """)
+
+# ---------------------------------------------------------------------------------------------
+# The store generation (Store.generation): one (:Meta {id: 'store'}) node whose ``generation`` every
+# committed write bumps in its own transaction (Neo4jStore._write_tx runs GENERATION_BUMP last).
+# A new Meta node (a new or emptied database) starts from the clock in milliseconds rather than 0,
+# so that a database emptied and written again never repeats a generation a cache has seen.
+
+GENERATION = """
+OPTIONAL MATCH (m:Meta {id: 'store'})
+RETURN coalesce(max(m.generation), 0) AS generation
+"""
+
+GENERATION_BUMP = """
+MERGE (m:Meta {id: 'store'})
+ON CREATE SET m.generation = timestamp()
+SET m.generation = m.generation + 1
+RETURN m.generation AS generation
+"""
 
 # For tests and the docs: empties the database in batches (an auto-commit query, not a
 # transaction function).

@@ -84,6 +84,8 @@ class _State:
         self.links_by_year: dict[int, set[str]] = defaultdict(set)
         self.links_of_unit: dict[str, set[str]] = defaultdict(set)
         self._graph: nx.MultiDiGraph | None = None
+        #: the store generation (Store.generation), persisted with the graph; bumped by write()
+        self.generation = 0
         # pair_counts results by (sorted years, kinds or None); emptied by every put_*.
         self.pair_cache: dict[tuple[tuple[int, ...], frozenset[str] | None], list[PairCount]] = {}
 
@@ -138,6 +140,7 @@ class _State:
             "regions": [(r.code, r.name, r.level, r.parent_code) for r in self.regions.values()],
             "units": [tuple(getattr(u, f) for f in _UNIT_FIELDS) for u in self.units.values()],
             "links": list(self.links.values()),
+            "generation": self.generation,
         }
 
     @classmethod
@@ -152,6 +155,7 @@ class _State:
                 state.put_unit(Unit(*row))
             for row in data["links"]:
                 state._index_link(row)
+            state.generation = int(data.get("generation", 0))  # absent in files of earlier versions
             return state
 
 
@@ -295,6 +299,10 @@ class EmbeddedStore(Store):
                 row = _row_of(link)
                 if state.links.get(link.id) != row:
                     summary.links_created += state.put_link(row)
+            # the generation travels in the file it describes: renamed into place with the graph.
+            # A new file starts from the clock (ms), so a store removed and written again does not
+            # repeat a generation that a cache has seen.
+            state.generation = (state.generation or int(time.time() * 1000)) + 1
             try:
                 self._persist(state)
             except OSError as exc:  # disk full, read-only file system, quota
@@ -303,6 +311,9 @@ class EmbeddedStore(Store):
                 ) from exc
             self._state, self._mtime = state, self._file_mtime()
         return summary
+
+    def generation(self) -> int:
+        return self.state.generation
 
     def get_units(self, ids: Iterable[str]) -> dict[str, Unit]:
         units = self.state.units

@@ -202,19 +202,23 @@ class Neo4jStore(Neo4jReads, Store):
                         raise
         raise AssertionError("unreachable")
 
-    def write_transaction(self, work: Callable[[Any], T], doing: str) -> T:
+    def write_transaction(self, work: Callable[[Any], T], doing: str, *, schema: bool = False) -> T:
         """Run ``work(tx)`` in one write transaction (retried on transient errors, see _write_tx).
 
         For writers beside the ledger load, such as ``gaps --write``; ``doing`` names the work in
-        error messages. ``work`` must be safe to repeat.
+        error messages. ``work`` must be safe to repeat. The transaction bumps the store
+        generation, except a ``schema`` one (constraints and indexes only: Neo4j does not let
+        schema changes and data writes share a transaction, and they change no answer).
         """
-        return self._write_tx(work, doing)
+        return self._write_tx(work, doing, bump=not schema)
 
     def _write_tx(
         self,
         work: Callable[[Any], T],
         doing: str,
         too_big: str = "Give the server a bigger heap (see docs/stores.md).",
+        *,
+        bump: bool = True,
     ) -> T:
         """Run ``work`` in one transaction and commit it, retrying transient errors (a deadlock
         with another writer, a leader switch) for up to ``max_transaction_retry_time``, as the
@@ -223,7 +227,10 @@ class Neo4jStore(Neo4jReads, Store):
 
         The commit is made here rather than by ``execute_write`` because the server reports work
         too big for its transaction memory at the commit, as a transient error: the driver would
-        run the whole of it again to meet the same error, minutes later for a national load."""
+        run the whole of it again to meet the same error, minutes later for a national load.
+
+        Unless ``bump`` is false (schema changes), the store generation is bumped last in the same
+        transaction (cypher.GENERATION_BUMP), so it changes exactly when the write commits."""
         import random
         import time
 
@@ -240,6 +247,8 @@ class Neo4jStore(Neo4jReads, Store):
                         session.begin_transaction() as tx,
                     ):
                         result = work(tx)
+                        if bump:
+                            tx.run(cypher.GENERATION_BUMP).consume()
                         tx.commit()
                     return result
                 except (ne.Neo4jError, ne.DriverError) as exc:
@@ -285,7 +294,7 @@ class Neo4jStore(Neo4jReads, Store):
             return GapsWritten(written, covered, replaced)
 
         # Schema statements cannot share a transaction with writes; they are idempotent.
-        self.write_transaction(schema, "creating the Gap and Coverage constraints")
+        self.write_transaction(schema, "creating the Gap and Coverage constraints", schema=True)
         return self.write_transaction(work, f"writing the gaps of {year}")
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -296,6 +305,9 @@ class Neo4jStore(Neo4jReads, Store):
 
     def close(self) -> None:
         self._driver.close()
+
+    def generation(self) -> int:
+        return int(self._read(cypher.GENERATION, "reading the store generation")[0]["generation"])
 
     def ensure_schema(self) -> None:
         """Apply ``schema/constraints.cypher`` (idempotent); done once per store, on first write."""
