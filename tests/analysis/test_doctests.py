@@ -21,6 +21,8 @@ MODULES = [
     "graph.report",
     "graph.report.fonts",
     "graph.report.charts",
+    "graph.synthetic.core",
+    "graph.queries.paths",
 ]
 
 

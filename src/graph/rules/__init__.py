@@ -23,7 +23,7 @@ from ..model import Region, Unit, regions_within
 from ..model.vocabulary import Vocabulary, vocabulary
 from ..resources import schema_path
 from ..store.base import Store
-from .periods import PERIODS, STATUSES, Status, missed_periods, status_as_of
+from .periods import PERIODS, STATUSES, Periodic
 
 __all__ = [
     "Rule",
@@ -62,8 +62,10 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class Requirement:
-    """One expected horizontal contact of one bureau in one year, with what was observed."""
+class Requirement(Periodic):
+    """One expected horizontal contact of one bureau in one year, with what was observed.
+
+    ``met``, ``missed``, ``status`` and ``timing()`` come from :class:`.periods.Periodic`."""
 
     unit_id: str
     rule: str
@@ -82,35 +84,6 @@ class Requirement:
     #: counted up to and including this date, with a status as of it
     as_of: dt.date | None = None
 
-    @property
-    def met(self) -> bool:
-        """Met for the year; with ``as_of``, met so far (status ``met``)."""
-        if self.as_of is not None:
-            return self.timing().status == "met"
-        if self.per != "year" and self.months:
-            return not self.missed
-        return self.observed >= self.required
-
-    @property
-    def missed(self) -> tuple[str, ...]:
-        """Periods with fewer contacts than required: of the year, or with ``as_of`` those ended."""
-        if not self.months or self.year is None:
-            return ()  # evaluated from the year's sums: no periods to name
-        if self.as_of is not None:
-            return self.timing().missed
-        return missed_periods(self.year, self.per, self.required, self.months)
-
-    def timing(self) -> Status:
-        """Status, due date and contacts expected by ``as_of`` (graph.rules.periods.status_as_of)."""
-        if self.as_of is None or self.year is None or not self.months:
-            raise ValueError("timing() needs a requirement evaluated with as_of")
-        return status_as_of(self.year, self.per, self.required, self.months, self.as_of)
-
-    @property
-    def status(self) -> str | None:
-        """met, on_track, behind or unmet as of ``as_of``; None without a date."""
-        return self.timing().status if self.as_of is not None else None
-
     def as_gap(self) -> dict[str, Any]:
         """The contract's JSON shape of a gap; periodic rules add ``per`` and ``missed``, a date
         (``as_of``) adds ``status``, ``due`` and ``expected_by_now``."""
@@ -123,14 +96,7 @@ class Requirement:
             "required": self.required,
             "observed": self.observed,
         }
-        if self.per != "year":
-            row["per"] = self.per
-            row["missed"] = list(self.missed)
-        if self.as_of is not None:
-            t = self.timing()
-            row["status"] = t.status
-            row["due"] = t.due.isoformat() if t.due else None
-            row["expected_by_now"] = t.expected_by_now
+        row.update(self.timed_fields())
         return row
 
     def sort_key(self) -> tuple[str, str, str, str]:
@@ -246,10 +212,8 @@ def evaluate(
 ) -> list[Requirement]:
     """Every requirement of every bureau the rules bind, with observed counts, in gap order.
 
-    ``as_of``: count only links dated up to and including that day, and give each requirement a
-    status as of it (graph.rules.periods). Periodic rules (``per`` other than year) and ``as_of``
-    are evaluated from monthly counts (``Store.pair_month_counts``); yearly rules without a date
-    from the year's pair counts, exactly as before.
+    ``as_of``: count links up to that day and give each requirement a status as of it. Periodic
+    rules and ``as_of`` read monthly counts (graph.rules.timed); yearly rules the year's pairs.
 
     At national scale this builds about half a million objects (units, pair counts, the observed
     sums, requirements) and frees them again, none of them cyclic: the cyclic collector is paused

@@ -26,7 +26,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 __all__ = [
     "PERIODS",
@@ -41,6 +41,7 @@ __all__ = [
     "status_as_of",
     "missed_periods",
     "met_by_month",
+    "Periodic",
 ]
 
 #: the values of a rule's ``per``, longest first
@@ -158,3 +159,61 @@ def met_by_month(per: str, minimum: int, months: Sequence[int]) -> list[bool]:
         if i % span == span - 1:
             earlier_ok = earlier_ok and running >= minimum
     return out
+
+
+class Periodic:
+    """What a requirement (graph.rules.Requirement, a frozen dataclass with these fields) answers
+    about its periods: whether it is met, the periods missed, its status as of ``as_of``."""
+
+    required: int
+    observed: int
+    #: the rule's rhythm; ``required`` is then the minimum in each period
+    per: str
+    #: the year's twelve monthly counts, when evaluated by month (periodic rules, ``as_of``)
+    months: tuple[int, ...]
+    year: int | None
+    #: counted up to and including this date, with a status as of it
+    as_of: dt.date | None
+
+    @property
+    def met(self) -> bool:
+        """Met for the year; with ``as_of``, met so far (status ``met``)."""
+        if self.as_of is not None:
+            return self.timing().status == "met"
+        if self.per != "year" and self.months:
+            return not self.missed
+        return self.observed >= self.required
+
+    @property
+    def missed(self) -> tuple[str, ...]:
+        """Periods with fewer contacts than required: of the year, or with ``as_of`` those ended."""
+        if not self.months or self.year is None:
+            return ()  # evaluated from the year's sums: no periods to name
+        if self.as_of is not None:
+            return self.timing().missed
+        return missed_periods(self.year, self.per, self.required, self.months)
+
+    def timing(self) -> Status:
+        """Status, due date and contacts expected by ``as_of`` (:func:`status_as_of`)."""
+        if self.as_of is None or self.year is None or not self.months:
+            raise ValueError("timing() needs a requirement evaluated with as_of")
+        return status_as_of(self.year, self.per, self.required, self.months, self.as_of)
+
+    @property
+    def status(self) -> str | None:
+        """met, on_track, behind or unmet as of ``as_of``; None without a date."""
+        return self.timing().status if self.as_of is not None else None
+
+    def timed_fields(self) -> dict[str, Any]:
+        """What a gap row adds: ``per`` and ``missed`` for periodic rules; ``status``, ``due`` and
+        ``expected_by_now`` with a date."""
+        row: dict[str, Any] = {}
+        if self.per != "year":
+            row["per"] = self.per
+            row["missed"] = list(self.missed)
+        if self.as_of is not None:
+            t = self.timing()
+            row["status"] = t.status
+            row["due"] = t.due.isoformat() if t.due else None
+            row["expected_by_now"] = t.expected_by_now
+        return row
