@@ -20,6 +20,19 @@ __all__ = ["months_png", "status_grid_png", "congruence_png", "STATUS_ZH"]
 
 DPI = 110
 STATUS_ZH = {"met": "已达标", "on_track": "进行中", "behind": "落后", "unmet": "未达标"}
+#: the charts' words, Chinese first (as the report), English for ``lang="en"``
+TEXT = {
+    "zh": {"month": "{m}月", "year": "{y}年", "contacts": "规则计入的联系次数",
+           "months_title": "逐月横向联系（截至评估日）", "behind": "落后{n}",
+           "share": "未落后的比例（已达标 + 进行中）", "grid_title": "各市(地)·各规则进度（截至评估日）",
+           "congruence": "一致性（有联系的应联系对）", "coverage": "覆盖率（达标要求）",
+           "congruence_title": "社会-技术一致性与覆盖率（按市(地)）"},
+    "en": {"month": "{m}", "year": "{y}", "contacts": "contacts the rules count",
+           "months_title": "Contact month by month (to the date)", "behind": "behind {n}",
+           "share": "share not behind (met + on track)", "grid_title": "Standing by region and rule (to the date)",
+           "congruence": "congruence (expected pairs with contact)", "coverage": "coverage (requirements met)",
+           "congruence_title": "Socio-technical congruence and coverage by region"},
+}  # fmt: skip
 # the share of requirements not behind: red (all behind or unmet) → green (none)
 _CMAP = LinearSegmentedColormap.from_list("standing", ["#c0392b", "#f39c12", "#f7dc6f", "#27ae60"])
 
@@ -42,13 +55,14 @@ def _plain(ax: Any) -> None:
         ax.spines[side].set_visible(False)
 
 
-def months_png(year: int, counts: Sequence[int], previous: Sequence[int] | None) -> bytes:
+def months_png(year: int, counts: Sequence[int], previous: Sequence[int] | None, lang: str = "zh") -> bytes:
     """Contacts the rules count per month: this year's so far (bars), last year's (line)."""
+    t = TEXT[lang]
     with _style():
         fig = Figure(figsize=(7.5, 3.2))
         ax = fig.add_subplot()
         xs = list(range(1, 13))
-        ax.bar(xs[: len(counts)], list(counts), color="#1f4e79", label=f"{year}年", zorder=2)
+        ax.bar(xs[: len(counts)], list(counts), color="#1f4e79", label=t["year"].format(y=year), zorder=2)
         if previous:
             ax.plot(
                 xs,
@@ -56,25 +70,29 @@ def months_png(year: int, counts: Sequence[int], previous: Sequence[int] | None)
                 color="#e67e22",
                 marker="o",
                 linewidth=1.6,
-                label=f"{year - 1}年",
+                label=t["year"].format(y=year - 1),
                 zorder=3,
             )
-        ax.set_xticks(xs, labels=[f"{m}月" for m in xs])
+        ax.set_xticks(xs, labels=[t["month"].format(m=m) for m in xs])
         ax.grid(axis="y", alpha=0.3)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=2, frameon=False)
-        ax.set_ylabel("规则计入的联系次数")
-        ax.set_title("逐月横向联系（截至评估日）", loc="left", fontsize=11)
+        ax.set_ylabel(t["contacts"])
+        ax.set_title(t["months_title"], loc="left", fontsize=11)
         _plain(ax)
         return _render(fig)
 
 
 def status_grid_png(
-    rows: Sequence[str], columns: Sequence[str], cells: Sequence[Sequence[Mapping[str, int] | None]]
+    rows: Sequence[str],
+    columns: Sequence[str],
+    cells: Sequence[Sequence[Mapping[str, int] | None]],
+    lang: str = "zh",
 ) -> bytes:
     """Rule × region status as of the date: colour is the share not behind (met + on track over
     all), the text ``met/total`` and ``落后n`` where any is behind or unmet."""
     import numpy as np
 
+    t = TEXT[lang]
     with _style():
         data = np.full((len(rows), len(columns)), np.nan)
         for i, line in enumerate(cells):
@@ -96,18 +114,19 @@ def status_grid_png(
                 if not cell or not total:
                     continue
                 late = cell["behind"] + cell["unmet"]
-                text = f"{cell['met']}/{total}" + (f"\n落后{late}" if late else "")
+                text = f"{cell['met']}/{total}" + ("\n" + t["behind"].format(n=late) if late else "")
                 ax.text(j, i, text, ha="center", va="center", fontsize=7,
                         color="white" if data[i, j] < 0.35 else "black")  # fmt: skip
         cbar = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02)
         cbar.ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-        cbar.set_label("未落后的比例（已达标 + 进行中）")
-        ax.set_title("各市(地)·各规则进度（截至评估日）", loc="left", fontsize=11)
+        cbar.set_label(t["share"])
+        ax.set_title(t["grid_title"], loc="left", fontsize=11)
         return _render(fig)
 
 
-def congruence_png(rows: Sequence[Mapping[str, Any]]) -> bytes:
+def congruence_png(rows: Sequence[Mapping[str, Any]], lang: str = "zh") -> bytes:
     """Congruence (expected pairs with contact) beside coverage per region group."""
+    t = TEXT[lang]
     with _style():
         rows = list(rows)
         fig = Figure(figsize=(7.5, 0.34 * len(rows) + 1.5))
@@ -123,13 +142,13 @@ def congruence_png(rows: Sequence[Mapping[str, Any]]) -> bytes:
             color="#1f4e79",
             label="一致性（有联系的应联系对）",
         )
-        ax.barh([y - height / 2 for y in ys], cov, height=height, color="#27ae60", label="覆盖率（达标要求）")
+        ax.barh([y - height / 2 for y in ys], cov, height=height, color="#27ae60", label=t["coverage"])
         ax.set_yticks(ys, labels=[r.get("name") or r.get("region_code") or "" for r in rows])
         ax.set_xlim(0, 1.05)
         ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
         ax.grid(axis="x", alpha=0.3)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06 - 0.3 / max(len(rows), 1)), ncols=2,
                   frameon=False, fontsize=8)  # fmt: skip
-        ax.set_title("社会-技术一致性与覆盖率（按市(地)）", loc="left", fontsize=11)
+        ax.set_title(t["congruence_title"], loc="left", fontsize=11)
         _plain(ax)
         return _render(fig)
