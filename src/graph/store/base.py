@@ -116,7 +116,7 @@ class WriteSummary:
 
 
 class Store(abc.ABC):
-    """A graph of regions, units and links. Implementations: embedded (networkx) and Neo4j."""
+    """A graph of regions, units and links. Implementations: embedded (SQLite) and Neo4j."""
 
     #: how the store was opened (a path or a URI without credentials), for messages and /readyz
     location: str
@@ -134,6 +134,13 @@ class Store(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def generation(self) -> int:
+        """The store generation: a counter that every committed write bumps in its own transaction.
+
+        Equal generations mean equal answers, so caches can key on it. (The embedded store keeps it
+        in its ``meta`` table; stores that do not keep one raise NotImplementedError.)"""
+        raise NotImplementedError(f"{type(self).__name__} keeps no generation")
 
     # -- writes ---------------------------------------------------------------------------------
     @abc.abstractmethod
