@@ -25,6 +25,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,9 @@ def _link_row(lk: Link) -> LinkRow:
 
 
 def _unit(row: Sequence[Any]) -> Unit:
-    return Unit(row[0], row[1], row[2], row[3], row[4], row[5], row[6], json.loads(row[7]) if row[7] else {})
+    if row[7] is None:
+        return Unit(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
+    return Unit(row[0], row[1], row[2], row[3], row[4], row[5], row[6], json.loads(row[7]))
 
 
 def _link(row: Sequence[Any]) -> Link:
@@ -371,12 +374,12 @@ class EmbeddedStore(Store):
         regions = {r.code: _region_row(r) for r in dataset.regions}  # the last row of an id wins
         if regions:
             stored = self._stored(conn, "regions", "code, name, level, parent_code", "code", regions)
-            rows = [row for code, row in regions.items() if stored.get(code) != row]
-            if rows:
+            region_rows = [row for code, row in regions.items() if stored.get(code) != row]
+            if region_rows:
                 conn.executemany(
                     "INSERT INTO regions VALUES (?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
                     "name = excluded.name, level = excluded.level, parent_code = excluded.parent_code",
-                    rows,
+                    region_rows,
                 )
                 changed = True
         units = {u.id: _unit_row(u) for u in dataset.units}
@@ -422,6 +425,7 @@ class EmbeddedStore(Store):
             conn.execute("SELECT 1 FROM links WHERE id BETWEEN ? AND ? LIMIT 1", (low, high)).fetchone()
             is None
         )
+        stored: dict[str, Any] = {}
         if clear:  # a first import, or ids that sort after every stored one: all new
             new_rows = [_link_row(lk) for lk in by_id.values()]
             changed_rows: list[LinkRow] = []
@@ -456,10 +460,44 @@ class EmbeddedStore(Store):
             if bulk:
                 for _, definition in LINK_INDEXES[1:]:
                     conn.execute(definition)
+                conn.execute("DELETE FROM pair_totals")
+                conn.execute(
+                    "INSERT INTO pair_totals SELECT year, source_id, target_id, kind, SUM(count), "
+                    "SUM(coalesce(participants, 0)), COUNT(*) FROM links GROUP BY year, source_id, target_id, kind"
+                )
+            else:
+                self._add_pair_totals(conn, new_rows, changed_rows, stored)
         finally:
             if bulk:
                 conn.execute("PRAGMA cache_size = -16000")
         return True
+
+    @staticmethod
+    def _add_pair_totals(
+        conn: sqlite3.Connection, new_rows: list[LinkRow], changed_rows: list[LinkRow], stored: dict[str, Any]
+    ) -> None:
+        """Bring ``pair_totals`` up to date with the links written: add the new and rewritten rows,
+        take away what the rewritten ones held before, and drop sums that no link holds any more."""
+        delta: dict[tuple[int, str, str, str], list[int]] = {}
+        for rows, sign in ((new_rows, 1), (changed_rows, 1), ([stored[r[0]] for r in changed_rows], -1)):
+            for r in rows:
+                key = (r[4], r[5], r[6], r[1])
+                d = delta.get(key)
+                if d is None:
+                    d = delta[key] = [0, 0, 0]
+                d[0] += sign * r[7]
+                d[1] += sign * (r[8] or 0)
+                d[2] += sign
+        conn.executemany(
+            "INSERT INTO pair_totals VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+            "count = count + excluded.count, participants = participants + excluded.participants, "
+            "records = records + excluded.records",
+            [(*key, *d) for key, d in delta.items() if any(d)],
+        )
+        conn.executemany(
+            "DELETE FROM pair_totals WHERE year = ? AND source_id = ? AND target_id = ? AND kind = ? AND records = 0",
+            [key for key, d in delta.items() if d[2] < 0],
+        )
 
     @staticmethod
     def _count_links(conn: sqlite3.Connection) -> int:
@@ -528,8 +566,10 @@ class EmbeddedStore(Store):
         ]
 
     def units_of_kinds(self, kinds: Sequence[str]) -> list[Unit]:
+        # many kinds (the rules' catalogue: nearly every unit) read the table in id order; few, the index
+        kind = "+kind" if len(set(kinds)) > 2 else "kind"
         rows = self._rows(
-            f"SELECT {_UNIT_COLS} FROM units WHERE kind IN {_IDS} ORDER BY id", (_ids_json(kinds),)
+            f"SELECT {_UNIT_COLS} FROM units WHERE {kind} IN {_IDS} ORDER BY id", (_ids_json(kinds),)
         )
         return [_unit(r) for r in rows]
 
@@ -623,15 +663,15 @@ class EmbeddedStore(Store):
         if not wanted:
             return []
         sql = (
-            "SELECT source_id, target_id, kind, year, SUM(count), SUM(coalesce(participants, 0)), COUNT(*) "
-            f"FROM links WHERE year IN ({', '.join('?' * len(wanted))})"
+            "SELECT source_id, target_id, kind, year, count, participants, records FROM pair_totals "
+            f"WHERE year IN ({', '.join('?' * len(wanted))})"
         )
         params: list[Any] = list(wanted)
         if kinds is not None:
             sql += f" AND kind IN {_IDS}"
             params.append(_ids_json(kinds))
-        sql += " GROUP BY source_id, target_id, kind, year ORDER BY source_id, target_id, kind, year"
-        make = PairCount._make
+        sql += " ORDER BY source_id, target_id, kind, year"  # for one year, the key's order: no sort
+        make = partial(tuple.__new__, PairCount)  # PairCount._make without its per-row length check
         with self._reading() as conn:
             return list(map(make, conn.execute(sql, params)))
 
