@@ -90,11 +90,13 @@ def _page_bounds(total: int, offset: int, limit: int | None) -> tuple[int, int]:
 
 
 class _Conn:
-    """One thread's connection and the file (device, inode) it was opened on."""
+    """One thread's connection, the file (device, inode) it was opened on, and that file's (size,
+    modification time) when its header was last checked."""
 
-    def __init__(self, conn: sqlite3.Connection, ident: tuple[int, int] | None):
+    def __init__(self, conn: sqlite3.Connection, ident: tuple[int, int] | None, seen: tuple[int, int] | None):
         self.conn = conn
         self.ident = ident
+        self.seen = seen
 
 
 class EmbeddedStore(Store):
@@ -106,14 +108,17 @@ class EmbeddedStore(Store):
         self._local = threading.local()
         self._all: list[_Conn] = []
         self._all_lock = threading.Lock()
-        self._checked: tuple[int, int, int] | None = None  # (dev, ino, size) whose header passed
 
     # -- opening ---------------------------------------------------------------------------------
     def _unreadable(self, why: str) -> StoreUnavailable:
         return StoreUnavailable(f"cannot read the embedded store {self.path}: {why}")
 
-    def _check_header(self, st: os.stat_result) -> Header:
-        """Refuse, before SQLite touches it, a file that is not a tiaokuai store of a known version."""
+    def _check_header(self, sizes: bool = True) -> Header:
+        """Refuse, before SQLite touches it, a file that is not a tiaokuai store of a known version.
+
+        ``sizes``: also compare the file's size with the size its header states. Only when no
+        writer can be checkpointing into the file (no WAL beside it): a checkpoint writes page 1
+        before it extends the file."""
         try:
             header = read_header(self.path)
         except OSError as exc:
@@ -131,7 +136,9 @@ class EmbeddedStore(Store):
                 "it is not a SQLite database (a tiaokuai store starts with 'SQLite format 3'); check "
                 "--store / TIAOKUAI_STORE, or move the file aside and load your ledgers again"
             )
-        if header.kind == "short" or (header.kind == "sqlite" and header.size < header.expected_size):
+        if header.kind == "short" or (
+            sizes and header.kind == "sqlite" and header.size < header.expected_size
+        ):
             raise self._unreadable(
                 f"the file is truncated ({header.size:,} bytes of {max(header.expected_size, 100):,}); "
                 "restore it from a copy or load your ledgers again into a new file"
@@ -179,9 +186,9 @@ class EmbeddedStore(Store):
             conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
             conn.create_function("py_lower", 1, str.lower, deterministic=True)
             self._migrate(conn, 0)
-            return _Conn(conn, None)
-        key = (st.st_dev, st.st_ino, st.st_size)
-        header = self._check_header(st) if self._checked != key else None
+            return _Conn(conn, None, None)
+        wal = self.path.with_name(self.path.name + "-wal")
+        self._check_header(sizes=not (wal.exists() and wal.stat().st_size))
         try:
             conn = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, timeout=LOCK_TIMEOUT_S
@@ -199,9 +206,7 @@ class EmbeddedStore(Store):
             raise self._unreadable(str(exc)) from exc
         except sqlite3.DatabaseError as exc:
             raise self._unreadable(str(exc)) from exc
-        if header is not None:
-            self._checked = key
-        return _Conn(conn, (st.st_dev, st.st_ino))
+        return _Conn(conn, (st.st_dev, st.st_ino), (st.st_size, st.st_mtime_ns))
 
     def _migrate(self, conn: sqlite3.Connection, version: int) -> None:
         """Bring the file forward to the current schema, one version per transaction."""
@@ -253,6 +258,20 @@ class EmbeddedStore(Store):
         ident = None if st is None else (st.st_dev, st.st_ino)
         current: _Conn | None = getattr(self._local, "conn", None)
         if current is not None and current.ident == ident:
+            if st is not None and current.seen != (st.st_size, st.st_mtime_ns):
+                # written since (a checkpoint, or something else overwrote it): still a store of ours?
+                # (checkpoints only ever grow the file)
+                try:
+                    if current.seen is not None and st.st_size < current.seen[0]:
+                        raise self._unreadable(
+                            f"the file shrank from {current.seen[0]:,} to {st.st_size:,} bytes while open: "
+                            "something other than tiaokuai changed it"
+                        )
+                    self._check_header(sizes=False)
+                except StoreUnavailable:
+                    self._drop(current)
+                    raise
+                current.seen = (st.st_size, st.st_mtime_ns)
             return current.conn
         if current is not None:
             self._drop(current)
@@ -284,7 +303,6 @@ class EmbeddedStore(Store):
             raise self._unreadable(str(exc)) from exc
         except sqlite3.DatabaseError as exc:
             self._reset()
-            self._checked = None
             raise self._unreadable(str(exc)) from exc
 
     def _reset(self) -> None:
