@@ -179,3 +179,66 @@ def test_a_read_only_file_for_a_write(read_only: Path) -> None:
     result = tiaokuai("stats", "--year", "2020", "--format", "json", "--store", str(path))
     assert result.returncode == 0, result.stderr
     assert digest(path) == before
+
+
+def _old_store_bytes(payload: object = None) -> bytes:
+    """A store file as the pickle store wrote it (format tiaokuai-embedded/2: plain tuples)."""
+    import datetime as dt
+
+    links: list[object] = [
+        (
+            "L1",
+            "visit",
+            "liaison",
+            dt.date(2020, 3, 1).toordinal(),
+            2020,
+            "TB-1",
+            "PC-1",
+            2,
+            5,
+            "走访",
+            "a.csv",
+            2,
+        )
+    ]
+    if payload is not None:
+        links.append(payload)
+    return pickle.dumps(
+        {
+            "format": "tiaokuai-embedded/2",
+            "regions": [("230000", "黑龙江省", "province", None)],
+            "units": [
+                ("TB-1", "税务局", "tax_bureau", "provincial", "230000", None, None, {}),
+                ("PC-1", "省委", "local_party_committee", "provincial", "230000", None, "CPC", {"a": "b"}),
+            ],
+            "links": links,
+        },
+        protocol=5,
+    )
+
+
+def test_migrate_converts_an_old_store_the_user_trusts(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.tkg", tmp_path / "new.tkg"
+    old.write_bytes(_old_store_bytes())
+    result = tiaokuai("migrate", str(old), str(new))
+    assert result.returncode == 0, result.stderr
+    assert "1 regions, 2 units, 1 links" in result.stderr
+    result = tiaokuai("stats", "--year", "2020", "--format", "json", "--store", str(new))
+    assert result.returncode == 0, result.stderr
+    assert '"links": 1' in result.stdout
+    assert new.read_bytes()[:16] == b"SQLite format 3\x00"
+
+
+def test_migrate_refuses_code_in_the_old_file(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (os.system, (f"touch {marker}",))
+
+    old, new = tmp_path / "old.tkg", tmp_path / "new.tkg"
+    old.write_bytes(_old_store_bytes(Payload()))
+    result = tiaokuai("migrate", str(old), str(new))
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "names posix.system" in result.stderr and "only plain data" in result.stderr
+    assert not marker.exists() and not new.exists()
