@@ -384,27 +384,45 @@ def bench_embedded(run: Run) -> None:
             f"({base.wall / load.wall:.2f}x)")  # fmt: skip
 
     # 2. 1,000 new links into the national store against the same into a store of the same units
-    #    and no links; ids interleave with the stored ones (each id's neighbour + "-n"), so the load
-    #    looks up which exist; each repetition loads another 1,000
+    #    and no links: a new month's ledger (ids in the generator's scheme after the stored ones,
+    #    dated in the next year, between random units); and, harder, 1,000 links scattered over the
+    #    store's years and id range (each id a stored one's neighbour + "-n"). Each repetition
+    #    loads another 1,000.
     rng = _random.Random(run.plan.seed)
-    batches = []
+    last = max(lk.date.year for lk in d.links)
+    fresh, scattered = [], []
     for i in range(reps):
         picked = rng.sample(d.links, min(1000, n))
-        batches.append(Dataset(links=[replace(lk, id=f"{lk.id}-n{i}", source_file=None, source_row=None)
-                                      for lk in picked]))  # fmt: skip
+        fresh.append(Dataset(links=[
+            replace(lk, id=f"L{last + 1}-{i:02d}{j:05d}", date=lk.date.replace(year=last + 1, day=min(lk.date.day, 28)),
+                    source_file=None, source_row=None)
+            for j, lk in enumerate(picked)
+        ]))  # fmt: skip
+        picked = rng.sample(d.links, min(1000, n))
+        scattered.append(Dataset(links=[replace(lk, id=f"{lk.id}-n{i}", source_file=None, source_row=None)
+                                        for lk in picked]))  # fmt: skip
     empty = run.work / "sqlite-units-only.tkg"
     with EmbeddedStore(empty) as store:
         store.write(Dataset(regions=d.regions, units=d.units))
-    into_empty = _small_loads(run, empty, "empty", batches)
-    into_big = _small_loads(run, path, "big", batches)
+    into_empty = _small_loads(run, empty, "empty", fresh)
+    into_big = _small_loads(run, path, "big", fresh)
+    empty.unlink()
+    with EmbeddedStore(empty) as store:
+        store.write(Dataset(regions=d.regions, units=d.units))
+    scattered_empty = _small_loads(run, empty, "empty-scattered", scattered)
+    scattered_big = _small_loads(run, path, "big-scattered", scattered)
     empty.unlink()
     run.put(
         embedded_small_load_big_s=median(into_big),
         embedded_small_load_empty_s=median(into_empty),
         embedded_small_load_vs_empty=median(into_big) / median(into_empty),
+        embedded_small_load_scattered_big_s=median(scattered_big),
+        embedded_small_load_scattered_empty_s=median(scattered_empty),
+        embedded_small_load_scattered_vs_empty=median(scattered_big) / median(scattered_empty),
     )
-    run.say(f"1,000 links: into the {n:,}-link store {median(into_big):.2f} s, into an empty one "
-            f"{median(into_empty):.2f} s")  # fmt: skip
+    run.say(f"1,000 new links: into the {n:,}-link store {median(into_big):.2f} s, into an empty one "
+            f"{median(into_empty):.2f} s; scattered over the store: {median(scattered_big):.2f} s "
+            f"vs {median(scattered_empty):.2f} s")  # fmt: skip
 
     # 3. a year's gaps (first call in a fresh process) against the SQL floor (fresh process too),
     #    alternated; 4. the peak RSS of those gaps processes
