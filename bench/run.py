@@ -334,9 +334,9 @@ def _baseline_executemany(path: Path, d: Any) -> Clock:
     return c
 
 
-def _small_loads(run: Run, store_path: Path, tag: str, batches: list[Any]) -> list[float]:
+def _small_loads(run: Run, store_path: Path, tag: str, batches: list[Any]) -> list[Clock]:
     """``load_paths`` of each batch (1,000 links as ledger CSV) into the store, a fresh store object
-    each time (as a `tiaokuai load` run): the wall time of each."""
+    each time (as a `tiaokuai load` run, closing included): the clock of each."""
     from graph.national import write_dataset_csv
     from graph.store.embedded import EmbeddedStore
     from loaders import load_paths
@@ -349,7 +349,7 @@ def _small_loads(run: Run, store_path: Path, tag: str, batches: list[Any]) -> li
         with Clock() as c, EmbeddedStore(store_path) as store:
             report = load_paths(store, [folder])
         assert report.links_created == len(batch.links), (report.links_created, len(batch.links))
-        times.append(c.wall)
+        times.append(c)
     return times
 
 
@@ -412,17 +412,28 @@ def bench_embedded(run: Run) -> None:
     scattered_empty = _small_loads(run, empty, "empty-scattered", scattered)
     scattered_big = _small_loads(run, path, "big-scattered", scattered)
     empty.unlink()
+
+    def wall(clocks: list[Clock]) -> float:
+        return median([c.wall for c in clocks])
+
+    def cpu(clocks: list[Clock]) -> float:
+        return median([c.cpu for c in clocks])
+
     run.put(
-        embedded_small_load_big_s=median(into_big),
-        embedded_small_load_empty_s=median(into_empty),
-        embedded_small_load_vs_empty=median(into_big) / median(into_empty),
-        embedded_small_load_scattered_big_s=median(scattered_big),
-        embedded_small_load_scattered_empty_s=median(scattered_empty),
-        embedded_small_load_scattered_vs_empty=median(scattered_big) / median(scattered_empty),
+        embedded_small_load_big_s=wall(into_big),
+        embedded_small_load_empty_s=wall(into_empty),
+        embedded_small_load_vs_empty=wall(into_big) / wall(into_empty),
+        embedded_small_load_big_cpu_s=cpu(into_big),
+        embedded_small_load_empty_cpu_s=cpu(into_empty),
+        embedded_small_load_vs_empty_cpu=cpu(into_big) / cpu(into_empty),
+        embedded_small_load_scattered_big_s=wall(scattered_big),
+        embedded_small_load_scattered_empty_s=wall(scattered_empty),
+        embedded_small_load_scattered_vs_empty=wall(scattered_big) / wall(scattered_empty),
+        embedded_small_load_scattered_vs_empty_cpu=cpu(scattered_big) / cpu(scattered_empty),
     )
-    run.say(f"1,000 new links: into the {n:,}-link store {median(into_big):.2f} s, into an empty one "
-            f"{median(into_empty):.2f} s; scattered over the store: {median(scattered_big):.2f} s "
-            f"vs {median(scattered_empty):.2f} s")  # fmt: skip
+    run.say(f"1,000 new links: into the {n:,}-link store {wall(into_big):.2f} s, into an empty one "
+            f"{wall(into_empty):.2f} s; scattered over the store: {wall(scattered_big):.2f} s "
+            f"vs {wall(scattered_empty):.2f} s")  # fmt: skip
 
     # 3. a year's gaps (first call in a fresh process) against the SQL floor (fresh process too),
     #    alternated; 4. the peak RSS of those gaps processes
