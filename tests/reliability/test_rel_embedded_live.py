@@ -13,8 +13,8 @@ import httpx
 from relhelp import assert_clean_exit, clean_env, serve_process, tiaokuai_command
 
 from graph.model import Dataset
-from graph.national import build_national, write_dataset_csv
 from graph.store import open_store
+from graph.synthetic.national import build_national, write_dataset_csv
 
 QUERY = """query($unit: ID!) {
   years

@@ -36,8 +36,8 @@ from relhelp import (
 )
 
 from graph.model import Dataset
-from graph.national import build_national, write_dataset_csv
 from graph.store import LinkQuery, open_store
+from graph.synthetic.national import build_national, write_dataset_csv
 
 #: ~400 units and ~10,000 links (embedded), ~200 units and ~5,000 links (Neo4j): loads of a second or two
 SCALE = {"embedded": 0.01, "neo4j": 0.005}

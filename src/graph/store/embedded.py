@@ -12,7 +12,7 @@ Every question is one or two SQL statements that aggregate in SQLite (pair count
 and no networkx graph is built here (analysis builds its own from :meth:`pair_counts`).
 
 A load is one transaction that writes only rows that are new or differ from the stored ones, and
-bumps the store generation (``meta``) when it changes anything. Connections are per thread (the
+bumps the store generation (``meta``). Connections are per thread (the
 API answers from a thread pool); each re-opens when the file at the path was replaced.
 """
 
@@ -331,7 +331,7 @@ class EmbeddedStore(Store):
         self._local = threading.local()
 
     def generation(self) -> int:
-        """The store generation: bumped by every committed write that changed something."""
+        """The store generation: bumped by every committed write, in its transaction (0: never written)."""
         rows = self._rows("SELECT value FROM meta WHERE key = 'generation'")
         return int(rows[0][0]) if rows else 0
 
@@ -358,12 +358,11 @@ class EmbeddedStore(Store):
                 raise self._read_only() from exc
             raise self._busy() from exc
         try:
-            changed = self._write(conn, dataset, summary)
-            if changed:
-                conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
-                conn.execute("COMMIT")
-            else:
-                conn.execute("ROLLBACK")
+            self._write(conn, dataset, summary)
+            # every committed write bumps the generation (docs/stores.md), even one that found
+            # every row as stored: its transaction then writes this one row
+            conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+            conn.execute("COMMIT")
         except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")

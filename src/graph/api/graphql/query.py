@@ -7,11 +7,12 @@ from typing import Annotated
 
 import strawberry
 
-from ... import paths, rules
+from ... import rules
 from ...errors import NotFound
-from ...stats import stats as compute_stats
+from ...model.vocabulary import vocabulary
+from ...queries import paths
+from ...queries.stats import stats as compute_stats
 from ...store.base import LinkQuery, UnitQuery
-from ...vocabulary import vocabulary
 from ..errors import InvalidArgument
 from .connection import Connection, connection
 from .context import Info

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import strawberry
 
 from ...model import Unit as UnitModel
-from ...vocabulary import vocabulary
+from ...model.vocabulary import vocabulary
 from ..errors import InvalidArgument
 from .connection import Connection, connection, window
 from .context import Info
