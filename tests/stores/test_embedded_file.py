@@ -135,3 +135,24 @@ def test_readers_see_a_commit_at_once_and_never_half_of_one(tmp_path: Path) -> N
     assert reader.find_links(LinkQuery()).total == len(first.links)
     writer.close()
     reader.close()
+
+
+def test_a_version_1_file_gains_the_gaps_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store written before version 2 opens with its rows and can take ``gaps --write``."""
+    path = tmp_path / "g.tkg"
+    current = list(sqlschema.MIGRATIONS)
+    monkeypatch.setattr(sqlschema, "MIGRATIONS", current[:1])
+    with open_store(path) as store:
+        store.write(small_dataset())
+    monkeypatch.setattr(sqlschema, "MIGRATIONS", current)
+    with open_store(path) as store:
+        assert store.count_units() == 11
+        written = store.write_gaps(
+            2020, [], [{"id": "COV-2020-HLJ-TAX", "year": 2020, "unit_id": "HLJ-TAX", "expected": 6,
+                        "met": 5, "ratio": 5 / 6, "name": "5/6"}]
+        )  # fmt: skip
+        assert (written.gaps, written.coverage, written.replaced) == (0, 1, 0)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(current) == 2
+        assert conn.execute("SELECT unit_id, met FROM coverage").fetchall() == [("HLJ-TAX", 5)]
+    conn.close()

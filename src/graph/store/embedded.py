@@ -23,19 +23,21 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import StoreBusy, StoreError, StoreUnavailable
 from ..model import Dataset, Link, Region, Unit
 from . import sqlschema
-from .base import LinkQuery, LinkTotal, Page, PairCount, Store, UnitQuery, WriteSummary
+from .base import GapsWritten, LinkQuery, LinkTotal, Page, PairCount, Store, UnitQuery, WriteSummary
 from .sqlschema import APPLICATION_ID, LINK_INDEXES, Header, read_header
 
 __all__ = ["EmbeddedStore", "APPLICATION_ID"]
+
+T = TypeVar("T")
 
 LOCK_TIMEOUT_S = float(os.environ.get("TIAOKUAI_LOCK_TIMEOUT", "60"))
 
@@ -340,6 +342,38 @@ class EmbeddedStore(Store):
         summary = WriteSummary(
             regions=len(dataset.regions), units=len(dataset.units), links=len(dataset.links)
         )
+
+        def work(conn: sqlite3.Connection) -> WriteSummary:
+            self._write(conn, dataset, summary)
+            return summary
+
+        return self._transaction(work)
+
+    def write_gaps(
+        self, year: int, gaps: Sequence[dict[str, Any]], coverage: Sequence[dict[str, Any]]
+    ) -> GapsWritten:
+        """Replace the year's rows of the ``gaps`` and ``coverage`` tables, in one transaction."""
+        gap_rows = [
+            (g["props"]["id"], year, g["unit_id"], g["props"]["rule"], g["props"]["family"],
+             g["props"]["counterpart_kind"], g.get("counterpart_id"), g.get("subject_id"),
+             g["props"]["required"], g["props"]["observed"], g["props"]["name"])
+            for g in gaps
+        ]  # fmt: skip
+        coverage_rows = [
+            (c["id"], year, c["unit_id"], c["expected"], c["met"], c["ratio"], c["name"]) for c in coverage
+        ]
+
+        def work(conn: sqlite3.Connection) -> GapsWritten:
+            replaced = conn.execute("DELETE FROM gaps WHERE year = ?", (year,)).rowcount
+            conn.execute("DELETE FROM coverage WHERE year = ?", (year,))
+            conn.executemany(f"INSERT INTO gaps VALUES ({', '.join('?' * 11)})", gap_rows)
+            conn.executemany(f"INSERT INTO coverage VALUES ({', '.join('?' * 7)})", coverage_rows)
+            return GapsWritten(len(gap_rows), len(coverage_rows), replaced)
+
+        return self._transaction(work)
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` in one write transaction that bumps the generation; all or nothing."""
         if self.path.exists() and not os.access(self.path, os.W_OK):
             raise self._read_only()
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -358,7 +392,7 @@ class EmbeddedStore(Store):
                 raise self._read_only() from exc
             raise self._busy() from exc
         try:
-            self._write(conn, dataset, summary)
+            result = work(conn)
             # every committed write bumps the generation (docs/stores.md), even one that found
             # every row as stored: its transaction then writes this one row
             conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
@@ -377,7 +411,7 @@ class EmbeddedStore(Store):
                     f"the embedded store {self.path} refused the write: {exc}; nothing was written"
                 ) from exc
             raise
-        return summary
+        return result
 
     def _read_only(self) -> StoreUnavailable:
         return StoreUnavailable(

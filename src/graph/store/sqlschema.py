@@ -110,6 +110,34 @@ LINK_INDEXES: tuple[tuple[str, str], ...] = (
 #: transaction with the new ``user_version``); append, never edit a released one
 MIGRATIONS: list[str] = [
     SCHEMA_V1 + "\n".join(definition + ";" for _, definition in LINK_INDEXES),
+    # version 2: the year's gaps and coverage as `tiaokuai gaps --write` stores them
+    """
+CREATE TABLE gaps (
+    id               TEXT PRIMARY KEY,  -- GAP-<year>-<unit>-<rule>[-<subordinate>]
+    year             INTEGER NOT NULL,
+    unit_id          TEXT NOT NULL REFERENCES units (id),
+    rule             TEXT NOT NULL,
+    family           TEXT NOT NULL,
+    counterpart_kind TEXT NOT NULL,
+    counterpart_id   TEXT REFERENCES units (id),
+    subject_id       TEXT REFERENCES units (id),  -- the subordinate bureau of a per-subordinate rule
+    required         INTEGER NOT NULL,
+    observed         INTEGER NOT NULL,
+    name             TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX gaps_of_year ON gaps (year, unit_id);
+
+CREATE TABLE coverage (
+    id       TEXT PRIMARY KEY,  -- COV-<year>-<unit>
+    year     INTEGER NOT NULL,
+    unit_id  TEXT NOT NULL REFERENCES units (id),
+    expected INTEGER NOT NULL,
+    met      INTEGER NOT NULL,
+    ratio    REAL,
+    name     TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX coverage_of_year ON coverage (year, unit_id);
+""",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
