@@ -197,7 +197,7 @@ class EmbeddedStore(Store):
             )
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = NORMAL")  # in WAL: durable at checkpoints, never corrupt
-            conn.execute("PRAGMA cache_size = -16000")  # 16 MB per connection
+            conn.execute("PRAGMA cache_size = -8000")  # 8 MB per connection (one per serving thread)
             conn.create_function("py_lower", 1, str.lower, deterministic=True)
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version < len(sqlschema.MIGRATIONS):
@@ -520,7 +520,7 @@ class EmbeddedStore(Store):
                 self._add_pair_totals(conn, new_rows, changed_rows, stored)
         finally:
             if bulk:
-                conn.execute("PRAGMA cache_size = -16000")
+                conn.execute("PRAGMA cache_size = -8000")
         return True
 
     @staticmethod
