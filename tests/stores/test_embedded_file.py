@@ -77,10 +77,10 @@ def test_bulk_load_rebuilds_the_indexes_in_its_transaction(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A big first load drops and rebuilds the links' indexes; the file ends with all of them."""
-    from graph.store import embedded
+    from graph.store import embedded_write
 
     first, _ = generated_loads()
-    monkeypatch.setattr(embedded, "BULK_LINKS", 10)
+    monkeypatch.setattr(embedded_write, "BULK_LINKS", 10)
     path = tmp_path / "g.tkg"
     with open_store(path) as store:
         store.write(first)

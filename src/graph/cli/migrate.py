@@ -67,12 +67,14 @@ def migrate(old: Path, new: Path) -> None:
     with an unpickler that refuses every class and function, but the safe way is always to load
     your ledgers again (tiaokuai load LEDGERS --store NEW). NEW must not exist yet.
     """
-    from ..store.embedded import EmbeddedStore
+    from ..store import is_neo4j_uri, open_store
 
-    if new.exists():
-        raise StoreError(f"{new} exists already; migrate writes a new file only, nothing was written")
+    if new.exists() or is_neo4j_uri(str(new)):
+        raise StoreError(
+            f"{new} exists already (or is not a file); migrate writes a new file only, nothing was written"
+        )
     dataset = read_old_store(old)
-    with EmbeddedStore(new) as store:
+    with open_store(new) as store:  # a file path: the embedded SQLite store
         summary = store.write(dataset)
     click.echo(
         f"migrated {old} into {new}: {summary.regions} regions, {summary.units} units, {summary.links} links",

@@ -116,14 +116,14 @@ CREATE TABLE gaps (
     id               TEXT PRIMARY KEY,  -- GAP-<year>-<unit>-<rule>[-<subordinate>]
     year             INTEGER NOT NULL,
     unit_id          TEXT NOT NULL REFERENCES units (id),
-    rule             TEXT NOT NULL,
-    family           TEXT NOT NULL,
-    counterpart_kind TEXT NOT NULL,
+    rule             TEXT,
+    family           TEXT,
+    counterpart_kind TEXT,
     counterpart_id   TEXT REFERENCES units (id),
     subject_id       TEXT REFERENCES units (id),  -- the subordinate bureau of a per-subordinate rule
-    required         INTEGER NOT NULL,
-    observed         INTEGER NOT NULL,
-    name             TEXT NOT NULL
+    required         INTEGER,
+    observed         INTEGER,
+    name             TEXT  -- a caption such as 缺联络·宣传部
 ) WITHOUT ROWID;
 CREATE INDEX gaps_of_year ON gaps (year, unit_id);
 
@@ -134,7 +134,7 @@ CREATE TABLE coverage (
     expected INTEGER NOT NULL,
     met      INTEGER NOT NULL,
     ratio    REAL,
-    name     TEXT NOT NULL
+    name     TEXT
 ) WITHOUT ROWID;
 CREATE INDEX coverage_of_year ON coverage (year, unit_id);
 """,
