@@ -279,9 +279,9 @@ def _matrix(
         node = g.nodes[local]
         kind = node.get("kind")
         own = (node.get("region_code") or "") == (units[bureau].region_code or "")
-        col: str | None = kind if own else (SUBORDINATE if kind == "local_party_committee" else None)
-        if col in MATRIX_COLUMNS:
-            present[bureau].add(col)
+        target: str | None = kind if own else (SUBORDINATE if kind == "local_party_committee" else None)
+        if target in MATRIX_COLUMNS and target is not None:
+            present[bureau].add(target)
     out: dict[str, dict[str, Any]] = {}
     for uid in sorted(
         group_key, key=lambda u: (units[u].level != "provincial", units[u].level != "prefecture", u)

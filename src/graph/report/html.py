@@ -79,6 +79,9 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
+    zh, en = Names("zh"), Names("en")
+    env.filters["kind_zh"] = zh.link_kind
+    env.filters["kind_en"] = en.link_kind
     return env
 
 
