@@ -28,7 +28,13 @@ OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
 RESULT = "document.querySelector('.graphiql-response')?.innerText || ''"
 EDITOR_READY = "!!document.querySelector('.graphiql-query-editor .CodeMirror') && document.body.innerText.includes('HarbinGaps2020')"
 RUN = "(document.querySelector('.graphiql-execute-button').click(), true)"
-PAGES = ["/graphql", "/report/2020?region=230100", "/unit/TB-230102", "/unit/PROP-230102", "/report/2020?lang=en"]
+PAGES = [
+    "/graphql",
+    "/report/2020?region=230100",
+    "/unit/TB-230102",
+    "/unit/PROP-230102",
+    "/report/2020?lang=en",
+]
 OTHER_HOST = re.compile(r"https?://(?!127\.0\.0\.1[:/]|localhost[:/])[^\s\"'<>)]+")
 
 
@@ -67,7 +73,9 @@ def served(sample_store_file: Path) -> Iterator[str]:
             except httpx.HTTPError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"tiaokuai serve did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
+                raise RuntimeError(
+                    f"tiaokuai serve did not start: {proc.stderr.read().decode() if proc.stderr else ''}"
+                )
             time.sleep(0.2)
         yield base
     finally:
@@ -93,7 +101,9 @@ def test_static_styles_fetch_nothing_else(served: str) -> None:
 
 
 @pytest.mark.browser
-def test_graphiql_runs_offline(served: str, chromium: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_graphiql_runs_offline(
+    served: str, chromium: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(cdp, "FLAGS", [*cdp.FLAGS, OFFLINE])
     with cdp.Chromium(chromium, width=1500, height=900) as browser:
         browser.send("Network.enable")
@@ -102,10 +112,14 @@ def test_graphiql_runs_offline(served: str, chromium: str, tmp_path: Path, monke
         assert "正在加载" not in browser.js("document.body.innerText")
         browser.wait_for("!!document.querySelector('.graphiql-execute-button')", "the run button")
         browser.js(RUN)
-        answer = browser.wait_for(f"(({RESULT}).includes('\"unitId\"') && {RESULT})", "the example's answer", timeout=60)
+        answer = browser.wait_for(
+            f"(({RESULT}).includes('\"unitId\"') && {RESULT})", "the example's answer", timeout=60
+        )
         assert '"coverage"' in answer and '"expected": 132' in answer, answer[:400]
         assert '"TB-230102"' in answer
-        links = browser.js("[...document.querySelectorAll('#tiaokuai-bar a')].map(a => a.getAttribute('href'))")
+        links = browser.js(
+            "[...document.querySelectorAll('#tiaokuai-bar a')].map(a => a.getAttribute('href'))"
+        )
         assert "/report" in links and any(h.startswith("/unit/") for h in links)
         shot = tmp_path / "graphiql.png"
         browser.screenshot(shot)

@@ -33,7 +33,7 @@ NAV = [("/graphql", "GraphQL (GraphiQL)"), ("/report", "报告 report")]
 def _not_found(message: str) -> HTMLResponse:
     body = (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>404</title></head>'
-        f"<body><p>{message}</p><p><a href=\"/graphql\">GraphQL</a> · <a href=\"/report\">报告 report</a></p></body></html>"
+        f'<body><p>{message}</p><p><a href="/graphql">GraphQL</a> · <a href="/report">报告 report</a></p></body></html>'
     )
     return HTMLResponse(body, status_code=404)
 
@@ -42,7 +42,9 @@ def _not_found(message: str) -> HTMLResponse:
 def latest_report(store: StoreDep) -> Response:
     years = store.years()
     if not years:
-        return _not_found("库中还没有联系记录。 The store holds no links yet: load ledgers first (tiaokuai load).")
+        return _not_found(
+            "库中还没有联系记录。 The store holds no links yet: load ledgers first (tiaokuai load)."
+        )
     return RedirectResponse(f"/report/{max(years)}", status_code=307)
 
 

@@ -210,9 +210,10 @@ def build_report(store: Store, year: int, region: str | None = None) -> dict[str
         "rows_are": "bureaus" if by_bureau else "groups",
         "rules": rule_ids,
         "rule_order": rule_order,
-        "coverage": {"expected": len(scoped), "met": met, "ratio": _ratio(met, len(scoped))},
+        "coverage": {"year": year, "expected": len(scoped), "met": met, "ratio": _ratio(met, len(scoped))},
         "previous": (
             {
+                "year": year - 1,
                 "expected": len(scoped_prev),
                 "met": sum(r.met for r in scoped_prev),
                 "ratio": _ratio(sum(r.met for r in scoped_prev), len(scoped_prev)),

@@ -33,6 +33,9 @@ def summary(d: dict[str, Any], n: Names, row_name: Any) -> list[str]:
     cov, prev, year = d["coverage"], d["previous"], d["year"]
     scope = d["region_name"] or d["province_name"] or n.tr("全省", "the province")
     out: list[str] = []
+    if not cov["expected"]:
+        return [n.tr(f"{year}年{scope}没有适用横向联系规则的税务局，或没有数据。",
+                     f"In {year} no tax bureau of {scope} is bound by the rules, or there is no data.")]  # fmt: skip
     if zh:
         s = (f"{year}年，{scope}{d['units']}个税务局应满足横向联系要求{cov['expected']}项，"
              f"已满足{cov['met']}项，覆盖率{_pct(cov['ratio'])}")  # fmt: skip

@@ -27,7 +27,9 @@ def _side(store: Store, bureau_id: str) -> list[str]:
     frontier = [bureau_id]
     for _ in range(2):
         kids = store.children(frontier)
-        frontier = [u.id for us in kids.values() for u in us if u.kind in side_kinds and u.kind != "tax_bureau"]
+        frontier = [
+            u.id for us in kids.values() for u in us if u.kind in side_kinds and u.kind != "tax_bureau"
+        ]
         side += frontier
     return side
 
@@ -78,7 +80,10 @@ def unit_page_data(store: Store, unit_id: str, year: int | None = None) -> dict[
     requirements = []
     if is_bureau:
         reqs = [r for r in _rules.evaluate(store, year) if r.unit_id == unit.id] if year else []
-        names = store.get_units({r.counterpart_id for r in reqs if r.counterpart_id} | {r.subject_id for r in reqs if r.subject_id})
+        names = store.get_units(
+            {r.counterpart_id for r in reqs if r.counterpart_id}
+            | {r.subject_id for r in reqs if r.subject_id}
+        )
         requirements = [
             {**r.as_gap(), "met": r.met,
              "counterpart_name": names[r.counterpart_id].name if r.counterpart_id in names else None,
@@ -95,7 +100,13 @@ def unit_page_data(store: Store, unit_id: str, year: int | None = None) -> dict[
         "is_bureau": is_bureau,
         "side": side,
         "counterparts": [
-            {"unit": u, **{k: (sorted(v) if isinstance(v, set) else v) for k, v in contact.get(u.id, {"count": 0, "links": 0, "kinds": set()}).items()}}
+            {
+                "unit": u,
+                **{
+                    k: (sorted(v) if isinstance(v, set) else v)
+                    for k, v in contact.get(u.id, {"count": 0, "links": 0, "kinds": set()}).items()
+                },
+            }
             for u in counterparts
         ],
         "other_contact": [
@@ -103,7 +114,10 @@ def unit_page_data(store: Store, unit_id: str, year: int | None = None) -> dict[
             for k, v in sorted(contact.items())
             if k not in {u.id for u in counterparts} and k in others and k not in side_set
         ],
-        "links": [{"link": link, "source": others.get(link.source_id), "target": others.get(link.target_id)} for link in links],
+        "links": [
+            {"link": link, "source": others.get(link.source_id), "target": others.get(link.target_id)}
+            for link in links
+        ],
         "links_total": total,
         "requirements": requirements,
         "gaps": [r for r in requirements if not r["met"]],
@@ -121,7 +135,9 @@ def link_query(link: Any) -> str:
     )
 
 
-def render_unit_page(data: dict[str, Any], *, lang: str = "zh", nav: list[tuple[str, str]] | None = None) -> str:
+def render_unit_page(
+    data: dict[str, Any], *, lang: str = "zh", nav: list[tuple[str, str]] | None = None
+) -> str:
     """The unit page for ``data`` from :func:`unit_page_data`."""
     import datetime as dt
 
