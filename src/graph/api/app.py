@@ -22,8 +22,8 @@ from ..store.base import Store
 from .audit import AuditExtension
 from .deps import StoreDep, get_context
 from .graphql.schema import build_schema
-from .middleware import BodyLimitMiddleware, RequestLogMiddleware
 from .ide import TiaokuaiGraphQLRouter
+from .middleware import BodyLimitMiddleware, RequestLogMiddleware
 from .pages import install as install_pages
 
 __all__ = ["create_app", "READY_TIMEOUT_S"]
