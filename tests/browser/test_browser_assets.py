@@ -17,11 +17,11 @@ import re
 import subprocess
 import sys
 import urllib.request
-from urllib.parse import urlsplit
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
