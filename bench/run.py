@@ -183,7 +183,7 @@ class Run:
 
 
 def bench_generate(run: Run) -> None:
-    from graph.national import build_national
+    from graph.synthetic.national import build_national
 
     with Clock() as c:
         run.national = build_national(run.plan.national_scale, run.plan.seed)
@@ -268,8 +268,8 @@ def _first_call(path: Path, what: str) -> dict[str, float]:
 
 
 def bench_loaders(run: Run) -> None:
-    from graph.national import write_national
     from graph.store.embedded import EmbeddedStore
+    from graph.synthetic.national import write_national
     from loaders import build_dataset, load_paths, read_ledgers
 
     folder = run.work / "ledgers"
@@ -338,20 +338,20 @@ CLEAR_STATEMENTS = (
 
 def _clear(store: Any) -> None:
     """Empty the database (auto-commit queries: CALL … IN TRANSACTIONS needs them)."""
-    with store._driver.session(database=store.database) as session:
+    with store.driver.session(database=store.database) as session:
         for statement in CLEAR_STATEMENTS:
             session.run(statement).consume()
 
 
 def _delete_links(store: Any, links: list[Any]) -> None:
-    from graph.vocabulary import vocabulary
+    from graph.model.vocabulary import vocabulary
 
     vocab = vocabulary()
     by_rel: dict[str, list[str]] = {}
     for lk in links:
         by_rel.setdefault(vocab.rel_type(lk.family), []).append(lk.id)
     for rel, ids in by_rel.items():
-        store._driver.execute_query(
+        store.driver.execute_query(
             f"UNWIND $ids AS id MATCH ()-[r:{rel} {{id: id}}]->() DELETE r",
             {"ids": ids},
             database_=store.database,
@@ -360,10 +360,10 @@ def _delete_links(store: Any, links: list[Any]) -> None:
 
 def _per_row(store: Any, links: list[Any]) -> None:
     """The naive client: one MERGE statement per row, each in its own managed transaction."""
-    from graph.vocabulary import vocabulary
+    from graph.model.vocabulary import vocabulary
 
     vocab = vocabulary()
-    driver = store._driver
+    driver = store.driver
     for lk in links:
         driver.execute_query(
             PER_ROW_MERGE % vocab.rel_type(lk.family),
@@ -640,8 +640,8 @@ async def _hammer(base: str, clients: int, seconds: float) -> dict[str, Any]:
 
 def bench_serve(run: Run, on_neo4j: bool) -> None:
     from graph.model import Dataset
-    from graph.national import build_national
     from graph.store.embedded import EmbeddedStore
+    from graph.synthetic.national import build_national
 
     plan = run.plan
     data = build_national(plan.serve_scale, plan.seed)

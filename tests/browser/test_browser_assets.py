@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from graph.vocabulary import vocabulary
+from graph.model.vocabulary import vocabulary
 
 REPO = Path(__file__).resolve().parents[2]
 GRASS = REPO / "schema" / "tiaokuai.grass"

@@ -29,9 +29,9 @@ from strawberry.dataloader import DataLoader
 
 from ... import rules as rules_mod
 from ...model import Link, Region, Unit
+from ...model.vocabulary import vocabulary
 from ...rules import LOCAL_COMMITTEE, Requirement
 from ...store.base import LinkQuery, Page, UnitsWith
-from ...vocabulary import vocabulary
 
 if TYPE_CHECKING:
     from .context import Context

@@ -7,13 +7,16 @@ from typing import Annotated
 
 import strawberry
 
-from ... import paths, rules
+from ... import rules
 from ...errors import NotFound
-from ...stats import stats as compute_stats
-from ...store.base import LinkQuery, UnitQuery
-from ...vocabulary import vocabulary
+from ...model import Link as LinkModel
+from ...model import Unit as UnitModel
+from ...model.vocabulary import vocabulary
+from ...queries import paths
+from ...queries.stats import stats as compute_stats
+from ...store.base import LinkQuery, Page, UnitQuery
 from ..errors import InvalidArgument
-from .connection import Connection, connection
+from .connection import Connection, paged
 from .context import Info
 from .coverage import Coverage, Requirement, coverage_from_model, requirement_from_model
 from .enums import Family, Level, LinkKind, RegionLevel, UnitKind
@@ -22,7 +25,7 @@ from .lookahead import item_fields
 from .meta import RuleInfo, VocabularyInfo, rule_from_model, vocabulary_from_model
 from .region import Region, region_from_model
 from .stats import Stats, stats_from_dict
-from .unit import AfterArg, FirstArg, Unit, page_window, unit_from_model
+from .unit import AfterArg, FirstArg, Unit, unit_from_model
 
 __all__ = ["Query"]
 
@@ -81,25 +84,27 @@ class Query:
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[Unit]:
-        offset, limit = page_window(info, first, after)
-        if name_contains is not None and len(name_contains) > MAX_NAME_FILTER:
-            raise InvalidArgument(f"nameContains: at most {MAX_NAME_FILTER} characters")
-        q = UnitQuery(
-            kind=_value(kind),
-            level=_value(level),
-            region_code=await _region(info, region_code),
-            name_contains=name_contains or None,
-        )
-        # the parents, regions and children the query will ask of these units come with the page
-        wanted = item_fields(info)
-        along = {
-            "parents": "parent" in wanted,
-            "regions": "region" in wanted,
-            "children": "children" in wanted,
-        }
-        found = await info.context.call(info.context.store.find_units_with, q, offset, limit, **along)
-        info.context.loaders.prime_units_with(found, **along)
-        return connection(found.page.items, found.page.total, offset, unit_from_model)
+        async def fetch(offset: int, limit: int) -> Page[UnitModel]:
+            if name_contains is not None and len(name_contains) > MAX_NAME_FILTER:
+                raise InvalidArgument(f"nameContains: at most {MAX_NAME_FILTER} characters")
+            q = UnitQuery(
+                kind=_value(kind),
+                level=_value(level),
+                region_code=await _region(info, region_code),
+                name_contains=name_contains or None,
+            )
+            # the parents, regions and children the query will ask of these units come with the page
+            wanted = item_fields(info)
+            along = {
+                "parents": "parent" in wanted,
+                "regions": "region" in wanted,
+                "children": "children" in wanted,
+            }
+            found = await info.context.call(info.context.store.find_units_with, q, offset, limit, **along)
+            info.context.loaders.prime_units_with(found, **along)
+            return found.page
+
+        return await paged(info, first, after, fetch, unit_from_model)
 
     @strawberry.field(description="Links matching every filter given, by date then id.")
     async def links(
@@ -114,15 +119,16 @@ class Query:
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[Link]:
-        offset, limit = page_window(info, first, after)
-        q = LinkQuery(
-            unit_id=str(unit_id) if unit_id is not None else None,
-            family=_value(family),
-            kind=_value(kind),
-            year=_year(year),
-        )
-        page = await info.context.call(info.context.store.find_links, q, offset, limit)
-        return connection(page.items, page.total, offset, link_from_model)
+        async def fetch(offset: int, limit: int) -> Page[LinkModel]:
+            q = LinkQuery(
+                unit_id=str(unit_id) if unit_id is not None else None,
+                family=_value(family),
+                kind=_value(kind),
+                year=_year(year),
+            )
+            return await info.context.call(info.context.store.find_links, q, offset, limit)
+
+        return await paged(info, first, after, fetch, link_from_model)
 
     @strawberry.field(description="Links between two units, either direction, by date then id.")
     async def links_between(
@@ -136,12 +142,17 @@ class Query:
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[Link]:
-        offset, limit = page_window(info, first, after)
-        q = LinkQuery(
-            unit_id=str(a_id), other_id=str(b_id), family=_value(family), kind=_value(kind), year=_year(year)
-        )
-        page = await info.context.call(info.context.store.find_links, q, offset, limit)
-        return connection(page.items, page.total, offset, link_from_model)
+        async def fetch(offset: int, limit: int) -> Page[LinkModel]:
+            q = LinkQuery(
+                unit_id=str(a_id),
+                other_id=str(b_id),
+                family=_value(family),
+                kind=_value(kind),
+                year=_year(year),
+            )
+            return await info.context.call(info.context.store.find_links, q, offset, limit)
+
+        return await paged(info, first, after, fetch, link_from_model)
 
     @strawberry.field(
         description="Coverage of the year: met/expected requirements, by level, rule, region group and "

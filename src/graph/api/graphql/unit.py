@@ -6,10 +6,12 @@ from typing import Annotated, Any
 
 import strawberry
 
+from ...model import Link as LinkModel
 from ...model import Unit as UnitModel
-from ...vocabulary import vocabulary
+from ...model.vocabulary import vocabulary
+from ...store.base import Page
 from ..errors import InvalidArgument
-from .connection import Connection, connection, window
+from .connection import Connection, paged
 from .context import Info
 from .coverage import Requirement, UnitCoverage, requirement_from_model, unit_coverage
 from .enums import Family, Level, LinkKind, Side, UnitKind
@@ -18,14 +20,9 @@ from .loaders import LinkKey, TimelineKey
 from .region import Region, region_from_model
 from .stats import TimelineYear, timeline_from_totals
 
-__all__ = ["Unit", "Property", "unit_from_model", "page_window", "FirstArg", "AfterArg", "MAX_TIMELINE_YEARS"]
+__all__ = ["Unit", "Property", "unit_from_model", "FirstArg", "AfterArg", "MAX_TIMELINE_YEARS"]
 
 MAX_TIMELINE_YEARS = 50
-
-
-def page_window(info: Info, first: int | None, after: str | None) -> tuple[int, int]:
-    s = info.context.settings
-    return window(first, after, default=s.default_page_size, cap=s.max_page_size)
 
 
 FirstArg = Annotated[
@@ -86,11 +83,13 @@ class Unit:
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[Unit]:
-        offset, limit = page_window(info, first, after)
-        found = await info.context.loaders.children.load(str(self.id))
-        if kind is not None:
-            found = [u for u in found if u.kind == kind.value]
-        return connection(found[offset : offset + limit], len(found), offset, unit_from_model)
+        async def fetch(offset: int, limit: int) -> Page[UnitModel]:
+            found = await info.context.loaders.children.load(str(self.id))
+            if kind is not None:
+                found = [u for u in found if u.kind == kind.value]
+            return Page(found[offset : offset + limit], len(found))
+
+        return await paged(info, first, after, fetch, unit_from_model)
 
     @strawberry.field(
         description="Its horizontal counterparts. For a bureau: the local party committee of its region and "
@@ -118,10 +117,11 @@ class Unit:
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[Link]:
-        offset, limit = page_window(info, first, after)
-        key = LinkKey(str(self.id), family and family.value, kind and kind.value, year, offset, limit)
-        page = await info.context.loaders.links.load(key)
-        return connection(page.items, page.total, offset, link_from_model)
+        async def fetch(offset: int, limit: int) -> Page[LinkModel]:
+            key = LinkKey(str(self.id), family and family.value, kind and kind.value, year, offset, limit)
+            return await info.context.loaders.links.load(key)
+
+        return await paged(info, first, after, fetch, link_from_model)
 
     @strawberry.field(
         description="Its coverage in a year (met/expected of the rules that bind it, with the "
