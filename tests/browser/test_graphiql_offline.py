@@ -40,8 +40,8 @@ OTHER_HOST = re.compile(r"https?://(?!127\.0\.0\.1[:/]|localhost[:/])[^\s\"'<>)]
 
 @pytest.fixture(scope="module")
 def sample_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from graph.sample import write_sample
     from graph.store import open_store
+    from graph.synthetic.sample import write_sample
     from loaders import load_paths
 
     folder = tmp_path_factory.mktemp("graphiql-sample")

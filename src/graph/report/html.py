@@ -24,7 +24,7 @@ import jinja2
 from markupsafe import Markup
 
 from .. import __version__
-from ..captions import caption
+from ..model.captions import caption
 from ..store.base import Store
 from . import charts
 from .data import MATRIX_COLUMNS, SUBORDINATE, THRESHOLD, build_report

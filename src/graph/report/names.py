@@ -21,8 +21,8 @@ from typing import Any
 
 import yaml
 
+from ..model.vocabulary import vocabulary
 from ..resources import schema_path
-from ..vocabulary import vocabulary
 
 __all__ = ["Names", "LANGS", "rule_names"]
 

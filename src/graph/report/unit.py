@@ -10,8 +10,8 @@ from collections import defaultdict
 from typing import Any
 
 from .. import rules as _rules
+from ..model.vocabulary import vocabulary
 from ..store.base import LinkQuery, Store
-from ..vocabulary import vocabulary
 
 __all__ = ["unit_page_data", "LINKS_SHOWN"]
 
