@@ -100,3 +100,12 @@ def test_pages_agree_on_both_stores(reference_store: Store, sample_store: Store)
     assert ua is not None and ub is not None
     for key in ("requirements", "counterparts", "links_total"):
         assert ua[key] == ub[key], key
+
+
+def test_pages_need_a_key_when_reads_do(sample_store: Store, serve: Callable[..., Any]) -> None:
+    key = "k" * 32
+    http = serve(sample_store, api_keys=[key], require_key_for_reads=True).http
+    assert http.get("/unit/TB-230102").status_code == 401
+    assert http.get("/report/2020/gaps.csv").status_code == 401
+    assert http.get("/unit/TB-230102", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    assert http.get("/static/graphiql/graphiql.min.css").status_code == 200  # no data in assets

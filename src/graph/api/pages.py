@@ -6,6 +6,9 @@
   gaps, and its ledger rows (each linked to GraphiQL with a query for that row's units);
 * ``/static/…`` GraphiQL's scripts and styles (:mod:`graph.api.ide`): nothing comes from a CDN.
 
+With ``TIAOKUAI_REQUIRE_KEY_FOR_READS`` the pages, like GraphQL reads, need ``Authorization: Bearer
+KEY`` (401 without); the static assets never do (they hold no data).
+
 Every page is rendered by :mod:`graph.report` from autoescaped Jinja2 templates and refers only to
 this server (relative links, fonts and charts embedded). The handlers are plain functions: FastAPI
 runs them in its thread pool, so a store query never blocks the event loop.
@@ -15,17 +18,31 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from ..errors import TiaokuaiError
-from .deps import StoreDep
+from .auth import bearer_token, key_is_valid
+from .deps import SettingsDep, StoreDep
 from .ide import STATIC_DIR
 
 __all__ = ["router", "install"]
 
-router = APIRouter(include_in_schema=False)
+
+def require_read_key(request: Request, settings: SettingsDep) -> None:
+    """The pages show what GraphQL answers: with ``TIAOKUAI_REQUIRE_KEY_FOR_READS`` they need a key too."""
+    if settings.require_key_for_reads:
+        token = bearer_token(request.headers.get("authorization"))
+        if not key_is_valid(token, settings.api_keys):
+            raise HTTPException(
+                status_code=401,
+                detail="an API key is required: send the header Authorization: Bearer KEY",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_read_key)])
 Lang = Annotated[str, Query(pattern="^(zh|en)$")]
 NAV = [("/graphql", "GraphQL (GraphiQL)"), ("/report", "报告 report")]
 
