@@ -76,7 +76,7 @@ def heatmap_png(
             for j, cell in enumerate(full):
                 if cell and cell[1]:
                     data[i, j] = cell[0] / cell[1]
-        fig = Figure(figsize=(0.95 * n_cols + 1.9, 0.34 * n_rows + 1.25))
+        fig = Figure(figsize=(0.68 * n_cols + 1.4, 0.3 * n_rows + 1.2))  # printed at about 1:1 on A4
         ax = fig.add_subplot()
         cmap = COVERAGE_CMAP.with_extremes(bad="white")
         xs = [j + (0.25 if j == n_cols - 1 else 0) for j in range(n_cols)]  # the total column apart
@@ -95,9 +95,9 @@ def heatmap_png(
                 ratio = cell[0] / cell[1]
                 colour = "white" if ratio < 0.8 else "black"
                 bold = "bold" if j == n_cols - 1 else "normal"
-                ax.text(xs[j], i - 0.08, f"{ratio:.0%}", ha="center", va="center",
-                        fontsize=9 if bold else 8.5, color=colour)  # fmt: skip
-                ax.text(xs[j], i + 0.3, f"{cell[0]}/{cell[1]}", ha="center", va="center", fontsize=5.5,
+                ax.text(xs[j], i - 0.1, f"{ratio:.0%}", ha="center", va="center",
+                        fontsize=9.5 if bold else 9, color=colour)  # fmt: skip
+                ax.text(xs[j], i + 0.3, f"{cell[0]}/{cell[1]}", ha="center", va="center", fontsize=6.5,
                         color=colour)  # fmt: skip
         ax.tick_params(length=0, labelsize=8.5)
         ax.xaxis.tick_top()
@@ -108,7 +108,7 @@ def heatmap_png(
             im, ax=ax, fraction=0.025, pad=0.015, extend="min", format=lambda x, _: f"{x:.0%}"
         )
         cbar.ax.tick_params(labelsize=7)
-        cbar.set_label(colour_label, fontsize=7.5)
+        cbar.ax.set_title(colour_label, fontsize=7.5, loc="left")
         return _render(fig)
 
 
