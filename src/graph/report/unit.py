@@ -79,7 +79,9 @@ def unit_page_data(store: Store, unit_id: str, year: int | None = None) -> dict[
 
     requirements = []
     if is_bureau:
-        reqs = [r for r in _rules.evaluate(store, year) if r.unit_id == unit.id] if year else []
+        rule_list = _rules.load_rules()
+        order = {r.id: i for i, r in enumerate(rule_list)}  # as in schema/expectations.yaml
+        reqs = [r for r in _rules.evaluate(store, year, rule_list) if r.unit_id == unit.id] if year else []
         names = store.get_units(
             {r.counterpart_id for r in reqs if r.counterpart_id}
             | {r.subject_id for r in reqs if r.subject_id}
@@ -88,7 +90,7 @@ def unit_page_data(store: Store, unit_id: str, year: int | None = None) -> dict[
             {**r.as_gap(), "met": r.met,
              "counterpart_name": names[r.counterpart_id].name if r.counterpart_id in names else None,
              "subject_name": names[r.subject_id].name if r.subject_id and r.subject_id in names else None}
-            for r in sorted(reqs, key=lambda r: r.sort_key())
+            for r in sorted(reqs, key=lambda r: (order.get(r.rule, 99), r.sort_key()))
         ]  # fmt: skip
     return {
         "unit": unit,
