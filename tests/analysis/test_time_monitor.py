@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from graph import rules
 from graph.analysis import timing
 from graph.analysis.monitor import monitoring
@@ -37,3 +39,25 @@ def test_monitoring_as_of_july(sample_store: Store) -> None:
         timecharts.congruence_png(m["congruence"]),
     ):
         assert png.startswith(PNG) and len(png) > 5000
+
+
+def test_report_as_of_leads_with_the_standing(
+    sample_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graph.report import write_report
+
+    monkeypatch.setenv("TIAOKUAI_EXPECTATIONS", str(Path(__file__).resolve().parents[2] / "schema" /
+                                                     "expectations-quarterly.yaml"))  # fmt: skip
+    out = tmp_path / "monitor.html"
+    info = write_report(sample_store, 2020, out, as_of=dt.date(2020, 7, 15))
+    assert (info["behind"], info["dormant"]) == (96, len(timing.dormant(sample_store, dt.date(2020, 7, 15))))
+    page = out.read_text(encoding="utf-8")
+    lead = page.index("截至 2020-07-15 的进度")
+    assert lead < page.index("一、")  # the standing comes first
+    assert page.count("<img") >= 7 and "逐月横向联系" in page and "沉寂的联系" in page
+    assert "2020-Q1、2020-Q2" in page  # Qitaihe's missed quarters
+    english = write_report(sample_store, 2020, tmp_path / "en.html", lang="en", as_of=dt.date(2020, 7, 15))
+    assert english["behind"] == 96
+    assert "Standing as of 2020-07-15" in (tmp_path / "en.html").read_text(encoding="utf-8")
+    plain = write_report(sample_store, 2020, tmp_path / "plain.html")
+    assert plain["behind"] is None and "的进度" not in (tmp_path / "plain.html").read_text(encoding="utf-8")

@@ -81,3 +81,10 @@ def test_trend(run: Run, sample_location: str) -> None:
 def test_mistakes_are_explained(run: Run, tmp_path: Path, args: list[str], message: str) -> None:
     result = run(*args, store=str(tmp_path / "g.tkg"), check=False)
     assert result.returncode == 2 and message in result.stderr, result.stderr
+
+
+def test_report_as_of(run: Run, sample_location: str, tmp_path: Path) -> None:
+    out = tmp_path / "monitor.html"
+    result = run("report", "--as-of", "2020-07-15", "--out", str(out), store=sample_location)
+    assert "as of 2020-07-15: 0 requirements behind" in result.stderr
+    assert "截至 2020-07-15 的进度" in out.read_text(encoding="utf-8")

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import rules as _rules
+from ..model import regions_within
 from ..store.base import Store
 from . import timing
 
@@ -28,6 +29,7 @@ def monitoring(
     *,
     rules: Sequence[_rules.Rule] | None = None,
     dormant_factor: float = timing.DORMANT_FACTOR,
+    region: str | None = None,
 ) -> dict[str, Any]:
     """Everything the monitoring page shows as of ``as_of`` (the year is the date's).
 
@@ -37,6 +39,8 @@ def monitoring(
     * ``status_grid``: rows (groups) × columns (rules), each cell the counts of met, on_track,
       behind and unmet;
     * ``congruence``: congruence and coverage per group (graph.analysis.timing.congruence).
+
+    ``region``: only the bureaus within that region (a prefecture: its own group).
     """
     rule_list = list(rules) if rules is not None else _rules.load_rules()
     year = as_of.year
@@ -46,6 +50,9 @@ def monitoring(
     groups = _rules.region_groups(regions)
     reqs = _rules.evaluate(store, year, rule_list, as_of=as_of)
     units = store.get_units({r.unit_id for r in reqs} | {r.counterpart_id for r in reqs if r.counterpart_id})
+    inside = regions_within(regions, region) if region else None
+    if inside is not None:
+        reqs = [r for r in reqs if (units[r.unit_id].region_code or "") in inside]
 
     def group_of(unit_id: str) -> str:
         code = units[unit_id].region_code or ""
@@ -68,7 +75,7 @@ def monitoring(
             cp = units.get(r.counterpart_id) if r.counterpart_id else None
             row["counterpart_name"] = cp.name if cp else None
             entry["behind"].append(row)
-    for tie in timing.dormant(store, as_of, factor=dormant_factor, rules=rule_list):
+    for tie in timing.dormant(store, as_of, factor=dormant_factor, rules=rule_list, region_code=region):
         g = tie["prefecture"] or ""
         per_group.setdefault(g, {"counts": dict.fromkeys(_rules.STATUSES, 0), "behind": [], "dormant": []})
         per_group[g]["dormant"].append(tie)
@@ -87,6 +94,9 @@ def monitoring(
         last_year = [sum(r.months[m] for r in before) for m in range(12)]
 
     cg = timing.congruence(store, year, as_of, rule_list)
+    if inside is not None:
+        kept = {u["prefecture"] for u in cg["units"] if (u["region_code"] or "") in inside}
+        cg["regions"] = [r for r in cg["regions"] if r["region_code"] in kept]
     rule_ids = [r.id for r in rule_list]
     grid_rows = sorted({g for g, _ in grid}, key=lambda c: (level.get(c) != "province", c))
     totals = dict.fromkeys(_rules.STATUSES, 0)
@@ -95,6 +105,7 @@ def monitoring(
     return {
         "as_of": as_of.isoformat(),
         "year": year,
+        "dormant_factor": dormant_factor,
         "totals": {**totals, "expected": len(reqs), "coverage": _ratio(totals["met"], len(reqs))},
         "prefectures": prefectures,
         "behind": sum(len(p["behind"]) for p in prefectures),

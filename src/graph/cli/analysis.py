@@ -12,7 +12,7 @@ import click
 
 from .common import handle_errors, open_from, store_option, year_option
 from .output import emit_json, emit_table, percent
-from .timing import DATE
+from .timing import DATE, as_of_option, optional_year_option, year_of
 
 __all__ = ["analyse", "report"]
 
@@ -344,7 +344,8 @@ def analyse(
 
 
 @click.command()
-@year_option
+@optional_year_option
+@as_of_option
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -377,7 +378,8 @@ def analyse(
 @store_option
 @handle_errors
 def report(
-    year: int,
+    year: int | None,
+    as_of: dt.date | None,
     out: Path,
     pdf: str | None,
     lang: str,
@@ -391,12 +393,19 @@ def report(
     coverage by prefecture and requirement, the gaps as a matrix per prefecture, lapsed channels,
     bureaus meeting every requirement, one-sided contact, bureaus far behind their peers and the
     "four threes" mechanisms. See docs/analysis.md.
+
+    With --as-of, a monitoring page: it leads with the standing as of that date (the year defaults to
+    the date's) — the requirements behind and the ties gone quiet by their own rhythm, per
+    prefecture — with contact month by month, the rule × region status grid and congruence.
     """
     from ..report import write_report
 
+    year = year_of(year, as_of)
     pdf_path = None if pdf is None else (Path(pdf) if pdf else out.with_suffix(".pdf"))
     with open_from(store_location) as store:
-        info = write_report(store, year, out, lang=lang, issuer=issuer, region=region_code, pdf=pdf_path)
+        info = write_report(
+            store, year, out, lang=lang, issuer=issuer, region=region_code, pdf=pdf_path, as_of=as_of
+        )
     if info["font"] is None:
         click.echo(
             "warning: no CJK font found, Chinese in the charts will show as boxes; install the Python "
@@ -405,4 +414,9 @@ def report(
         )
     if info["pdf"]:
         click.echo(f"wrote {info['pdf']}", err=True)
-    click.echo(f"wrote {out}: {info['gaps']} gaps, coverage {percent(info['ratio'])}", err=True)
+    standing = (
+        f"; as of {as_of.isoformat()}: {info['behind']} requirements behind, {info['dormant']} dormant ties"
+        if as_of is not None
+        else ""
+    )
+    click.echo(f"wrote {out}: {info['gaps']} gaps, coverage {percent(info['ratio'])}{standing}", err=True)

@@ -29,6 +29,7 @@ from ..store.base import Store
 from . import charts
 from .data import MATRIX_COLUMNS, SUBORDINATE, THRESHOLD, build_report
 from .fonts import CSS_STACK, css_font_face, find_cjk_font
+from .monitoring import monitor_context
 from .names import Names
 from .text import legends, one_sided_text, readings, summary
 
@@ -219,6 +220,7 @@ def render_html(
         "csv_name": csv_name,
         "nav": nav,
         "font_face": "",
+        **monitor_context(d, lang),
     }
     template = environment().get_template("report.html")
     page = template.render(context)
@@ -270,6 +272,7 @@ def write_report(
     issuer: str | None = None,
     region: str | None = None,
     pdf: Path | None = None,
+    as_of: dt.date | None = None,
 ) -> dict[str, Any]:
     """Build and render the report for ``year`` and write it to ``out`` atomically.
 
@@ -278,8 +281,16 @@ def write_report(
     ``path``, ``csv``, ``pdf``, ``year``, ``ratio`` (coverage), ``gaps`` (count), ``bytes`` and
     ``font`` (the CJK font family used, None when none was found: Chinese in the charts then shows
     as boxes, and the page relies on the reader's fonts).
+
+    ``as_of`` (issue 21): the page leads with the standing as of that date — requirements behind
+    and dormant ties per prefecture, contact month by month, the rule × region status grid and
+    congruence (:func:`graph.analysis.monitor.monitoring`); ``info["behind"]``, ``info["dormant"]``.
     """
     data = build_report(store, year, region)
+    if as_of is not None:
+        from ..analysis.monitor import monitoring
+
+        data["monitor"] = monitoring(store, as_of, region=region)
     out = Path(out)
     csv_path = out.with_name(f"{out.stem}-gaps.csv")
     page = render_html(data, lang=lang, issuer=issuer, csv_name=csv_path.name)
@@ -298,4 +309,6 @@ def write_report(
         "gaps": len(data["gaps"]),
         "bytes": len(page.encode("utf-8")),
         "font": font.family if (font := find_cjk_font()) else None,
+        "behind": data["monitor"]["behind"] if data.get("monitor") else None,
+        "dormant": data["monitor"]["dormant"] if data.get("monitor") else None,
     }
