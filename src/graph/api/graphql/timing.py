@@ -175,10 +175,13 @@ class TimeQuery:
         region_code: Annotated[
             str | None, strawberry.argument(description="Bureaus in this region or below.")
         ] = None,
-        factor: float = timing.DORMANT_FACTOR,
+        factor: Annotated[
+            float | None, strawberry.argument(description="k: silent for more than k × the median interval.")
+        ] = timing.DORMANT_FACTOR,
     ) -> list[DormantTie]:
         from .query import _region
 
+        factor = timing.DORMANT_FACTOR if factor is None else factor
         if not 0 < factor <= MAX_FACTOR:
             raise InvalidArgument(f"factor must be above 0 and at most {MAX_FACTOR:g}, got {factor}")
         ctx = info.context
@@ -212,9 +215,10 @@ class TimeQuery:
         info: Info,
         unit_id: strawberry.ID,
         counterpart_id: strawberry.ID | None = None,
-        by: Resolution = Resolution.MONTH,
+        by: Resolution | None = Resolution.MONTH,
     ) -> list[ContactSeries]:
         ctx = info.context
+        by = by or Resolution.MONTH
         series = await ctx.call(
             timing.contact_series, ctx.store, str(unit_id),
             str(counterpart_id) if counterpart_id is not None else None, by.value,
