@@ -33,6 +33,7 @@ from ..errors import StoreBusy, StoreError, StoreUnavailable
 from ..gcpause import collector_paused
 from ..model import Dataset, Link, Region, Unit, regions_within
 from .base import LinkQuery, LinkTotal, Page, PairCount, Store, UnitQuery, WriteSummary
+from .where_eval import Access
 
 __all__ = ["EmbeddedStore", "FORMAT"]
 
@@ -376,6 +377,25 @@ class EmbeddedStore(Store):
 
     def years(self) -> list[int]:
         return sorted(y for y, ids in self.state.links_by_year.items() if ids)
+
+    def _where_access(self) -> Access:
+        """filters/orderings/aggregates (Store.find_units_where …) over the in-memory indexes."""
+        st = self.state
+        memo: dict[str, list[Link]] = {}
+
+        def links_of(uid: str) -> list[Link]:
+            found = memo.get(uid)
+            if found is None:
+                found = memo[uid] = [_link_of(st.links[i]) for i in st.links_of_unit.get(uid, ())]
+            return found
+
+        def links(years: frozenset[int] | None) -> Iterator[Link]:
+            ids: Iterable[str] = (
+                st.links.keys() if years is None else (i for y in years for i in st.links_by_year.get(y, ()))
+            )
+            return (_link_of(st.links[i]) for i in ids)
+
+        return Access(st.units, links_of, links, lambda code: regions_within(st.regions.values(), code))
 
     def link_totals(self, year: int) -> list[LinkTotal]:
         st = self.state
