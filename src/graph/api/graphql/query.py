@@ -10,9 +10,11 @@ import strawberry
 from ... import paths, rules
 from ...errors import NotFound
 from ...stats import stats as compute_stats
+from ...store import filters as flt
 from ...store.base import LinkQuery, UnitQuery
 from ...vocabulary import vocabulary
 from ..errors import InvalidArgument
+from .aggregates import LinkGroup, UnitsAggregate, link_group_from_model, units_aggregate_from_model
 from .connection import Connection, connection
 from .context import Info
 from .coverage import Coverage, Requirement, coverage_from_model, requirement_from_model
@@ -23,6 +25,19 @@ from .meta import RuleInfo, VocabularyInfo, rule_from_model, vocabulary_from_mod
 from .region import Region, region_from_model
 from .stats import Stats, stats_from_dict
 from .unit import AfterArg, FirstArg, Unit, page_window, unit_from_model
+from .where import (
+    LinkGroupBy,
+    LinkOrder,
+    LinkWhere,
+    UnitOrder,
+    UnitWhere,
+    legacy_link_cond,
+    link_cond,
+    link_orders,
+    unit_cond,
+    unit_orders,
+)
+from .where import group_by as group_by_
 
 __all__ = ["Query"]
 
@@ -66,7 +81,10 @@ class Query:
         found = await info.context.loaders.unit.load(str(id))
         return unit_from_model(found) if found else None
 
-    @strawberry.field(description="Units matching every filter given, by id.")
+    @strawberry.field(
+        description="Units matching every filter given (`where`: any question in one request), by "
+        "`orderBy`, then id."
+    )
     async def units(
         self,
         info: Info,
@@ -78,12 +96,18 @@ class Query:
         name_contains: Annotated[
             str | None, strawberry.argument(description="Case-insensitive, in the Chinese or English name.")
         ] = None,
+        where: UnitWhere | None = None,
+        order_by: list[UnitOrder] | None = None,
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[Unit]:
         offset, limit = page_window(info, first, after)
         if name_contains is not None and len(name_contains) > MAX_NAME_FILTER:
             raise InvalidArgument(f"nameContains: at most {MAX_NAME_FILTER} characters")
+        if where is not None or order_by:
+            return await _units_where(
+                info, kind, level, region_code, name_contains, where, order_by, offset, limit
+            )
         q = UnitQuery(
             kind=_value(kind),
             level=_value(level),
@@ -101,7 +125,7 @@ class Query:
         info.context.loaders.prime_units_with(found, **along)
         return connection(found.page.items, found.page.total, offset, unit_from_model)
 
-    @strawberry.field(description="Links matching every filter given, by date then id.")
+    @strawberry.field(description="Links matching every filter given, by `orderBy`, then date, then id.")
     async def links(
         self,
         info: Info,
@@ -111,10 +135,25 @@ class Query:
         family: Family | None = None,  # type: ignore[valid-type]
         kind: LinkKind | None = None,  # type: ignore[valid-type]
         year: int | None = None,
+        where: LinkWhere | None = None,
+        order_by: list[LinkOrder] | None = None,
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[Link]:
         offset, limit = page_window(info, first, after)
+        if where is not None or order_by:
+            cond = flt.and_(
+                flt.End("either", flt.Field("id", "eq", str(unit_id))) if unit_id is not None else None,
+                legacy_link_cond(family, kind, year),
+                link_cond(where, anchored=False),
+            )
+            wanted = item_fields(info)
+            ends = "source" in wanted or "target" in wanted
+            found = await info.context.call(
+                info.context.store.find_links_where, cond, link_orders(order_by), offset, limit, ends=ends
+            )
+            info.context.loaders.prime_units(found.units)
+            return connection(found.page.items, found.page.total, offset, link_from_model)
         q = LinkQuery(
             unit_id=str(unit_id) if unit_id is not None else None,
             family=_value(family),
@@ -123,6 +162,24 @@ class Query:
         )
         page = await info.context.call(info.context.store.find_links, q, offset, limit)
         return connection(page.items, page.total, offset, link_from_model)
+
+    @strawberry.field(description="How many units match `where`, by kind, level and region.")
+    async def units_aggregate(self, info: Info, where: UnitWhere | None = None) -> UnitsAggregate:
+        found = await info.context.call(info.context.store.aggregate_units, unit_cond(where))
+        return units_aggregate_from_model(found)
+
+    @strawberry.field(
+        description="Links matching `where`, grouped by `groupBy` (none: one group; no group when nothing "
+        "matches): records, events, participants, first and last date, ordered by the group."
+    )
+    async def links_aggregate(
+        self, info: Info, where: LinkWhere | None = None, group_by: list[LinkGroupBy] | None = None
+    ) -> list[LinkGroup]:
+        groups = group_by_(group_by)
+        found = await info.context.call(
+            info.context.store.aggregate_links, link_cond(where, anchored=False), groups
+        )
+        return [link_group_from_model(g, groups) for g in found]
 
     @strawberry.field(description="Links between two units, either direction, by date then id.")
     async def links_between(
@@ -261,3 +318,31 @@ class Query:
             if (level is None or r.level == level.value)
             and (parent_code is None or r.parent_code == parent_code)
         ]
+
+
+async def _units_where(
+    info: Info, kind: object, level: object, region_code: str | None, name_contains: str | None,
+    where: UnitWhere | None, order_by: list[UnitOrder] | None, offset: int, limit: int,
+) -> Connection[Unit]:  # fmt: skip
+    """``units`` with ``where``/``orderBy``: the old arguments join the filter; one store call."""
+    if region_code is not None and not _REGION_CODE.fullmatch(region_code):
+        raise InvalidArgument(
+            f"regionCode must be a six-digit division code (GB/T 2260), got {region_code!r}"
+        )
+    needle = name_contains or None
+    cond = flt.and_(
+        flt.Field("kind", "eq", _value(kind)) if kind is not None else None,
+        flt.Field("level", "eq", _value(level)) if level is not None else None,
+        flt.RegionWithin(region_code) if region_code is not None else None,
+        flt.AnyOf((flt.Field("name", "icontains", needle), flt.Field("name_en", "icontains", needle)))
+        if needle
+        else None,
+        unit_cond(where),
+    )
+    wanted = item_fields(info)
+    along = {"parents": "parent" in wanted, "regions": "region" in wanted, "children": "children" in wanted}
+    found = await info.context.call(
+        info.context.store.find_units_where, cond, unit_orders(order_by), offset, limit, **along
+    )
+    info.context.loaders.prime_units_with(found, **along)
+    return connection(found.page.items, found.page.total, offset, unit_from_model)

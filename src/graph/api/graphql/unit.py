@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import strawberry
 
 from ...model import Unit as UnitModel
+from ...store.filters import and_
 from ...vocabulary import vocabulary
 from ..errors import InvalidArgument
 from .connection import Connection, connection, window
@@ -15,8 +16,10 @@ from .coverage import Requirement, UnitCoverage, requirement_from_model, unit_co
 from .enums import Family, Level, LinkKind, Side, UnitKind
 from .link import Link, link_from_model
 from .loaders import LinkKey, TimelineKey
+from .lookahead import item_fields
 from .region import Region, region_from_model
 from .stats import TimelineYear, timeline_from_totals
+from .where import LinkOrder, LinkWhere, legacy_link_cond, link_cond, link_orders
 
 __all__ = ["Unit", "Property", "unit_from_model", "page_window", "FirstArg", "AfterArg", "MAX_TIMELINE_YEARS"]
 
@@ -108,18 +111,26 @@ class Unit:
         found = await info.context.loaders.bureau.load(str(self.id))
         return unit_from_model(found) if found else None
 
-    @strawberry.field(description="Links with this unit at either end, by date then id.")
+    @strawberry.field(
+        description="Links with this unit at either end matching every filter given (`where` sees them "
+        "from this unit: `counterpart`, `direction`), by `orderBy`, then date, then id."
+    )
     async def links(
         self,
         info: Info,
         family: Family | None = None,  # type: ignore[valid-type]
         kind: LinkKind | None = None,  # type: ignore[valid-type]
         year: int | None = None,
+        where: LinkWhere | None = None,
+        order_by: list[LinkOrder] | None = None,
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[Link]:
         offset, limit = page_window(info, first, after)
-        key = LinkKey(str(self.id), family and family.value, kind and kind.value, year, offset, limit)
+        cond = and_(legacy_link_cond(family, kind, year), link_cond(where, anchored=True))
+        wanted = item_fields(info)
+        ends = "source" in wanted or "target" in wanted
+        key = LinkKey(str(self.id), cond, link_orders(order_by), offset, limit, ends)
         page = await info.context.loaders.links.load(key)
         return connection(page.items, page.total, offset, link_from_model)
 
