@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..model import Link, Unit
 from ..vocabulary import vocabulary
@@ -96,7 +97,7 @@ def aggregate_units(acc: Access, where: Cond | None) -> UnitsAggregate:
 
 def aggregate_links(acc: Access, where: Cond | None, group_by: Sequence[str]) -> list[LinkGroup]:
     ev = acc.evaluator()
-    acc_rows: dict[tuple[object, ...], list[object]] = {}
+    acc_rows: dict[tuple[Any, ...], list[Any]] = {}
     for lk in acc.links(top_years(where)):
         if not ev.link(where, lk):
             continue
@@ -106,12 +107,12 @@ def aggregate_links(acc: Access, where: Cond | None, group_by: Sequence[str]) ->
         if row is None:
             acc_rows[key] = [1, lk.count, lk.participants or 0, lk.date, lk.date]
         else:
-            row[0] += 1  # type: ignore[operator]
-            row[1] += lk.count  # type: ignore[operator]
-            row[2] += lk.participants or 0  # type: ignore[operator]
-            row[3] = min(row[3], lk.date)  # type: ignore[type-var]
-            row[4] = max(row[4], lk.date)  # type: ignore[type-var]
-    groups = [LinkGroup(k, *v) for k, v in acc_rows.items()]  # type: ignore[arg-type]
+            row[0] += 1
+            row[1] += lk.count
+            row[2] += lk.participants or 0
+            row[3] = min(row[3], lk.date)
+            row[4] = max(row[4], lk.date)
+    groups = [LinkGroup(k, *v) for k, v in acc_rows.items()]
     return sorted(groups, key=lambda g: tuple((v is None, v) for v in g.key))
 
 
