@@ -265,15 +265,46 @@ class _Compiler:
         raise ValueError(f"{type(c).__name__} is not a link condition")
 
     def link_branches(self, where: Cond | None) -> list[str]:
-        """``MATCH (s)-[r:T]->(t) WHERE … RETURN s, r, t``, one per type that can match."""
+        """``MATCH (s)-[r:T]->(t) WHERE … RETURN s, r, t``, one per type that can match. An end
+        picked by id (``source: {id: …}``) is labelled ``:Unit`` so that the match starts at it
+        (the id index); ``unit: {id: …}`` (either end) becomes two branches, one per end."""
         out = []
-        for rel in cypher.REL_TYPES:
-            cond = self.link(where, _Ctx("r", "s", "t", rel))
-            if cond == FALSE:
-                continue
-            where_text = "" if cond == TRUE else f" WHERE {cond}"
-            out.append(f"MATCH (s)-[r:{rel}]->(t){where_text} RETURN s, r, t")
+        for cond_tree in _split_either(where):
+            ends = _id_ends(cond_tree)
+            s_pat = "s:Unit" if "source" in ends else "s"
+            t_pat = "t:Unit" if "target" in ends else "t"
+            for rel in cypher.REL_TYPES:
+                cond = self.link(cond_tree, _Ctx("r", "s", "t", rel))
+                if cond == FALSE:
+                    continue
+                where_text = "" if cond == TRUE else f" WHERE {cond}"
+                out.append(f"MATCH ({s_pat})-[r:{rel}]->({t_pat}){where_text} RETURN s, r, t")
         return out
+
+
+def _top(c: Cond | None) -> tuple[Cond, ...]:
+    if c is None:
+        return ()
+    return c.parts if isinstance(c, All) else (c,)
+
+
+def _by_id(c: Cond) -> bool:
+    return any(isinstance(p, Field) and p.name == "id" and p.op in ("eq", "in") for p in _top(c))
+
+
+def _id_ends(where: Cond | None) -> set[str]:
+    return {p.role for p in _top(where) if isinstance(p, End) and _by_id(p.where)}
+
+
+def _split_either(where: Cond | None) -> list[Cond | None]:
+    """``where`` itself, or, when it asks for either end by id, the same asked of the source and
+    of the target (the union of the two answers is the answer)."""
+    parts = _top(where)
+    for i, p in enumerate(parts):
+        if isinstance(p, End) and p.role == "either" and _by_id(p.where):
+            rest = parts[:i] + parts[i + 1 :]
+            return [All((*rest, End("source", p.where))), All((*rest, End("target", p.where)))]
+    return [where]
 
 
 def _unit_order(order: Sequence[Order], v: str = "u") -> str:
@@ -353,10 +384,12 @@ def _links_union(comp: _Compiler, where: Cond | None) -> str | None:
     branches = comp.link_branches(where)
     if not branches:
         return None
+    # two branches can find the same link only where either end was split in two: UNION there
+    union = "UNION" if len(_split_either(where)) > 1 else "UNION ALL"
     return (
         comp.head()
         + "CALL (" + ", ".join(comp.imports) + ") {\n  "
-        + "\n  UNION ALL\n  ".join(branches)
+        + f"\n  {union}\n  ".join(branches)
         + "\n}\n"
     )  # fmt: skip
 
