@@ -52,6 +52,14 @@ class StringFilter:
     starts_with: str | None = None
 
 
+@strawberry.input(description="Id conditions; all that are given must hold (case-sensitive).")
+class IDFilter:
+    eq: strawberry.ID | None = None
+    in_: list[strawberry.ID] | None = strawberry.field(name="in", default=None, description="One of these.")
+    contains: str | None = None
+    starts_with: str | None = None
+
+
 @strawberry.input(description="Number conditions; all that are given must hold.")
 class IntFilter:
     eq: int | None = None
@@ -121,7 +129,7 @@ class LinkGroupBy(Enum):
     "a condition on a missing value (a unit without nameEn) is false."
 )
 class UnitWhere:
-    id: StringFilter | None = None
+    id: IDFilter | None = None
     name: StringFilter | None = None
     name_en: StringFilter | None = None
     kind: UnitKindFilter | None = None
@@ -147,7 +155,7 @@ class UnitWhere:
     "and `atLeastEvents` apply where links are seen from a unit (`hasLink`, `noLink`, `Unit.links`)."
 )
 class LinkWhere:
-    id: StringFilter | None = None
+    id: IDFilter | None = None
     kind: LinkKindFilter | None = None
     family: FamilyFilter | None = None
     year: IntFilter | None = None
@@ -215,7 +223,7 @@ class _Budget:
 def _value(v: Any, where: str) -> Any:
     if isinstance(v, Enum):
         return v.value
-    if isinstance(v, str) and len(v) > MAX_TEXT:
+    if isinstance(v, str) and len(v) > MAX_TEXT:  # strawberry.ID is a str
         raise InvalidArgument(f"{where}: at most {MAX_TEXT} characters")
     return v
 
