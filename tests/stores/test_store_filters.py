@@ -105,8 +105,11 @@ def _unit_leaf() -> st.SearchStrategy[Cond]:
 
 def _number(name: str, values: list[int]) -> st.SearchStrategy[Cond]:
     return st.one_of(
-        st.builds(lambda op, v: Field(name, op, v), st.sampled_from(["eq", "gt", "gte", "lt", "lte"]),
-                  st.sampled_from(values)),  # fmt: skip
+        st.builds(
+            lambda op, v: Field(name, op, v),
+            st.sampled_from(["eq", "gt", "gte", "lt", "lte"]),
+            st.sampled_from(values),
+        ),  # fmt: skip
         st.builds(lambda v: Field(name, "in", tuple(v)), st.lists(st.sampled_from(values), max_size=3)),
     )
 
@@ -116,14 +119,19 @@ def _link_leaf(anchored: bool, units: st.SearchStrategy[Cond]) -> st.SearchStrat
         _number("year", YEARS),
         _number("count", [1, 2, 3]),
         _number("participants", [0, 5, 20]),
-        st.builds(lambda op, v: Field("date", op, v), st.sampled_from(["eq", "gt", "gte", "lt", "lte"]),
-                  st.sampled_from(DATES)),  # fmt: skip
+        st.builds(
+            lambda op, v: Field("date", op, v),
+            st.sampled_from(["eq", "gt", "gte", "lt", "lte"]),
+            st.sampled_from(DATES),
+        ),  # fmt: skip
         st.builds(lambda v: Field("kind", "eq", v), st.sampled_from(LINK_KINDS)),
         st.builds(lambda v: Field("kind", "in", tuple(v)), st.lists(st.sampled_from(LINK_KINDS), max_size=4)),
         st.builds(lambda v: Field("family", "eq", v), st.sampled_from(FAMILIES)),
         st.builds(lambda v: Field("family", "in", tuple(v)), st.lists(st.sampled_from(FAMILIES), max_size=2)),
         st.builds(lambda v: Field("title", "contains", v), st.sampled_from(["报告", "走访", "2020", "培训"])),
-        st.builds(lambda v: Field("id", "starts_with", v), st.sampled_from(["L2020-00", "L2019-", "L2021-0001"])),
+        st.builds(
+            lambda v: Field("id", "starts_with", v), st.sampled_from(["L2020-00", "L2019-", "L2021-0001"])
+        ),
         st.builds(End, st.sampled_from(["source", "target", "either"]), units),
     ]
     if anchored:
