@@ -131,7 +131,10 @@ def test_filters_orders_and_aggregates(client: GraphQLClient) -> None:
         ('{ units(where: {regionWithin: "2301"}) { totalCount } }', "six-digit division code"),
         ("{ units(orderBy: [{id: ASC, name: DESC}]) { totalCount } }", "exactly one field per sort key"),
         ("{ units(where: {hasLink: {AND: [{atLeast: 2}]}}) { totalCount } }", "belong directly in hasLink"),
-        ('{ units(where: {name: {contains: "%s"}}) { totalCount } }' % ("x" * 201), "at most 200 characters"),
+        (
+            '{ units(where: {name: {contains: "' + "x" * 201 + '"}}) { totalCount } }',
+            "at most 200 characters",
+        ),
         ("{ units(where: {hasLink: {atLeast: -1}}) { totalCount } }", "at least 0"),
     ],
 )
@@ -142,6 +145,6 @@ def test_bad_filters_are_explained(client: GraphQLClient, query: str, message: s
 
 
 def test_too_many_conditions_are_refused(client: GraphQLClient) -> None:
-    many = ", ".join('{id: {eq: "TB-%d"}}' % i for i in range(70))
-    errors = client.errors("{ units(where: {OR: [%s]}) { totalCount } }" % many)
+    many = ", ".join(f'{{id: {{eq: "TB-{i}"}}}}' for i in range(70))
+    errors = client.errors("{ units(where: {OR: [" + many + "]}) { totalCount } }")
     assert "at most 64 conditions" in errors[0]
