@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Clock, pid_listening_on  # noqa: E402
 
 from graph.model import Dataset, Link  # noqa: E402
+from graph.model.vocabulary import vocabulary  # noqa: E402
 from graph.store import cypher, open_store  # noqa: E402
-from graph.vocabulary import vocabulary  # noqa: E402
 
 REL_TYPES = cypher.REL_TYPES
 
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
 
-    from graph.national import build_national
+    from graph.synthetic.national import build_national
 
     d = build_national(args.scale, seed=1)
     links = d.links

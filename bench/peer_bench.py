@@ -390,7 +390,7 @@ def bench_peer(run: Any, start_serve: Callable[[Any, str, str], tuple[subprocess
     ensure_node_modules()
 
     # the bundled sample, alone in the database
-    from graph.sample import write_sample
+    from graph.synthetic.sample import write_sample
     from loaders import load_paths
 
     sample = run.work / "peer-sample"

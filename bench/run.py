@@ -187,7 +187,7 @@ class Run:
 
 
 def bench_generate(run: Run) -> None:
-    from graph.national import build_national
+    from graph.synthetic.national import build_national
 
     with Clock() as c:
         run.national = build_national(run.plan.national_scale, run.plan.seed)
@@ -272,8 +272,8 @@ def _first_call(path: Path, what: str) -> dict[str, float]:
 
 
 def bench_loaders(run: Run) -> None:
-    from graph.national import write_national
     from graph.store.embedded import EmbeddedStore
+    from graph.synthetic.national import write_national
     from loaders import build_dataset, load_paths, read_ledgers
 
     folder = run.work / "ledgers"
@@ -348,7 +348,7 @@ def _clear(store: Any) -> None:
 
 
 def _delete_links(store: Any, links: list[Any]) -> None:
-    from graph.vocabulary import vocabulary
+    from graph.model.vocabulary import vocabulary
 
     vocab = vocabulary()
     by_rel: dict[str, list[str]] = {}
@@ -364,7 +364,7 @@ def _delete_links(store: Any, links: list[Any]) -> None:
 
 def _per_row(store: Any, links: list[Any]) -> None:
     """The naive client: one MERGE statement per row, each in its own managed transaction."""
-    from graph.vocabulary import vocabulary
+    from graph.model.vocabulary import vocabulary
 
     vocab = vocabulary()
     driver = store._driver
@@ -644,8 +644,8 @@ async def _hammer(base: str, clients: int, seconds: float) -> dict[str, Any]:
 
 def bench_serve(run: Run, on_neo4j: bool) -> None:
     from graph.model import Dataset
-    from graph.national import build_national
     from graph.store.embedded import EmbeddedStore
+    from graph.synthetic.national import build_national
 
     plan = run.plan
     data = build_national(plan.serve_scale, plan.seed)

@@ -15,6 +15,8 @@ CREATE CONSTRAINT region_code IF NOT EXISTS FOR (r:Region) REQUIRE r.code IS UNI
 CREATE CONSTRAINT reporting_id IF NOT EXISTS FOR ()-[r:REPORTING]-() REQUIRE r.id IS UNIQUE;
 CREATE CONSTRAINT liaison_id IF NOT EXISTS FOR ()-[r:LIAISON]-() REQUIRE r.id IS UNIQUE;
 CREATE CONSTRAINT exchange_id IF NOT EXISTS FOR ()-[r:EXCHANGE]-() REQUIRE r.id IS UNIQUE;
+// the one (:Meta {id: 'store'}) node that holds the store generation (bumped by every write)
+CREATE CONSTRAINT meta_id IF NOT EXISTS FOR (m:Meta) REQUIRE m.id IS UNIQUE;
 
 // -- lookups the queries need --------------------------------------------------------------------
 // units by kind (units_of_kinds, find_units), by region (find_units, adopting units into a

@@ -13,6 +13,7 @@ __all__ = [
     "StoreBusy",
     "NotFound",
     "ConfigError",
+    "GapWriteUnsupported",
 ]
 
 
@@ -59,3 +60,7 @@ class NotFound(TiaokuaiError):
 
 class ConfigError(TiaokuaiError):
     """Settings are missing, malformed or unsafe."""
+
+
+class GapWriteUnsupported(TiaokuaiError):
+    """``gaps --write`` was asked of a store that cannot hold gap records (the embedded store)."""

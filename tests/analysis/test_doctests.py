@@ -9,7 +9,7 @@ import pytest
 
 MODULES = [
     "graph.analysis",
-    "graph.analysis.projection",
+    "graph.analysis.views",
     "graph.analysis.gaps",
     "graph.analysis.reciprocity",
     "graph.analysis.isolation",

@@ -22,8 +22,8 @@ import pytest
 from graphql_client import SAMPLE_UNITS, GraphQLClient, live_server, settings
 
 from graph.api import create_app
-from graph.sample import write_sample
 from graph.store import Store, open_store
+from graph.synthetic.sample import write_sample
 
 STORE_KINDS = ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)]
 

@@ -1,4 +1,4 @@
-"""The national-scale generator (graph.national) and a smoke run of bench/run.py.
+"""The national-scale generator (graph.synthetic.national) and a smoke run of bench/run.py.
 
 Generator tests are about shape, not speed: determinism, the scale knob, referential integrity,
 the id scheme, and that gaps exist. The smoke runs check that the benchmark harness works end to
@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from graph import national, rules
-from graph.national import LINKS_PER_YEAR, NATIONAL_BUREAU_ID, YEARS, build_national, write_national
+from graph import rules
+from graph.model.vocabulary import vocabulary
 from graph.store.embedded import EmbeddedStore
-from graph.vocabulary import vocabulary
+from graph.synthetic import national
+from graph.synthetic.national import LINKS_PER_YEAR, NATIONAL_BUREAU_ID, YEARS, build_national, write_national
 
 REPO = Path(__file__).resolve().parents[2]
 RUN = REPO / "bench" / "run.py"

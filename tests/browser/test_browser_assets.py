@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from graph.vocabulary import vocabulary
+from graph.model.vocabulary import vocabulary
 
 REPO = Path(__file__).resolve().parents[2]
 GRASS = REPO / "schema" / "tiaokuai.grass"

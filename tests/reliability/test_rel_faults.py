@@ -36,8 +36,8 @@ from relhelp import (
 )
 
 from graph.model import Dataset, Region
-from graph.national import build_national, write_dataset_csv
 from graph.store import LinkQuery, open_store
+from graph.synthetic.national import build_national, write_dataset_csv
 
 #: ~800 units and ~20,000 links (embedded), ~200 units and ~5,000 links (Neo4j): loads of a few seconds
 SCALE = {"embedded": 0.02, "neo4j": 0.005}

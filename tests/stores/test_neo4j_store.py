@@ -16,10 +16,10 @@ from store_data import clear_neo4j, neo4j_database, small_dataset, snapshot
 
 from graph.errors import StoreError, StoreUnavailable
 from graph.model import Dataset, Link, Region, Unit
+from graph.model.vocabulary import vocabulary
 from graph.resources import schema_path
 from graph.store import LinkQuery, UnitQuery, cypher, open_store
 from graph.store.neo4j import Neo4jStore
-from graph.vocabulary import vocabulary
 
 
 def rows(driver: Any, query: str, **params: Any) -> list[dict[str, Any]]:
@@ -420,7 +420,8 @@ def test_fresh_database_without_schema(
     assert neo4j_store.children(["x"]) == {"x": []} and neo4j_store.neighbours(["x"]) == {"x": set()}
     assert neo4j_store.find_units(UnitQuery(region_code="230100")).total == 0
     assert neo4j_store.link_totals(2020) == [] and neo4j_store.years() == []
+    assert neo4j_store.generation() == 0
     assert [r.getMessage() for r in caplog.records if r.name.startswith("neo4j")] == []
     neo4j_store.write(small_dataset())
-    assert len(rows(neo4j_driver, "SHOW CONSTRAINTS YIELD name")) == 5
+    assert len(rows(neo4j_driver, "SHOW CONSTRAINTS YIELD name")) == 6  # with meta_id (the generation)
     assert neo4j_store.count_units() == 11 and neo4j_store.years() == [2019, 2020, 2021]

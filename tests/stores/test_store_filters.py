@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from store_data import clear_neo4j
 
-from graph.sample import write_sample
+from graph.model.vocabulary import vocabulary
 from graph.store import Store, open_store
 from graph.store.filters import (
     LINK_GROUPS,
@@ -36,7 +36,7 @@ from graph.store.filters import (
     Order,
     RegionWithin,
 )
-from graph.vocabulary import vocabulary
+from graph.synthetic.sample import write_sample
 
 pytestmark = pytest.mark.neo4j
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
-from .. import gapwrite, rules
-from ..stats import stats as compute_stats
-from ..vocabulary import vocabulary
+from .. import rules
+from ..model.vocabulary import vocabulary
+from ..queries.stats import stats as compute_stats
+from ..rules import gapwrite
 from .common import (
     format_option,
     handle_errors,
@@ -145,9 +146,19 @@ def gaps(
             f"unknown rule {rule_id!r}; rules are: {', '.join(r.id for r in known)}", param_hint="--rule"
         )
     with open_from(store_location) as store:
-        if write:  # the whole year, replacing its Gap nodes; filters only narrow the listing below
-            click.echo(gapwrite.write_gaps(store, year, rules=known).message(), err=True)
-        found = rules.gaps(store, year, level=level, region_code=region_code, rule=rule_id, rules=known)
+        evaluated = rules.evaluate(store, year, known) if write else None  # once, for both
+        if evaluated is not None:  # the whole year, replacing its Gap nodes; filters only narrow the listing
+            summary = gapwrite.write_gaps(store, year, rules=known, requirements=evaluated)
+            click.echo(summary.message(), err=True)
+        found = rules.gaps(
+            store,
+            year,
+            level=level,
+            region_code=region_code,
+            rule=rule_id,
+            rules=known,
+            requirements=evaluated,
+        )
         names = store.get_units(
             {g.unit_id for g in found} | {g.counterpart_id for g in found if g.counterpart_id}
         )

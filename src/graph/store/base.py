@@ -11,8 +11,9 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
+from ..errors import GapWriteUnsupported
 from ..model import Dataset, Link, Region, Unit
 
 if TYPE_CHECKING:
@@ -138,6 +139,15 @@ class WriteSummary:
     extra: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class GapsWritten:
+    """What :meth:`Store.write_gaps` did: gap and coverage records written, earlier gaps replaced."""
+
+    gaps: int
+    coverage: int
+    replaced: int
+
+
 class Store(abc.ABC):
     """A graph of regions, units and links. Implementations: embedded (networkx) and Neo4j."""
 
@@ -158,6 +168,18 @@ class Store(abc.ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @abc.abstractmethod
+    def generation(self) -> int:
+        """A counter that every committed write bumps, in the same transaction as the write.
+
+        Two reads that see the same generation see the same data, so caches of answers (the
+        API's, per process) key on it: a write through any process or worker changes it, and the
+        next read anywhere sees the new value. Reads never change it; a write that fails changes
+        nothing, this included. An empty store that was never written answers 0; a fresh store
+        may start its counter at any larger value (Neo4j starts from the clock, so a database
+        emptied and written again does not repeat a generation).
+        """
+
     # -- writes ---------------------------------------------------------------------------------
     @abc.abstractmethod
     def write(self, dataset: Dataset) -> WriteSummary:
@@ -167,6 +189,20 @@ class Store(abc.ABC):
         are replaced by id; links are keyed by id, so writing the same dataset twice changes
         nothing.
         """
+
+    def write_gaps(
+        self, year: int, gaps: Sequence[dict[str, Any]], coverage: Sequence[dict[str, Any]]
+    ) -> GapsWritten:
+        """Replace the year's stored gap and coverage records by these, in one transaction.
+
+        ``gaps``: one row per unmet requirement, ``{unit_id, counterpart_id, subject_id, props}``
+        (``props`` are the record's own fields, ``props["id"]`` unique); ``coverage``: one row per
+        bureau, ``{id, year, unit_id, expected, met, ratio, name}``. Both are built by
+        :func:`graph.rules.gapwrite.write_gaps`. Other years are untouched; writing the same rows
+        twice changes nothing. A store that has no place for them raises
+        :class:`~graph.errors.GapWriteUnsupported` (the default).
+        """
+        raise GapWriteUnsupported(f"{self.location} cannot store gap records; use a Neo4j store")
 
     # -- point lookups --------------------------------------------------------------------------
     @abc.abstractmethod
@@ -342,6 +378,6 @@ class Store(abc.ABC):
 
 
 def _unit_kinds() -> Iterable[str]:
-    from ..vocabulary import vocabulary
+    from ..model.vocabulary import vocabulary
 
     return vocabulary().unit_kinds.keys()

@@ -29,10 +29,10 @@ from typing import Any, Final
 
 import networkx as nx
 
-from ..errors import StoreBusy, StoreError, StoreUnavailable
+from ..errors import GapWriteUnsupported, StoreBusy, StoreError, StoreUnavailable
 from ..gcpause import collector_paused
 from ..model import Dataset, Link, Region, Unit, regions_within
-from .base import LinkQuery, LinkTotal, Page, PairCount, Store, UnitQuery, WriteSummary
+from .base import GapsWritten, LinkQuery, LinkTotal, Page, PairCount, Store, UnitQuery, WriteSummary
 from .where_eval import Access
 
 __all__ = ["EmbeddedStore", "FORMAT"]
@@ -85,6 +85,8 @@ class _State:
         self.links_by_year: dict[int, set[str]] = defaultdict(set)
         self.links_of_unit: dict[str, set[str]] = defaultdict(set)
         self._graph: nx.MultiDiGraph | None = None
+        #: the store generation (Store.generation), persisted with the graph; bumped by write()
+        self.generation = 0
         # pair_counts results by (sorted years, kinds or None); emptied by every put_*.
         self.pair_cache: dict[tuple[tuple[int, ...], frozenset[str] | None], list[PairCount]] = {}
 
@@ -139,6 +141,7 @@ class _State:
             "regions": [(r.code, r.name, r.level, r.parent_code) for r in self.regions.values()],
             "units": [tuple(getattr(u, f) for f in _UNIT_FIELDS) for u in self.units.values()],
             "links": list(self.links.values()),
+            "generation": self.generation,
         }
 
     @classmethod
@@ -153,6 +156,7 @@ class _State:
                 state.put_unit(Unit(*row))
             for row in data["links"]:
                 state._index_link(row)
+            state.generation = int(data.get("generation", 0))  # absent in files of earlier versions
             return state
 
 
@@ -257,6 +261,16 @@ class EmbeddedStore(Store):
         if not os.access(self.path.parent if not self.path.exists() else self.path, os.R_OK):
             raise StoreUnavailable(f"cannot read {self.path}")
 
+    def write_gaps(
+        self, year: int, gaps: Sequence[dict[str, Any]], coverage: Sequence[dict[str, Any]]
+    ) -> GapsWritten:
+        """Refused: the embedded store computes gaps on the fly and has no Browser to show them."""
+        raise GapWriteUnsupported(
+            f"--write needs a Neo4j store (--store bolt://127.0.0.1:7687 or TIAOKUAI_STORE); "
+            f"{self.location} is the embedded store, where gaps are computed on the fly and "
+            "there is no Browser to show them in"
+        )
+
     def write(self, dataset: Dataset) -> WriteSummary:
         with self._write_lock():
             # Under the lock, start from the file as it is now: another writer may have replaced it
@@ -286,6 +300,10 @@ class EmbeddedStore(Store):
                 row = _row_of(link)
                 if state.links.get(link.id) != row:
                     summary.links_created += state.put_link(row)
+            # the generation travels in the file it describes: renamed into place with the graph.
+            # A new file starts from the clock (ms), so a store removed and written again does not
+            # repeat a generation that a cache has seen.
+            state.generation = (state.generation or int(time.time() * 1000)) + 1
             try:
                 self._persist(state)
             except OSError as exc:  # disk full, read-only file system, quota
@@ -294,6 +312,9 @@ class EmbeddedStore(Store):
                 ) from exc
             self._state, self._mtime = state, self._file_mtime()
         return summary
+
+    def generation(self) -> int:
+        return self.state.generation
 
     def get_units(self, ids: Iterable[str]) -> dict[str, Unit]:
         units = self.state.units

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from ..model import Link, Unit
-from ..vocabulary import vocabulary
+from ..model.vocabulary import vocabulary
 
 __all__ = [
     "Field",

@@ -26,26 +26,15 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from ..captions import caption
 from ..errors import ConfigError, StoreError, StoreUnavailable
-from ..gcpause import collector_paused
 from ..model import Dataset, Link, Region, Unit
+from ..model.captions import caption
+from ..model.vocabulary import vocabulary
 from ..resources import schema_path
-from ..vocabulary import vocabulary
-from . import cypher, where_cypher
-from .base import (
-    LinkQuery,
-    LinksOfUnits,
-    LinksWith,
-    LinkTotal,
-    Page,
-    PairCount,
-    Store,
-    UnitQuery,
-    UnitsWith,
-    WriteSummary,
-)
-from .filters import Cond, LinkGroup, Order, UnitsAggregate, YearFamilyTotal
+from . import cypher, cypher_reads
+from .base import GapsWritten, Store, WriteSummary
+from .neo4j_reads import Neo4jReads, _unique
+from .neo4j_where import Neo4jWhere
 
 __all__ = ["Neo4jStore", "BATCH_SIZE", "DEFAULT_DATABASE"]
 
@@ -69,35 +58,13 @@ def _chunks(rows: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield rows[start : start + size]
 
 
-def _unit(m: Mapping[str, Any]) -> Unit:
-    extra = m.get("extra")
-    return Unit(
-        id=m["id"],
-        name=m["name"],
-        kind=m["kind"],
-        level=m["level"],
-        region_code=m.get("region_code"),
-        parent_id=m.get("parent_id"),
-        name_en=m.get("name_en"),
-        extra=json.loads(extra) if extra else {},
-    )
-
-
-def _region(m: Mapping[str, Any]) -> Region:
-    return Region(code=m["code"], name=m["name"], level=m["level"], parent_code=m.get("parent_code"))
-
-
 def _out_of_memory(exc: Any) -> bool:
     """Whether a Neo4jError is the server's transaction memory running out (a transient error to
     the driver, though the same work needs the same memory again)."""
     return "MemoryPool" in (exc.code or "") or "dbms.memory.transaction" in (exc.message or "")
 
 
-def _unique(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(items))
-
-
-class Neo4jStore(Store):
+class Neo4jStore(Neo4jReads, Neo4jWhere, Store):
     """A :class:`~graph.store.base.Store` on a Neo4j 5 server (Community or Enterprise, or Aura).
 
     >>> store = Neo4jStore.from_env("bolt://127.0.0.1:7687")   # doctest: +SKIP
@@ -221,19 +188,23 @@ class Neo4jStore(Store):
                         raise
         raise AssertionError("unreachable")
 
-    def write_transaction(self, work: Callable[[Any], T], doing: str) -> T:
+    def write_transaction(self, work: Callable[[Any], T], doing: str, *, schema: bool = False) -> T:
         """Run ``work(tx)`` in one write transaction (retried on transient errors, see _write_tx).
 
         For writers beside the ledger load, such as ``gaps --write``; ``doing`` names the work in
-        error messages. ``work`` must be safe to repeat.
+        error messages. ``work`` must be safe to repeat. The transaction bumps the store
+        generation, except a ``schema`` one (constraints and indexes only: Neo4j does not let
+        schema changes and data writes share a transaction, and they change no answer).
         """
-        return self._write_tx(work, doing)
+        return self._write_tx(work, doing, bump=not schema)
 
     def _write_tx(
         self,
         work: Callable[[Any], T],
         doing: str,
         too_big: str = "Give the server a bigger heap (see docs/stores.md).",
+        *,
+        bump: bool = True,
     ) -> T:
         """Run ``work`` in one transaction and commit it, retrying transient errors (a deadlock
         with another writer, a leader switch) for up to ``max_transaction_retry_time``, as the
@@ -242,7 +213,10 @@ class Neo4jStore(Store):
 
         The commit is made here rather than by ``execute_write`` because the server reports work
         too big for its transaction memory at the commit, as a transient error: the driver would
-        run the whole of it again to meet the same error, minutes later for a national load."""
+        run the whole of it again to meet the same error, minutes later for a national load.
+
+        Unless ``bump`` is false (schema changes), the store generation is bumped last in the same
+        transaction (cypher.GENERATION_BUMP), so it changes exactly when the write commits."""
         import random
         import time
 
@@ -259,6 +233,8 @@ class Neo4jStore(Store):
                         session.begin_transaction() as tx,
                     ):
                         result = work(tx)
+                        if bump:
+                            tx.run(cypher.GENERATION_BUMP).consume()
                         tx.commit()
                     return result
                 except (ne.Neo4jError, ne.DriverError) as exc:
@@ -274,14 +250,50 @@ class Neo4jStore(Store):
                     time.sleep(delay * random.uniform(0.8, 1.2))
                     delay *= 2
 
+    def write_gaps(
+        self, year: int, gaps: Sequence[dict[str, Any]], coverage: Sequence[dict[str, Any]]
+    ) -> GapsWritten:
+        """Replace the year's ``:Gap`` and ``:Coverage`` nodes in one transaction (docs/browser.md).
+
+        A gap links to its bureau (``GAP_OF``), to the counterpart when it exists
+        (``MISSING_CONTACT_WITH``) and to the subordinate bureau of a per-subordinate rule
+        (``CONCERNS``); a coverage node to its bureau (``COVERAGE_OF``), all with the year."""
+        batch = 2000
+
+        def schema(tx: Any) -> None:
+            for statement in cypher.GAP_SCHEMA:
+                tx.run(statement).consume()
+
+        def work(tx: Any) -> GapsWritten:
+            replaced = tx.run(cypher.GAPS_DELETE_YEAR, year=year).single()["gaps"]
+            written = covered = 0
+            for rows in _chunks(gaps, batch):
+                written += tx.run(cypher.GAPS_WRITE, rows=list(rows)).single()["written"]
+            for rows in _chunks(coverage, batch):
+                covered += tx.run(cypher.COVERAGE_WRITE, rows=list(rows)).single()["written"]
+            if written != len(gaps) or covered != len(coverage):
+                # a bureau vanished between reading and writing: roll back rather than write half
+                raise StoreError(
+                    f"wrote {written} of {len(gaps)} gaps and {covered} of {len(coverage)} "
+                    "coverage nodes: units changed meanwhile; nothing was written, run it again"
+                )
+            return GapsWritten(written, covered, replaced)
+
+        # Schema statements cannot share a transaction with writes; they are idempotent.
+        self.write_transaction(schema, "creating the Gap and Coverage constraints", schema=True)
+        return self.write_transaction(work, f"writing the gaps of {year}")
+
     # -- lifecycle -----------------------------------------------------------------------------
     def ping(self) -> None:
         with self._translate("checking the connection"):
             self._driver.verify_connectivity()
-        self._read(cypher.PING, "checking the database")
+        self._read(cypher_reads.PING, "checking the database")
 
     def close(self) -> None:
         self._driver.close()
+
+    def generation(self) -> int:
+        return int(self._read(cypher.GENERATION, "reading the store generation")[0]["generation"])
 
     def ensure_schema(self) -> None:
         """Apply ``schema/constraints.cypher`` (idempotent); done once per store, on first write."""
@@ -302,7 +314,7 @@ class Neo4jStore(Store):
         self, units: Sequence[Unit], regions: Sequence[Region]
     ) -> dict[str, tuple[str, str | None]]:
         """Region code -> (its name, the name of the region around it), for the units' regions:
-        what a unit's Browser caption splits at and leaves out (graph.captions). Regions not in
+        what a unit's Browser caption splits at and leaves out (graph.model.captions). Regions not in
         this load are read first."""
         known = {r.code: r for r in regions}
 
@@ -480,260 +492,3 @@ class Neo4jStore(Store):
             check(sent)  # the batches before this one: answered by now
         check(len(pending))
         return created
-
-    # -- point lookups -------------------------------------------------------------------------
-    def get_units(self, ids: Iterable[str]) -> dict[str, Unit]:
-        wanted = _unique(ids)
-        if not wanted:
-            return {}
-        records = self._read(cypher.GET_UNITS, "reading units", ids=wanted)
-        found = {u.id: u for u in (_unit(r["unit"]) for r in records)}
-        return {i: found[i] for i in wanted if i in found}
-
-    def get_regions(self, codes: Iterable[str]) -> dict[str, Region]:
-        wanted = _unique(codes)
-        if not wanted:
-            return {}
-        records = self._read(cypher.GET_REGIONS, "reading regions", codes=wanted)
-        found = {r.code: r for r in (_region(rec["region"]) for rec in records)}
-        return {c: found[c] for c in wanted if c in found}
-
-    def get_links(self, ids: Iterable[str]) -> dict[str, Link]:
-        wanted = _unique(ids)
-        if not wanted:
-            return {}
-        records = self._read(cypher.GET_LINKS, "reading links", ids=wanted)
-        found = {lk.id: lk for lk in (Link.from_row(r["link"]) for r in records)}
-        return {i: found[i] for i in wanted if i in found}
-
-    def children(self, ids: Iterable[str]) -> dict[str, list[Unit]]:
-        wanted = _unique(ids)
-        out: dict[str, list[Unit]] = {i: [] for i in wanted}
-        if wanted:
-            for r in self._read(cypher.CHILDREN, "reading children", ids=wanted):
-                out[r["id"]].append(_unit(r["unit"]))
-        return out
-
-    def neighbours(self, ids: Iterable[str]) -> dict[str, set[str]]:
-        wanted = _unique(ids)
-        out: dict[str, set[str]] = {i: set() for i in wanted}
-        if wanted:
-            for r in self._read(cypher.NEIGHBOURS, "reading neighbours", ids=wanted):
-                out[r["id"]] = set(r["near"])
-        return out
-
-    # -- listings ------------------------------------------------------------------------------
-    def count_units(self) -> int:
-        return int(self._read(cypher.COUNT_UNITS, "counting units")[0]["n"])
-
-    def regions(self) -> list[Region]:
-        return [_region(r["region"]) for r in self._read(cypher.ALL_REGIONS, "reading regions")]
-
-    def units_of_kinds(self, kinds: Sequence[str]) -> list[Unit]:
-        wanted = _unique(kinds)
-        if not wanted:
-            return []
-        records = self._read(cypher.UNITS_OF_KINDS, "reading units", kinds=wanted)
-        fields = cypher.UNIT_ROW_FIELDS
-        return [_unit(dict(zip(fields, row, strict=True))) for row in records[0]["units"]]
-
-    def _page(
-        self, query: str, params: dict[str, Any], offset: int, limit: int | None,
-        convert: Callable[[Any], T], doing: str,
-    ) -> Page[T]:  # fmt: skip
-        """``list[offset:offset + limit]`` exactly as Python slicing would, and the total, from one
-        statement (see ``cypher._PAGE_OF_ALL``)."""
-        if offset < 0 or (limit is not None and limit < 0):  # Python's negative slicing: fetch all
-            whole = self._page(query, params, 0, None, convert, doing)
-            return Page(whole.items[offset : None if limit is None else offset + limit], whole.total)
-        end = None if limit is None else offset + limit
-        records = self._read(query, doing, **params, skip=offset, end=end)
-        total = int(records[0]["total"]) if records else 0
-        return Page([convert(r) for r in records if r[1] is not None], total)
-
-    @staticmethod
-    def _unit_filter(query: UnitQuery) -> dict[str, Any]:
-        return {
-            "kind": query.kind or None,
-            "level": query.level or None,
-            "region_code": query.region_code or None,
-            "needle": query.name_contains.lower() if query.name_contains else None,
-        }
-
-    def find_units(self, query: UnitQuery, offset: int = 0, limit: int | None = None) -> Page[Unit]:
-        return self._page(
-            cypher.FIND_UNITS_TOTAL_AND_PAGE,
-            self._unit_filter(query),
-            offset,
-            limit,
-            lambda r: _unit(r["unit"]),
-            "finding units",
-        )
-
-    def find_units_with(
-        self, query: UnitQuery, offset: int = 0, limit: int | None = None, *,
-        parents: bool = False, regions: bool = False, children: bool = False,
-    ) -> UnitsWith:  # fmt: skip
-        """One statement: the page, and per unit its parent, region and children as asked."""
-        records = self._page(
-            cypher.FIND_UNITS_WITH[(parents, regions, children)],
-            self._unit_filter(query),
-            offset,
-            limit,
-            lambda r: r,
-            "finding units",
-        )
-        items: list[Unit] = []
-        parent_of: dict[str, Unit] = {}
-        region_of: dict[str, Region] = {}
-        children_of: dict[str, list[Unit]] = {}
-        for record in records.items:
-            unit = _unit(record["unit"])
-            items.append(unit)
-            if record["parent"] and unit.parent_id:
-                parent_of[unit.parent_id] = _unit(record["parent"][0])
-            if record["region"] and unit.region_code:
-                region_of[unit.region_code] = _region(record["region"][0])
-            if children:
-                children_of[unit.id] = [_unit(c) for c in record["children"]]
-        return UnitsWith(Page(items, records.total), parent_of, region_of, children_of)
-
-    def find_links(self, query: LinkQuery, offset: int = 0, limit: int | None = None) -> Page[Link]:
-        if query.other_id is not None and query.unit_id is None:
-            return Page([], 0)  # as the embedded store: other_id only narrows unit_id
-        params = {
-            "unit_id": query.unit_id,
-            "other_id": query.other_id,
-            "year": query.year,
-            # links do not store their family: filter on the type (an unknown family matches nothing)
-            "rel_type": vocabulary().families.get(query.family, {}).get("rel_type", "")
-            if query.family
-            else None,
-            "kind": query.kind or None,
-        }
-        if query.unit_id is not None:
-            statement = cypher.FIND_LINKS_OF_UNIT_TOTAL_AND_PAGE
-        elif query.year is not None:
-            statement = cypher.FIND_LINKS_OF_YEAR_TOTAL_AND_PAGE
-        else:
-            statement = cypher.FIND_LINKS_ALL_TOTAL_AND_PAGE
-        return self._page(
-            statement, params, offset, limit, lambda r: Link.from_row(r["link"]), "finding links"
-        )
-
-    # -- aggregates ----------------------------------------------------------------------------
-    def years(self) -> list[int]:
-        return [int(r["year"]) for r in self._read(cypher.YEARS, "reading years")]
-
-    def link_totals(self, year: int) -> list[LinkTotal]:
-        records = self._read(cypher.LINK_TOTALS, "summing links", year=year)
-        return [
-            LinkTotal(r["kind"], r["family"], int(r["records"]), int(r["count"]), int(r["participants"]))
-            for r in records
-        ]
-
-    def pair_counts(self, years: Sequence[int], kinds: Sequence[str] | None = None) -> list[PairCount]:
-        wanted_years = sorted(set(years))
-        if not wanted_years:
-            return []
-        params = {"years": wanted_years, "kinds": None if kinds is None else _unique(kinds)}
-        with collector_paused():  # a national year: 118,000 rows, decoded and built at once
-            rows = self._read(cypher.PAIR_COUNTS, "counting links per pair", **params)[0]["rows"]
-            rows.sort()  # by (source, target, kind, year): one row per such key
-            return list(map(PairCount._make, rows))  # sums and counts of integers are integers
-
-    # -- filters, orderings, aggregates: one statement each (graph.store.where_cypher) ---------
-    @staticmethod
-    def _window(offset: int, limit: int | None) -> dict[str, int | None]:
-        if offset < 0 or (limit is not None and limit < 0):
-            raise ValueError("offset and limit must be at least 0")
-        return {"skip": offset, "end": None if limit is None else offset + limit}
-
-    def find_units_where(
-        self, where: Cond | None, order: Sequence[Order] = (), offset: int = 0, limit: int | None = None, *,
-        parents: bool = False, regions: bool = False, children: bool = False,
-    ) -> UnitsWith:  # fmt: skip
-        st = where_cypher.find_units(where, order, parents=parents, regions=regions, children=children)
-        record = self._read(st.text, "finding units", **st.params, **self._window(offset, limit))[0]
-        items: list[Unit] = []
-        parent_of: dict[str, Unit] = {}
-        region_of: dict[str, Region] = {}
-        children_of: dict[str, list[Unit]] = {}
-        for unit_map, parent, region, kids in record["page"]:
-            unit = _unit(unit_map)
-            items.append(unit)
-            if parent is not None and unit.parent_id:
-                parent_of[unit.parent_id] = _unit(parent)
-            if region is not None and unit.region_code:
-                region_of[unit.region_code] = _region(region)
-            if children:
-                children_of[unit.id] = [_unit(c) for c in kids]
-        return UnitsWith(Page(items, int(record["total"])), parent_of, region_of, children_of)
-
-    @staticmethod
-    def _links_page(rows: Sequence[Any], ends: bool, units: dict[str, Unit]) -> list[Link]:
-        out = []
-        for link_map, source, target in rows:
-            out.append(Link.from_row(link_map))
-            if ends:
-                units.setdefault(source["id"], _unit(source))
-                units.setdefault(target["id"], _unit(target))
-        return out
-
-    def find_links_where(
-        self, where: Cond | None, order: Sequence[Order] = (), offset: int = 0, limit: int | None = None, *,
-        ends: bool = False,
-    ) -> LinksWith:  # fmt: skip
-        st = where_cypher.find_links(where, order, ends=ends)
-        record = self._read(st.text, "finding links", **st.params, **self._window(offset, limit))[0]
-        units: dict[str, Unit] = {}
-        items = self._links_page(record["page"], ends, units)
-        return LinksWith(Page(items, int(record["total"])), units)
-
-    def links_of_units(
-        self, ids: Iterable[str], where: Cond | None, order: Sequence[Order] = (), offset: int = 0,
-        limit: int | None = None, *, ends: bool = False,
-    ) -> LinksOfUnits:  # fmt: skip
-        wanted = _unique(ids)
-        pages: dict[str, Page[Link]] = {i: Page([], 0) for i in wanted}
-        units: dict[str, Unit] = {}
-        if wanted:
-            st = where_cypher.links_of_units(where, order, ends=ends)
-            window = self._window(offset, limit)
-            for record in self._read(st.text, "finding links", **st.params, **window, ids=wanted):
-                pages[record["id"]] = Page(
-                    self._links_page(record["page"], ends, units), int(record["total"])
-                )
-        return LinksOfUnits(pages, units)
-
-    def aggregate_units(self, where: Cond | None) -> UnitsAggregate:
-        st = where_cypher.aggregate_units(where)
-        records = self._read(st.text, "counting units", **st.params)
-        return UnitsAggregate.from_rows((r["kind"], r["level"], r["region"], int(r["n"])) for r in records)
-
-    def aggregate_links(self, where: Cond | None, group_by: Sequence[str] = ()) -> list[LinkGroup]:
-        st = where_cypher.aggregate_links(where, group_by)
-        records = self._read(st.text, "summing links", **st.params)
-        groups = [
-            LinkGroup(tuple(r["key"]), int(r["records"]), int(r["count"]), int(r["participants"]),
-                      r["first"].to_native(), r["last"].to_native())
-            for r in records
-        ]  # fmt: skip
-        return sorted(groups, key=lambda g: tuple((v is None, v) for v in g.key))
-
-    def unit_timelines(self, ids: Iterable[str], years: Sequence[int]) -> dict[str, list[YearFamilyTotal]]:
-        wanted = _unique(ids)
-        out: dict[str, list[YearFamilyTotal]] = {i: [] for i in wanted}
-        wanted_years = sorted(set(years))
-        if wanted and wanted_years:
-            st = where_cypher.unit_timelines()
-            family = where_cypher.FAMILY_OF_REL
-            for r in self._read(st.text, "reading timelines", ids=wanted, years=wanted_years):
-                out[r["id"]] = sorted(
-                    (
-                        YearFamilyTotal(int(y), family[rel], int(n), int(c), int(p))
-                        for y, rel, n, c, p in r["rows"]
-                    ),
-                    key=lambda t: (t.year, t.family),
-                )
-        return out

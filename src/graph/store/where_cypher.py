@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..vocabulary import vocabulary
-from . import cypher
+from ..model.vocabulary import vocabulary
+from . import cypher, cypher_reads
 from .filters import (
     LINK_FIELDS,
     LINK_GROUPS,
@@ -106,7 +106,7 @@ def _family_expr(r: str) -> str:
 
 
 def _unit_map(v: str) -> str:
-    return "{" + ", ".join(f"{p}: {v}.{p}" for p in cypher.UNIT_ROW_FIELDS) + "}"
+    return "{" + ", ".join(f"{p}: {v}.{p}" for p in cypher_reads.UNIT_ROW_FIELDS) + "}"
 
 
 def _link_map(r: str, s: str, t: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import Link, Unit
-from ..vocabulary import vocabulary
+from ..model.vocabulary import vocabulary
 from .base import Page
 from .filters import (
     All,

@@ -30,10 +30,10 @@ from strawberry.dataloader import DataLoader
 
 from ... import rules as rules_mod
 from ...model import Link, Region, Unit
+from ...model.vocabulary import vocabulary
 from ...rules import LOCAL_COMMITTEE, Requirement
 from ...store.base import LinksOfUnits, Page, UnitsWith
 from ...store.filters import Cond, Order
-from ...vocabulary import vocabulary
 
 if TYPE_CHECKING:
     from .context import Context

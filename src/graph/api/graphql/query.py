@@ -7,12 +7,13 @@ from typing import Annotated
 
 import strawberry
 
-from ... import paths, rules
+from ... import rules
 from ...errors import NotFound
-from ...stats import stats as compute_stats
+from ...model.vocabulary import vocabulary
+from ...queries import paths
+from ...queries.stats import stats as compute_stats
 from ...store import filters as flt
 from ...store.base import LinkQuery, UnitQuery
-from ...vocabulary import vocabulary
 from ..errors import InvalidArgument
 from .aggregates import LinkGroup, UnitsAggregate, link_group_from_model, units_aggregate_from_model
 from .connection import Connection, connection

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 import strawberry
 
 from ...model import Unit as UnitModel
+from ...model.vocabulary import vocabulary
 from ...store.filters import and_
-from ...vocabulary import vocabulary
 from ..errors import InvalidArgument
 from .connection import Connection, connection, window
 from .context import Info

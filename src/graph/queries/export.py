@@ -10,8 +10,8 @@ from pathlib import Path
 
 import networkx as nx
 
+from ..store.base import Store
 from .projection import project
-from .store.base import Store
 
 __all__ = ["write_graph", "FORMATS"]
 

@@ -30,8 +30,8 @@ smallest sequence of ids among the shortest paths (compare ids hop by hop from t
 
 from __future__ import annotations
 
-from .errors import NotFound
-from .store.base import Store
+from ..errors import NotFound
+from ..store.base import Store
 
 __all__ = ["shortest_path", "DEFAULT_MAX_HOPS"]
 

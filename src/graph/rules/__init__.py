@@ -16,12 +16,12 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError
-from .gcpause import collector_paused
-from .model import Region, Unit, regions_within
-from .resources import schema_path
-from .store.base import Store
-from .vocabulary import Vocabulary, vocabulary
+from ..errors import ConfigError
+from ..gcpause import collector_paused
+from ..model import Region, Unit, regions_within
+from ..model.vocabulary import Vocabulary, vocabulary
+from ..resources import schema_path
+from ..store.base import Store
 
 __all__ = [
     "Rule",
@@ -300,9 +300,12 @@ def gaps(
     region_code: str | None = None,
     rule: str | None = None,
     rules: Sequence[Rule] | None = None,
+    requirements: Sequence[Requirement] | None = None,
 ) -> list[Requirement]:
-    """Unmet requirements, sorted by unit_id, rule, counterpart_id (contract section 3)."""
-    reqs = evaluate(store, year, rules)
+    """Unmet requirements, sorted by unit_id, rule, counterpart_id (contract section 3).
+
+    ``requirements``: the year's, already evaluated with ``rules`` (saves evaluating them again)."""
+    reqs = list(requirements) if requirements is not None else evaluate(store, year, rules)
     selected, _ = _select(store, reqs, level, region_code, store.regions() if region_code else [])
     return [r for r in selected if not r.met and (rule is None or r.rule == rule)]
 

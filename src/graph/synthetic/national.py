@@ -10,7 +10,7 @@ Nothing here is real data. Region codes are well formed (six digits, GB/T 2260 l
 divisions are invented: provincial-level regions use the 31 real provincial prefixes (110000 …
 650000) plus five made-up ones (660000 … 700000) standing for the five separately planned cities
 whose tax bureaus are provincial-level; prefectures are ``PP0100``, ``PP0200`` … and counties
-``PPCC01``, ``PPCC02`` … below them. Unit ids follow :mod:`graph.sample`'s scheme (``TB-<code>``,
+``PPCC01``, ``PPCC02`` … below them. Unit ids follow :mod:`graph.synthetic.sample`'s scheme (``TB-<code>``,
 ``BPC-<code>``, ``PB-<code>-NN``, ``LPC-<code>``, ``ORG``/``PROP``/``OWC``/``DISC``/``SCH-<code>``,
 and ``TB-000000`` for the State Taxation Administration). Link ids are ``L<year>-NNNNNNN``.
 
@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model import Dataset, Link, Region, Unit
+from ..model import Dataset, Link, Region, Unit
 
 __all__ = [
     "NATIONAL_BUREAU_ID",
@@ -74,7 +74,7 @@ _PROVINCES: tuple[tuple[str, str], ...] = (
 _PLANNED_CITIES = frozenset({"66", "67", "68", "69", "70"})
 _SYLLABLES = "安平临江宁远长兴永和清泉新华东阳南山北岭西城云开河口石门金川丰乐白水红旗太和兴隆"
 
-# Requirement probabilities (contract section 2 rules), as in graph.sample but national.
+# Requirement probabilities (contract section 2 rules), as in graph.synthetic.sample but national.
 REPORT = "report_to_local_committee"
 CADRE = "cadre_work_with_locality"
 COORDINATE = "coordinate_lower_localities"

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
-from graph.errors import RowProblem
-from graph.model import Region, Unit
+from ..errors import RowProblem
+from ..model import Region, Unit
 
 __all__ = ["Where", "Defined", "Ref", "resolve", "find_cycles", "check_region_levels", "MAX_PARENT_ROUNDS"]
 

@@ -1,4 +1,4 @@
-"""Write a year's gaps (and each bureau's coverage) into Neo4j, for Neo4j Browser users to see.
+"""Write a year's gaps (and each bureau's coverage) into the store, for Neo4j Browser users to see.
 
 ``tiaokuai gaps --year Y --write`` calls :func:`write_gaps`. The year's requirements come from
 :func:`graph.rules.evaluate`, exactly as ``tiaokuai gaps`` and ``tiaokuai coverage`` compute them,
@@ -19,9 +19,11 @@ running it twice changes nothing and a recompute after new ledgers leaves no sta
 Other years are untouched. ``counterpart_id`` and ``subject_id`` are absent (Neo4j stores no
 nulls) when there is none.
 
-Only the Neo4j store takes these nodes: the embedded store has no Browser to show them in, and
-gaps there are always computed on the fly, so :func:`write_gaps` refuses it with
-:class:`GapWriteUnsupported` ("--write needs a Neo4j store").
+This module builds the records from the requirements; the store writes them
+(:meth:`graph.store.base.Store.write_gaps`, the Cypher in :mod:`graph.store.cypher`). Only the Neo4j
+store takes these nodes: the embedded store has no Browser to show them in, and gaps there are
+always computed on the fly, so it refuses with :class:`~graph.errors.GapWriteUnsupported`
+("--write needs a Neo4j store").
 """
 
 from __future__ import annotations
@@ -30,59 +32,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import StoreError, TiaokuaiError
-from .rules import Requirement, Rule, evaluate
-from .store.base import Store
-from .vocabulary import vocabulary
+from ..errors import GapWriteUnsupported
+from ..model.vocabulary import vocabulary
+from ..store.base import Store
+from . import Requirement, Rule, evaluate
 
-__all__ = ["GapWriteUnsupported", "GapWriteSummary", "write_gaps", "gap_id", "coverage_id", "SCHEMA"]
-
-#: Idempotent schema statements for the nodes written here (applied before each write).
-SCHEMA = (
-    "CREATE CONSTRAINT gap_id IF NOT EXISTS FOR (g:Gap) REQUIRE g.id IS UNIQUE",
-    "CREATE CONSTRAINT coverage_id IF NOT EXISTS FOR (c:Coverage) REQUIRE c.id IS UNIQUE",
-    "CREATE INDEX gap_year IF NOT EXISTS FOR (g:Gap) ON (g.year)",
-    "CREATE INDEX coverage_year IF NOT EXISTS FOR (c:Coverage) ON (c.year)",
-)
-
-_DELETE_YEAR = """
-MATCH (n) WHERE (n:Gap OR n:Coverage) AND n.year = $year
-WITH n, n:Gap AS gap
-DETACH DELETE n
-RETURN count(CASE WHEN gap THEN 1 END) AS gaps
-"""
-
-_WRITE_GAPS = """
-UNWIND $rows AS row
-MATCH (u:Unit {id: row.unit_id})
-CREATE (g:Gap)
-SET g = row.props
-CREATE (g)-[:GAP_OF {year: row.props.year}]->(u)
-WITH g, row
-OPTIONAL MATCH (c:Unit {id: row.counterpart_id})
-FOREACH (_ IN CASE WHEN c IS NULL THEN [] ELSE [1] END |
-  CREATE (g)-[:MISSING_CONTACT_WITH {year: row.props.year}]->(c))
-WITH g, row
-OPTIONAL MATCH (s:Unit {id: row.subject_id})
-FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END |
-  CREATE (g)-[:CONCERNS {year: row.props.year}]->(s))
-RETURN count(g) AS written
-"""
-
-_WRITE_COVERAGE = """
-UNWIND $rows AS row
-MATCH (u:Unit {id: row.unit_id})
-CREATE (c:Coverage)
-SET c = row
-CREATE (c)-[:COVERAGE_OF {year: row.year}]->(u)
-RETURN count(c) AS written
-"""
-
-_BATCH = 2000
-
-
-class GapWriteUnsupported(TiaokuaiError):
-    """``--write`` was asked of a store that cannot hold gap nodes (the embedded store)."""
+__all__ = ["GapWriteUnsupported", "GapWriteSummary", "write_gaps", "gap_id", "coverage_id"]
 
 
 @dataclass(frozen=True)
@@ -167,18 +122,6 @@ def _coverage_rows(year: int, requirements: Sequence[Requirement]) -> list[dict[
     ]
 
 
-def _require_neo4j(store: Store) -> Any:
-    from .store.neo4j import Neo4jStore
-
-    if not isinstance(store, Neo4jStore):
-        raise GapWriteUnsupported(
-            f"--write needs a Neo4j store (--store bolt://127.0.0.1:7687 or TIAOKUAI_STORE); "
-            f"{store.location} is the embedded store, where gaps are computed on the fly and "
-            "there is no Browser to show them in"
-        )
-    return store
-
-
 def write_gaps(
     store: Store,
     year: int,
@@ -186,37 +129,14 @@ def write_gaps(
     rules: Sequence[Rule] | None = None,
     requirements: Sequence[Requirement] | None = None,
 ) -> GapWriteSummary:
-    """Replace the year's Gap and Coverage nodes by those of the current data, in one transaction.
+    """Replace the year's Gap and Coverage records by those of the current data, in one transaction.
 
     ``requirements`` (all of the year's, met or not, as :func:`graph.rules.evaluate` returns them)
     may be passed to avoid evaluating twice; otherwise they are evaluated here with ``rules``.
+    The store writes them (:meth:`~graph.store.base.Store.write_gaps`); one that cannot hold them
+    raises :class:`~graph.errors.GapWriteUnsupported`.
     """
-    neo = _require_neo4j(store)
     if requirements is None:
         requirements = evaluate(store, year, rules)
-    gap_rows = _gap_rows(year, requirements)
-    coverage_rows = _coverage_rows(year, requirements)
-
-    def schema(tx: Any) -> None:
-        for statement in SCHEMA:
-            tx.run(statement).consume()
-
-    def work(tx: Any) -> tuple[int, int, int]:
-        replaced = tx.run(_DELETE_YEAR, year=year).single()["gaps"]
-        gaps = coverage = 0
-        for i in range(0, len(gap_rows), _BATCH):
-            gaps += tx.run(_WRITE_GAPS, rows=gap_rows[i : i + _BATCH]).single()["written"]
-        for i in range(0, len(coverage_rows), _BATCH):
-            coverage += tx.run(_WRITE_COVERAGE, rows=coverage_rows[i : i + _BATCH]).single()["written"]
-        if gaps != len(gap_rows) or coverage != len(coverage_rows):
-            # a bureau vanished between reading and writing: roll back rather than write half
-            raise StoreError(
-                f"wrote {gaps} of {len(gap_rows)} gaps and {coverage} of {len(coverage_rows)} "
-                "coverage nodes: units changed meanwhile; nothing was written, run it again"
-            )
-        return replaced, gaps, coverage
-
-    # Schema statements cannot share a transaction with writes; they are idempotent.
-    neo.write_transaction(schema, "creating the Gap and Coverage constraints")
-    replaced, gaps, coverage = neo.write_transaction(work, f"writing the gaps of {year}")
-    return GapWriteSummary(year, gaps, coverage, replaced, store.location)
+    done = store.write_gaps(year, _gap_rows(year, requirements), _coverage_rows(year, requirements))
+    return GapWriteSummary(year, done.gaps, done.coverage, done.replaced, store.location)

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .resources import schema_path
+from ..resources import schema_path
 
 __all__ = ["UnitKind", "LinkKind", "Mechanism", "Vocabulary", "vocabulary"]
 

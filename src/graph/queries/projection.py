@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import networkx as nx
 
-from .store.base import Store
-from .vocabulary import vocabulary
+from ..model.vocabulary import vocabulary
+from ..store.base import Store
 
 __all__ = ["project"]
 

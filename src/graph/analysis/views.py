@@ -1,6 +1,6 @@
 """From the store's projection to the graphs the analyses read.
 
-:func:`graph.projection.project` gives a MultiDiGraph of *units*: a bureau, its party committee
+:func:`graph.queries.projection.project` gives a MultiDiGraph of *units*: a bureau, its party committee
 and each of its branches are separate nodes, and a report sent by the committee is an edge from
 the committee. Party-building offices ask about *bureaus*, so most analyses read a collapsed
 graph in which the bureau side (the bureau, its party committee, that committee's branches) is
@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 
 import networkx as nx
 
-from ..projection import project
+from ..queries.projection import project
 from ..store.base import Store
 
 __all__ = [
@@ -59,7 +59,7 @@ YearSpec = int | Sequence[int] | None
 def project_years(store: Store, years: Iterable[int] | None = None) -> nx.MultiDiGraph:
     """Project ``store`` for ``years`` (all years with links when None), with the vertical line.
 
-    A thin wrapper over :func:`graph.projection.project`, kept here so that analysis scripts need
+    A thin wrapper over :func:`graph.queries.projection.project`, kept here so that analysis scripts need
     one import.
     """
     return project(store, sorted(set(years)) if years is not None else None, structure=True)

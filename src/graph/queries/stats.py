@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .store.base import Store
+from ..store.base import Store
 
 __all__ = ["stats"]
 

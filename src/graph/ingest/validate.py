@@ -16,16 +16,15 @@ from dataclasses import replace
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from graph.errors import LoadError, RowProblem
-from graph.model import Dataset, Link, Region, Unit
-from graph.store.base import Store
-from graph.vocabulary import vocabulary
-
-from ._gc import paused_gc
+from ..errors import LoadError, RowProblem
+from ..gcpause import collector_paused
+from ..model import Dataset, Link, Region, Unit
+from ..model.vocabulary import vocabulary
+from ..store.base import Store
 from .cells import DATE_FORMATS, cell_text, parse_date, parse_int
 from .ids import link_id, link_key
-from .readers import ParsedLedgers, Table
 from .references import Defined, Where, check_region_levels, find_cycles, resolve
+from .tables import ParsedLedgers, Table
 
 __all__ = ["build_dataset", "validate_tables", "PROGRESS_EVERY"]
 
@@ -396,7 +395,7 @@ def validate_tables(
 ) -> tuple[Dataset, list[RowProblem], list[str]]:
     """Validate tables against each other and the store: (dataset, problems, warnings)."""
     builder = _Builder(store, progress, sum(len(t.rows) for t in tables))
-    with paused_gc():
+    with collector_paused():
         for table in tables:
             builder.add_table(table)
         dataset = builder.finish()
