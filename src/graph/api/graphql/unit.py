@@ -126,11 +126,23 @@ class Unit:
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[Link]:
-        offset, limit = page_window(info, first, after)
-        cond = and_(legacy_link_cond(family, kind, year), link_cond(where, anchored=True))
-        wanted = item_fields(info)
-        ends = "source" in wanted or "target" in wanted
-        key = LinkKey(str(self.id), cond, link_orders(order_by), offset, limit, ends)
+        # the same for every unit this field is resolved on in this request: worked out once
+        memo: dict[tuple[int, ...], Any] = info.context.__dict__.setdefault("_unit_links", {})
+        node = tuple(map(id, info._raw_info.field_nodes))
+        args = memo.get(node)
+        if args is None:
+            offset, limit = page_window(info, first, after)
+            cond = and_(legacy_link_cond(family, kind, year), link_cond(where, anchored=True))
+            wanted = item_fields(info)
+            args = memo[node] = (
+                cond,
+                link_orders(order_by),
+                offset,
+                limit,
+                "source" in wanted or "target" in wanted,
+            )
+        cond, order, offset, limit, ends = args
+        key = LinkKey(str(self.id), cond, order, offset, limit, ends)
         page = await info.context.loaders.links.load(key)
         return connection(page.items, page.total, offset, link_from_model)
 
