@@ -55,7 +55,7 @@ RETURN count(r) AS created
 
 EXISTING_ONE = (
     "UNWIND $rows AS row\n"
-    + cypher._union_all(
+    + cypher.union_all(
         "MATCH (s)-[r:__REL__ {id: row.id}]->(t) USING INDEX SEEK r:__REL__(id) "
         "RETURN r, (s.id <> row.source_id OR t.id <> row.target_id OR row.rel_type <> '__REL__') AS moved",
         "row",
@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     n = len(links)
     store = open_store(args.neo4j)
     pid = pid_listening_on(urlsplit(args.neo4j).port or 7687)
-    driver, db = store._driver, store.database
+    driver, db = store.driver, store.database
 
     def clear_links() -> None:
         with driver.session(database=db) as s:

@@ -342,7 +342,7 @@ CLEAR_STATEMENTS = (
 
 def _clear(store: Any) -> None:
     """Empty the database (auto-commit queries: CALL … IN TRANSACTIONS needs them)."""
-    with store._driver.session(database=store.database) as session:
+    with store.driver.session(database=store.database) as session:
         for statement in CLEAR_STATEMENTS:
             session.run(statement).consume()
 
@@ -355,7 +355,7 @@ def _delete_links(store: Any, links: list[Any]) -> None:
     for lk in links:
         by_rel.setdefault(vocab.rel_type(lk.family), []).append(lk.id)
     for rel, ids in by_rel.items():
-        store._driver.execute_query(
+        store.driver.execute_query(
             f"UNWIND $ids AS id MATCH ()-[r:{rel} {{id: id}}]->() DELETE r",
             {"ids": ids},
             database_=store.database,
@@ -367,7 +367,7 @@ def _per_row(store: Any, links: list[Any]) -> None:
     from graph.model.vocabulary import vocabulary
 
     vocab = vocabulary()
-    driver = store._driver
+    driver = store.driver
     for lk in links:
         driver.execute_query(
             PER_ROW_MERGE % vocab.rel_type(lk.family),

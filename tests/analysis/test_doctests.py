@@ -19,6 +19,8 @@ MODULES = [
     "graph.report",
     "graph.report.fonts",
     "graph.report.charts",
+    "graph.synthetic.core",
+    "graph.queries.paths",
 ]
 
 

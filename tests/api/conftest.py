@@ -47,7 +47,7 @@ def load_dir(store: Store, path: Path) -> None:
 def clear_neo4j(store: Store) -> None:
     from graph.store.cypher import CLEAR_DATABASE
 
-    driver = store._driver  # type: ignore[attr-defined]  # the test owns this store
+    driver = store.driver  # type: ignore[attr-defined]  # the test owns this store
     with driver.session(database=store.database) as session:  # type: ignore[attr-defined]
         session.run(CLEAR_DATABASE).consume()
 

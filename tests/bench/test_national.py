@@ -85,7 +85,7 @@ def test_full_scale_structure_without_links():
     """Scale 1 has 36 provincial-level regions, 500 prefectures and 3,000 counties."""
     import random
 
-    regions, units, bureaus = national._structure(1.0, random.Random(1))
+    regions, units, bureaus = national.build_structure(1.0, random.Random(1))
     levels = Counter(r.level for r in regions)
     assert levels == {"province": 36, "prefecture": 500, "county": 3000}
     assert len(bureaus) == 3536
@@ -225,8 +225,8 @@ def test_met_decisions_are_what_the_rules_see(medium, medium_store):
     import random
 
     rng = random.Random(1)
-    _, _, bureaus = national._structure(0.05, rng)
-    met = national._decide_met(bureaus, rng)
+    _, _, bureaus = national.build_structure(0.05, rng)
+    met = national.decide_met(bureaus, rng)
     for year in (2020, 2022):
         for req in rules.evaluate(medium_store, year):
             code = req.unit_id.removeprefix("TB-")

@@ -9,6 +9,7 @@ and written to docs/img/browser.png when TIAOKUAI_UPDATE_SCREENSHOT=1.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -40,6 +41,10 @@ TIDY_GRAPHS = """(() => {  // hide the inspector panels and fit each graph into 
 })()"""
 CLOSE_FRAMES = "[...document.querySelectorAll('button[title=Close]')].forEach(b => b.click()) || true"
 NODES = "document.querySelectorAll('svg g.node').length"
+#: what the graph looks like now: every positioned group (nodes, relationships, the zoom layer)
+LAYOUT = "[...document.querySelectorAll('svg g[transform]')].map(g => g.getAttribute('transform')).join(';')"
+#: which slide of the guide is shown: its runnable blocks
+SLIDE = "[...document.querySelectorAll('pre.runnable')].map(p => p.textContent).join('\\n')"
 FILLS = "[...new Set([...document.querySelectorAll('svg g.node circle.b-outline')].map(c => c.getAttribute('fill')))]"
 REL_CAPTIONS = "[...document.querySelectorAll('svg g.relationship text')].map(t => t.textContent)"
 #: a node's caption, its lines joined (the Browser draws one <text> per line)
@@ -68,13 +73,36 @@ def click_block(browser: Chromium, text: str) -> None:
     assert browser.js(CLICK_BLOCK + f"({text!r})"), f"no runnable block with {text!r} on this slide"
 
 
+def wait_until_still(
+    browser: Chromium, expression: str, what: str, quiet: float = 1.0, timeout: float = 30
+) -> None:
+    """Poll ``expression`` until its value has not changed for ``quiet`` seconds (a force layout
+    that has settled, a zoom that has ended)."""
+    deadline = time.monotonic() + timeout
+    last, since = browser.js(expression), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = browser.js(expression)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+    raise CDPError(f"timed out after {timeout}s waiting for {what} to settle")
+
+
 def go_to_slide(browser: Chromium, block_text: str) -> None:
     for direction in ("Next", "Previous"):
         for _ in range(12):
             if browser.js(HAS_BLOCK.format(block_text)):
                 return
+            shown = browser.js(SLIDE)
             browser.js(STEP_SLIDE.format(direction))
-            time.sleep(0.3)
+            try:  # the next slide is drawn, or this was the last one in that direction
+                browser.wait_for(
+                    f"({SLIDE}) !== {json.dumps(shown)}", "the next slide", timeout=5, interval=0.1
+                )
+            except CDPError:
+                break
     raise AssertionError(f"no slide with {block_text!r}")
 
 
@@ -82,9 +110,9 @@ def run_and_wait_for_graph(browser: Chromium, block_text: str, at_least: int) ->
     go_to_slide(browser, block_text)
     click_block(browser, block_text)
     browser.wait_for(f"{NODES} >= {at_least}", f"{at_least}+ nodes drawn for {block_text!r}", timeout=60)
-    time.sleep(3)  # let the force layout settle before looking and taking the picture
+    wait_until_still(browser, LAYOUT, "the force layout")  # before looking and taking the picture
     browser.js(TIDY_GRAPHS)
-    time.sleep(1.5)
+    wait_until_still(browser, LAYOUT, "the zoom to fit")
     return int(browser.js(NODES))
 
 

@@ -360,32 +360,71 @@ def test_api_survives_neo4j_connection_loss(neo4j_uri: str) -> None:
     assert figures["error_after_s"] < 15
 
 
+class _CutBeforeLinks:
+    """A real driver, wrapped: the first time a transaction looks up the links' units
+    (``cypher.UNIT_NODES``, after the regions and units are written), the proxy drops every
+    connection. Handed to the store through its documented seam, ``Neo4jStore(uri, driver=...)``."""
+
+    def __init__(self, driver: Any, proxy: Any) -> None:
+        self.driver, self.proxy, self.attempts = driver, proxy, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.driver, name)
+
+    @contextlib.contextmanager
+    def session(self, **config: Any) -> Iterator[Any]:
+        with self.driver.session(**config) as session:
+            yield _CutSession(session, self)
+
+
+class _CutSession:
+    def __init__(self, session: Any, cut: _CutBeforeLinks) -> None:
+        self.session, self.cut = session, cut
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.session, name)
+
+    @contextlib.contextmanager
+    def begin_transaction(self, **config: Any) -> Iterator[Any]:
+        with self.session.begin_transaction(**config) as tx:
+            yield _CutTx(tx, self.cut)
+
+
+class _CutTx:
+    def __init__(self, tx: Any, cut: _CutBeforeLinks) -> None:
+        self.tx, self.cut = tx, cut
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.tx, name)
+
+    def run(self, query: str, *args: Any, **kwargs: Any) -> Any:
+        from graph.store.cypher import UNIT_NODES
+
+        if query == UNIT_NODES:
+            self.cut.attempts += 1
+            if self.cut.attempts == 1:
+                self.cut.proxy.down()
+                self.cut.proxy.up()
+        return self.tx.run(query, *args, **kwargs)
+
+
 @pytest.mark.neo4j
-def test_load_cut_off_midway_runs_again_and_lands_once(
-    neo4j_uri: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_load_cut_off_midway_runs_again_and_lands_once(neo4j_uri: str) -> None:
     """The connection reset in the middle of a load (after the units, before the links): the store,
     which begins and commits the load's transaction itself, runs it again on a new connection, as
     the driver's managed transactions would, and every row lands once."""
+    from neo4j import GraphDatabase
+
     from graph.store.neo4j import Neo4jStore
 
     data = build_national(0.002, seed=1)
     with _proxied_neo4j(neo4j_uri) as proxy:
         clear_neo4j(neo4j_uri)
-        attempts: list[int] = []
-        write_links = Neo4jStore._write_links
-
-        def cut_once(self: Neo4jStore, *args: Any) -> int:
-            attempts.append(1)
-            if len(attempts) == 1:
-                proxy.down()
-                proxy.up()
-            return write_links(self, *args)
-
-        monkeypatch.setattr(Neo4jStore, "_write_links", cut_once)
-        with Neo4jStore(f"bolt://127.0.0.1:{proxy.port}", max_transaction_retry_time=20.0) as store:
+        uri = f"bolt://127.0.0.1:{proxy.port}"
+        driver = _CutBeforeLinks(GraphDatabase.driver(uri, max_transaction_retry_time=20.0), proxy)
+        with Neo4jStore(uri, driver=driver, max_transaction_retry_time=20.0) as store:
             summary = store.write(data)
-        assert len(attempts) == 2 and summary.links_created == len(data.links)
+        assert driver.attempts == 2 and summary.links_created == len(data.links)
     with open_store(neo4j_uri) as store:
         assert store.count_units() == len(data.units)
         assert store.find_links(LinkQuery()).total == len(data.links)

@@ -92,7 +92,7 @@ def test_cypher_names_come_from_the_vocabulary() -> None:
     assert set(cypher.UNIT_MERGE) == set(cypher.UNIT_LABELS)
     assert all(re.fullmatch("[A-Za-z]+", n) for n in (*cypher.UNIT_LABELS, *cypher.REL_TYPES))
     with pytest.raises(ValueError, match="plain word"):
-        cypher._checked(["Tax`) DETACH DELETE (n"], "label")
+        cypher.checked_names(["Tax`) DETACH DELETE (n"], "label")
 
 
 def test_constraints_file_covers_every_link_type() -> None:

@@ -13,9 +13,9 @@ node keeps the first parent that reached it. The path returned is therefore the 
 smallest sequence of ids among the shortest paths (compare ids hop by hop from the start).
 
 >>> from graph.model import Dataset, Unit
->>> from graph.store.embedded import EmbeddedStore
+>>> from graph.store import open_store
 >>> import tempfile, pathlib
->>> store = EmbeddedStore(pathlib.Path(tempfile.mkdtemp()) / "g.tkg")
+>>> store = open_store(pathlib.Path(tempfile.mkdtemp()) / "g.tkg")
 >>> _ = store.write(Dataset(units=[
 ...     Unit("A", "a", "tax_bureau", "provincial"),
 ...     Unit("C", "c", "tax_bureau", "prefecture", parent_id="A"),

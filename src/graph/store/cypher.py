@@ -42,6 +42,8 @@ __all__ = [
     "UNIT_LABELS",
     "REL_TYPES",
     "STRUCTURE_TYPES",
+    "checked_names",
+    "union_all",
     "schema_statements",
     # writes
     "REGION_MERGE",
@@ -76,7 +78,8 @@ __all__ = [
 _NAME = re.compile(r"^[A-Za-z]+$")
 
 
-def _checked(names: list[str], what: str) -> tuple[str, ...]:
+def checked_names(names: list[str], what: str) -> tuple[str, ...]:
+    """The names, each a plain word (labels and types are formatted into Cypher), without repeats."""
     for name in names:
         if not _NAME.fullmatch(name):
             raise ValueError(f"vocabulary {what} {name!r} is not a plain word (^[A-Za-z]+$)")
@@ -86,9 +89,9 @@ def _checked(names: list[str], what: str) -> tuple[str, ...]:
 _VOCAB = vocabulary()
 
 #: the second label of a unit, one per unit kind (``TaxBureau`` …), from the vocabulary
-UNIT_LABELS: tuple[str, ...] = _checked([k.label for k in _VOCAB.unit_kinds.values()], "label")
+UNIT_LABELS: tuple[str, ...] = checked_names([k.label for k in _VOCAB.unit_kinds.values()], "label")
 #: the relationship type of a link, one per family (``REPORTING`` …), from the vocabulary
-REL_TYPES: tuple[str, ...] = _checked([_VOCAB.rel_type(f) for f in _VOCAB.families], "rel_type")
+REL_TYPES: tuple[str, ...] = checked_names([_VOCAB.rel_type(f) for f in _VOCAB.families], "rel_type")
 STRUCTURE_TYPES: tuple[str, ...] = ("UNDER", "IN_REGION", "WITHIN")
 if set(REL_TYPES) & set(STRUCTURE_TYPES) or "Unit" in UNIT_LABELS or "Region" in UNIT_LABELS:
     raise ValueError("vocabulary labels or rel_types collide with the structural ones")
@@ -109,7 +112,7 @@ def _per_rel(template: str) -> dict[str, str]:
     return {rel: template.replace("__REL__", rel) for rel in REL_TYPES}
 
 
-def _union_all(template: str, imports: str = "") -> str:
+def union_all(template: str, imports: str = "") -> str:
     """``CALL (imports) { <template for REPORTING> UNION ALL <… LIAISON> … }``: one index seek per
     type; ``imports`` names the outer variables the branches use (``"id"``, ``"lo, hi"``)."""
     parts = "\n  UNION ALL\n  ".join(template.replace("__REL__", rel).strip() for rel in REL_TYPES)
@@ -268,7 +271,7 @@ RETURN collect([id, elementId(u)]) AS nodes
 # for the ids this one finds.
 LINK_FOUND = (
     "UNWIND $ids AS id\n"
-    + _union_all("MATCH ()-[r:__REL__ {id: id}]->() USING INDEX SEEK r:__REL__(id) RETURN r.id AS hit", "id")
+    + union_all("MATCH ()-[r:__REL__ {id: id}]->() USING INDEX SEEK r:__REL__(id) RETURN r.id AS hit", "id")
     + "\nRETURN collect(hit) AS found\n"
 )
 
@@ -279,7 +282,7 @@ LINK_FOUND = (
 # id by id. A concurrent writer of the same ids still meets the uniqueness constraints at commit.
 LINK_RANGE_CLEAR = (
     "UNWIND $ids AS id\nWITH min(id) AS lo, max(id) AS hi\n"
-    + _union_all(
+    + union_all(
         "MATCH ()-[r:__REL__]->() USING INDEX r:__REL__(id) WHERE lo <= r.id <= hi RETURN r.id AS hit LIMIT 1",
         "lo, hi",
     )
@@ -291,7 +294,7 @@ LINK_RANGE_CLEAR = (
 # kept), and delete the others (moved to other ends or another family).
 LINK_EXISTING = (
     "UNWIND $rows AS row\n"
-    + _union_all(
+    + union_all(
         "MATCH (s)-[r:__REL__ {id: row.id}]->(t) USING INDEX SEEK r:__REL__(id) "
         "RETURN r, (s.id <> row.source_id OR t.id <> row.target_id OR row.rel_type <> '__REL__') AS moved",
         "row",

@@ -14,7 +14,7 @@ from .cypher import (
     _PARENT_MAP,
     _REGION_MAP,
     _UNIT_MAP,
-    _union_all,
+    union_all,
 )
 
 __all__ = [
@@ -56,7 +56,7 @@ RETURN {_REGION_MAP} AS region
 
 GET_LINKS = (
     "UNWIND $ids AS id\n"
-    + _union_all("MATCH (s)-[r:__REL__ {id: id}]->(t) USING INDEX SEEK r:__REL__(id) RETURN s, r, t", "id")
+    + union_all("MATCH (s)-[r:__REL__ {id: id}]->(t) USING INDEX SEEK r:__REL__(id) RETURN s, r, t", "id")
     + f"\nRETURN {_LINK_MAP} AS link\n"
 )
 
@@ -175,7 +175,7 @@ WITH r, startNode(r) AS s, endNode(r) AS t
 
 # links dated in $year: one year-index seek per relationship type
 _FIND_LINKS_OF_YEAR = (
-    _union_all("MATCH (s)-[r:__REL__]->(t) WHERE r.year = $year RETURN s, r, t")
+    union_all("MATCH (s)-[r:__REL__]->(t) WHERE r.year = $year RETURN s, r, t")
     + f"\nWITH s, r, t WHERE {_LINK_FILTER}\n"
 )
 
@@ -203,7 +203,7 @@ ORDER BY year
 """
 
 LINK_TOTALS = (
-    _union_all("MATCH ()-[r:__REL__]->() WHERE r.year = $year RETURN r")
+    union_all("MATCH ()-[r:__REL__]->() WHERE r.year = $year RETURN r")
     + "\nRETURN r.kind AS kind, min("
     + _FAMILY_OF
     + """) AS family, count(r) AS records,
@@ -218,7 +218,7 @@ ORDER BY kind
 # than once per link, and not sorted here: 0.6 s of server time for a national year's 200,000 links
 # against 0.9-1.0 s, where sorting the 118,000 rows in Python costs the client about 0.1 s.
 PAIR_COUNTS = (
-    _union_all(
+    union_all(
         "MATCH (s)-[r:__REL__]->(t) WHERE r.year IN $years AND ($kinds IS NULL OR r.kind IN $kinds)"
         " RETURN s, t, r.kind AS kind, r.year AS year, r.count AS count, r.participants AS participants"
     )

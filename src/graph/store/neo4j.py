@@ -32,7 +32,8 @@ from ..model.captions import caption
 from ..model.vocabulary import vocabulary
 from ..resources import schema_path
 from . import cypher, cypher_reads
-from .base import GapsWritten, Store, WriteSummary
+from .base import Store, WriteSummary
+from .neo4j_gaps import Neo4jGapWriter
 from .neo4j_reads import Neo4jReads, _unique
 from .neo4j_where import Neo4jWhere
 
@@ -64,7 +65,7 @@ def _out_of_memory(exc: Any) -> bool:
     return "MemoryPool" in (exc.code or "") or "dbms.memory.transaction" in (exc.message or "")
 
 
-class Neo4jStore(Neo4jReads, Neo4jWhere, Store):
+class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Store):
     """A :class:`~graph.store.base.Store` on a Neo4j 5 server (Community or Enterprise, or Aura).
 
     >>> store = Neo4jStore.from_env("bolt://127.0.0.1:7687")   # doctest: +SKIP
@@ -79,8 +80,14 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Store):
         uri: str,
         auth: tuple[str, str] | None = None,
         database: str = DEFAULT_DATABASE,
+        *,
+        driver: Any = None,
         **driver_config: Any,
     ):
+        """Open a driver for ``uri`` (``driver_config`` goes to ``GraphDatabase.driver``), or use
+        ``driver``, one the caller made (any object with the driver's ``session``,
+        ``execute_query``, ``verify_connectivity`` and ``close``): the documented seam for a
+        test double or a driver shared with other code."""
         from neo4j import GraphDatabase
 
         self.uri = _without_credentials(uri)
@@ -89,6 +96,9 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Store):
         self._schema_ready = False
         # the driver's default; the store's own write retries (_write_tx) use it too
         self._retry_time = float(driver_config.get("max_transaction_retry_time", 30.0))
+        if driver is not None:
+            self._driver = driver
+            return
         driver_config.setdefault("user_agent", "tiaokuai")
         # "label does not exist" on an empty database and "hinted index does not exist" before
         # the first write are expected; the driver would log each as a warning
@@ -129,6 +139,12 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Store):
             else {}
         )
         return cls(uri, auth=auth, database=env.get("NEO4J_DATABASE") or DEFAULT_DATABASE, **limits)
+
+    @property
+    def driver(self) -> Any:
+        """The store's driver, for callers that run their own Cypher beside it (tests, benchmarks);
+        the store closes it on :meth:`close`."""
+        return self._driver
 
     def __repr__(self) -> str:
         return f"Neo4jStore({self.location!r}, database={self.database!r})"
@@ -249,39 +265,6 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Store):
                         raise
                     time.sleep(delay * random.uniform(0.8, 1.2))
                     delay *= 2
-
-    def write_gaps(
-        self, year: int, gaps: Sequence[dict[str, Any]], coverage: Sequence[dict[str, Any]]
-    ) -> GapsWritten:
-        """Replace the year's ``:Gap`` and ``:Coverage`` nodes in one transaction (docs/browser.md).
-
-        A gap links to its bureau (``GAP_OF``), to the counterpart when it exists
-        (``MISSING_CONTACT_WITH``) and to the subordinate bureau of a per-subordinate rule
-        (``CONCERNS``); a coverage node to its bureau (``COVERAGE_OF``), all with the year."""
-        batch = 2000
-
-        def schema(tx: Any) -> None:
-            for statement in cypher.GAP_SCHEMA:
-                tx.run(statement).consume()
-
-        def work(tx: Any) -> GapsWritten:
-            replaced = tx.run(cypher.GAPS_DELETE_YEAR, year=year).single()["gaps"]
-            written = covered = 0
-            for rows in _chunks(gaps, batch):
-                written += tx.run(cypher.GAPS_WRITE, rows=list(rows)).single()["written"]
-            for rows in _chunks(coverage, batch):
-                covered += tx.run(cypher.COVERAGE_WRITE, rows=list(rows)).single()["written"]
-            if written != len(gaps) or covered != len(coverage):
-                # a bureau vanished between reading and writing: roll back rather than write half
-                raise StoreError(
-                    f"wrote {written} of {len(gaps)} gaps and {covered} of {len(coverage)} "
-                    "coverage nodes: units changed meanwhile; nothing was written, run it again"
-                )
-            return GapsWritten(written, covered, replaced)
-
-        # Schema statements cannot share a transaction with writes; they are idempotent.
-        self.write_transaction(schema, "creating the Gap and Coverage constraints", schema=True)
-        return self.write_transaction(work, f"writing the gaps of {year}")
 
     # -- lifecycle -----------------------------------------------------------------------------
     def ping(self) -> None:

@@ -26,7 +26,6 @@ the per-link work is a handful of ``random()`` calls.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 import random
@@ -35,6 +34,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model import Dataset, Link, Region, Unit
+from ..model.vocabulary import vocabulary
+from .core import (
+    CADRE,
+    COORDINATE,
+    LEVEL_WEIGHT,
+    LIAISON_RULES,
+    LINK_COLUMNS,
+    NATIONAL_BUREAU_ID,
+    REGION_COLUMNS,
+    REPORT,
+    UNIT_COLUMNS,
+    allocate,
+    base_probability,
+    churned_draws,
+    data,
+    is_working_day,
+    write_csv,
+)
 
 __all__ = [
     "NATIONAL_BUREAU_ID",
@@ -42,99 +59,38 @@ __all__ = [
     "LINKS_PER_YEAR",
     "MAX_SCALE",
     "build_national",
+    "build_structure",
+    "decide_met",
     "write_national",
     "write_dataset_csv",
 ]
 
-NATIONAL_BUREAU_ID = "TB-000000"
 YEARS: tuple[int, ...] = (2019, 2020, 2021, 2022, 2023)
 #: links per year at scale 1.0 (they sum to 1,000,000 over the five years)
-LINKS_PER_YEAR: dict[int, int] = {2019: 180_000, 2020: 190_000, 2021: 200_000, 2022: 210_000, 2023: 220_000}
+_DATA = data("national.yaml")  # figures and name tables: data/national.yaml
+LINKS_PER_YEAR: dict[int, int] = _DATA["links_per_year"]
 PREFECTURES_AT_1 = 500
 COUNTIES_AT_1 = 3_000
 #: two-digit prefecture and county numbers allow 99 per parent: 36 × 99 prefectures at most
 MAX_SCALE = 7.0
 
-REGION_COLUMNS = ("code", "name", "level", "parent_code")
-UNIT_COLUMNS = ("id", "name", "kind", "level", "region_code", "parent_id", "name_en")
-LINK_COLUMNS = ("id", "date", "kind", "source_id", "target_id", "count", "participants", "title")
-
 # The 31 provincial-level divisions (real prefixes and names) and five invented provincial-level
 # codes for the separately planned cities (计划单列市), whose tax bureaus rank as provincial.
-_PROVINCES: tuple[tuple[str, str], ...] = (
-    ("11", "北京市"), ("12", "天津市"), ("13", "河北省"), ("14", "山西省"), ("15", "内蒙古自治区"),
-    ("21", "辽宁省"), ("22", "吉林省"), ("23", "黑龙江省"), ("31", "上海市"), ("32", "江苏省"),
-    ("33", "浙江省"), ("34", "安徽省"), ("35", "福建省"), ("36", "江西省"), ("37", "山东省"),
-    ("41", "河南省"), ("42", "湖北省"), ("43", "湖南省"), ("44", "广东省"), ("45", "广西壮族自治区"),
-    ("46", "海南省"), ("50", "重庆市"), ("51", "四川省"), ("52", "贵州省"), ("53", "云南省"),
-    ("54", "西藏自治区"), ("61", "陕西省"), ("62", "甘肃省"), ("63", "青海省"), ("64", "宁夏回族自治区"),
-    ("65", "新疆维吾尔自治区"),
-    ("66", "大连市"), ("67", "宁波市"), ("68", "厦门市"), ("69", "青岛市"), ("70", "深圳市"),
-)  # fmt: skip
-_PLANNED_CITIES = frozenset({"66", "67", "68", "69", "70"})
-_SYLLABLES = "安平临江宁远长兴永和清泉新华东阳南山北岭西城云开河口石门金川丰乐白水红旗太和兴隆"
+_PROVINCES: tuple[tuple[str, str], ...] = _DATA["provinces"]
+_PLANNED_CITIES = frozenset(_DATA["planned_cities"])
+_SYLLABLES: str = _DATA["syllables"]
 
 # Requirement probabilities (contract section 2 rules), as in graph.synthetic.sample but national.
-REPORT = "report_to_local_committee"
-CADRE = "cadre_work_with_locality"
-COORDINATE = "coordinate_lower_localities"
-_LIAISON_RULES: dict[str, str] = {
-    "liaison_organization_department": "ORG",
-    "liaison_propaganda_department": "PROP",
-    "liaison_organs_work_committee": "OWC",
-    "liaison_discipline_commission": "DISC",
-}
-_BASE_P: dict[str, float] = {
-    REPORT: 0.985,
-    "liaison_organization_department": 0.92,
-    "liaison_propaganda_department": 0.78,
-    "liaison_organs_work_committee": 0.90,
-    "liaison_discipline_commission": 0.89,
-    CADRE: 0.80,
-    COORDINATE: 0.90,
-}
+_LIAISON_RULES: dict[str, str] = {rule: key.upper() for rule, key in LIAISON_RULES.items()}  # -> id prefix
+_BASE_P: dict[str, float] = _DATA["base_p"]
 _REMOTE_PENALTY = 0.2
-_YEAR_SHIFT: dict[int, float] = {2019: -0.06, 2020: -0.03, 2021: 0.0, 2022: 0.02, 2023: 0.04}
-_UPPER_BONUS = 0.05
-_CHURN = 0.3
+_YEAR_SHIFT: dict[int, float] = _DATA["year_shift"]
 _REMOTE_SHARE = 0.15  # prefectures (and their counties) where contact is thinner
 _MISSING_OWC_SHARE = 0.02  # county committees without an organs work committee
-_LEVEL_WEIGHT: dict[str, float] = {"provincial": 6.0, "prefecture": 3.0, "county": 1.0}
 
-_FAMILY: dict[str, str] = {
-    "comprehensive_report": "reporting", "thematic_report": "reporting",
-    "ad_hoc_report": "reporting", "instruction": "reporting",
-    "meeting_attendance": "liaison", "visit": "liaison", "coordination_visit": "liaison",
-    "information_exchange": "liaison", "joint_research": "liaison", "plan_consultation": "liaison",
-    "joint_supervision": "liaison",
-    "cadre_exchange": "exchange", "secondment": "exchange", "party_school_training": "exchange",
-    "joint_training": "exchange", "recommendation": "exchange",
-}  # fmt: skip
-_TITLES: dict[str, tuple[str, ...]] = {
-    "comprehensive_report": ("年度党建工作全面报告",),
-    "thematic_report": ("意识形态工作专题报告", "党风廉政建设专题报告", "基层党组织建设专题报告",
-                        "减税降费落实情况专题报告"),
-    "ad_hoc_report": ("重要工作情况随时报告", "重要舆情处置情况报告", "税收收入形势专报"),
-    "instruction": ("对税务局党建工作报告作出肯定性批示", "对税务部门服务地方发展工作作出批示"),
-    "meeting_attendance": ("出席全面从严治党工作会议", "指导党建工作领导小组会议", "参加主题党日活动"),
-    "visit": ("走访沟通党建工作", "汇报全面从严治党主体责任落实情况", "对接干部教育培训"),
-    "coordination_visit": ("定期通报税务系统党建工作", "了解落实地方党建工作部署情况",
-                           "征求对下级税务局党建工作的意见"),
-    "information_exchange": ("交换党建工作信息", "报送党建工作简报"),
-    "joint_research": ("联合开展机关党建调研座谈",),
-    "plan_consultation": ("就年度党建工作计划征求意见",),
-    "joint_supervision": ("联动处置问题线索", "联合开展监督检查", "协同开展执纪审查"),
-    "cadre_exchange": ("干部双向交流任职",),
-    "secondment": ("选派干部到地方挂职锻炼",),
-    "party_school_training": ("参加主体班培训", "参加发展对象培训班", "参加党务干部轮训"),
-    "joint_training": ("联合举办党务干部培训班", "联合举办党支部书记培训班"),
-    "recommendation": ("推荐为党代会代表人选", "推荐为人大代表人选", "推荐为政协委员人选"),
-}  # fmt: skip
+_TITLES: dict[str, tuple[str, ...]] = _DATA["titles"]
 # (low, high) people on one row, for kinds that record participants
-_PARTICIPANTS: dict[str, tuple[int, int]] = {
-    "party_school_training": (1, 30), "joint_training": (15, 120), "secondment": (1, 2),
-    "recommendation": (1, 4), "cadre_exchange": (1, 2),
-}  # fmt: skip
+_PARTICIPANTS: dict[str, tuple[int, int]] = _DATA["participants"]
 
 # Channel templates: (counterpart key, kind, direction, weight). Direction "out" is bureau side →
 # counterpart, "in" the reverse, "either" a coin toss. The condition under which a template is
@@ -186,40 +142,26 @@ def _place_name(rng: random.Random, suffix: str) -> str:
     return _SYLLABLES[rng.randrange(n)] + _SYLLABLES[rng.randrange(n)] + suffix
 
 
-def _allocate(total: int, weights: Sequence[float], rng: random.Random, minimum: int, cap: int) -> list[int]:
-    """``total`` split into ``len(weights)`` parts in [minimum, cap], drawn in proportion to weights."""
-    parts = [minimum] * len(weights)
-    rest = total - minimum * len(weights)
-    weights = list(weights)
-    while rest > 0:
-        for i in rng.choices(range(len(weights)), weights=weights, k=rest):
-            if parts[i] < cap:
-                parts[i] += 1
-                rest -= 1
-        weights = [w if p < cap else 0.0 for w, p in zip(weights, parts, strict=True)]
-    return parts
-
-
 def _working_days(year: int) -> list[dt.date]:
     day, end, out = dt.date(year, 1, 1), dt.date(year + 1, 1, 1), []
     while day < end:
-        holiday = (day.month, day.day) == (1, 1) or (day.month == 10 and day.day <= 7)
-        if day.weekday() < 5 and not holiday:
+        if is_working_day(day):
             out.append(day)
         day += dt.timedelta(days=1)
     return out
 
 
-def _structure(scale: float, rng: random.Random) -> tuple[list[Region], list[Unit], list[_Bureau]]:
-    """Regions, units and bureaus: parents always before children."""
+def build_structure(scale: float, rng: random.Random) -> tuple[list[Region], list[Unit], list[_Bureau]]:
+    """Regions, units and bureaus (parents always before children): the first draws of
+    :func:`build_national` with the same ``rng``."""
     n_prov = max(1, min(len(_PROVINCES), round(len(_PROVINCES) * scale)))
     provinces = _PROVINCES[:n_prov]
     n_pref = max(n_prov, round(PREFECTURES_AT_1 * scale))
     n_cty = max(n_pref, round(COUNTIES_AT_1 * scale))
     prov_weights = [0.25 if p in _PLANNED_CITIES else rng.uniform(0.5, 1.5) for p, _ in provinces]
-    prefs_per_prov = _allocate(n_pref, prov_weights, rng, 1, 99)
+    prefs_per_prov = allocate(n_pref, prov_weights, rng, 1, 99)
     pref_weights = [rng.uniform(0.5, 1.5) for _ in range(n_pref)]
-    ctys_per_pref = _allocate(n_cty, pref_weights, rng, 1, 99)
+    ctys_per_pref = allocate(n_cty, pref_weights, rng, 1, 99)
 
     regions: list[Region] = []
     units: list[Unit] = [
@@ -280,17 +222,16 @@ def _structure(scale: float, rng: random.Random) -> tuple[list[Region], list[Uni
 
 
 def _met_probability(rule: str, bureau: _Bureau, year: int, sub_remote: bool) -> float:
-    p = _BASE_P[rule] + _YEAR_SHIFT[year] * (0.3 if rule == REPORT else 1.0)
-    if bureau.level != "county":
-        p += _UPPER_BONUS
+    p = base_probability(_BASE_P, _YEAR_SHIFT, rule, bureau.level, year)
     remote = sub_remote if rule == COORDINATE else bureau.remote
     if remote:
         p -= _REMOTE_PENALTY * (0.2 if rule == REPORT else 1.0)
     return min(max(p, 0.0), 1.0)
 
 
-def _decide_met(bureaus: Sequence[_Bureau], rng: random.Random) -> dict[int, dict[str, set[str]]]:
-    """Per year and bureau code, the met requirement keys: rule ids, or ``COORDINATE:<sub code>``."""
+def decide_met(bureaus: Sequence[_Bureau], rng: random.Random) -> dict[int, dict[str, set[str]]]:
+    """Per year and bureau code, the met requirement keys: rule ids, or ``COORDINATE:<sub code>``
+    (the draws :func:`build_national` makes after :func:`build_structure`)."""
     remote = {b.code: b.remote for b in bureaus}
     met: dict[int, dict[str, set[str]]] = {y: {} for y in YEARS}
     for b in bureaus:
@@ -301,9 +242,7 @@ def _decide_met(bureaus: Sequence[_Bureau], rng: random.Random) -> dict[int, dic
         for rule, sub in reqs:
             if rule == "liaison_organs_work_committee" and not b.has_owc:
                 continue
-            base = rng.random()
-            for year in YEARS:
-                draw = rng.random() if rng.random() < _CHURN else base
+            for year, draw in churned_draws(rng, YEARS).items():
                 if draw < _met_probability(rule, b, year, remote.get(sub, False)):
                     per_year[year].add(f"{COORDINATE}:{sub}" if sub else rule)
         for year in YEARS:
@@ -347,8 +286,9 @@ def _guaranteed(b: _Bureau, met: set[str]) -> list[tuple[str, str, str, float]]:
 
 
 def _links(bureaus: Sequence[_Bureau], scale: float, rng: random.Random) -> list[Link]:
-    met = _decide_met(bureaus, rng)
-    weights = [_LEVEL_WEIGHT[b.level] * b.activity * (0.75 if b.remote else 1.0) for b in bureaus]
+    met = decide_met(bureaus, rng)
+    family_of = vocabulary().family_of
+    weights = [LEVEL_WEIGHT[b.level] * b.activity * (0.75 if b.remote else 1.0) for b in bureaus]
     total_weight = sum(weights)
     links: list[Link] = []
     append = links.append
@@ -391,7 +331,7 @@ def _links(bureaus: Sequence[_Bureau], scale: float, rng: random.Random) -> list
                 titles = _TITLES[kind]
                 seq += 1
                 append(
-                    Link(f"L{year}-{seq:07d}", kind, _FAMILY[kind], date, source, target, count,
+                    Link(f"L{year}-{seq:07d}", kind, family_of(kind), date, source, target, count,
                          participants, titles[randrange(len(titles))])
                 )  # fmt: skip
     return links
@@ -402,7 +342,7 @@ def build_national(scale: float = 1.0, seed: int = 1) -> Dataset:
     if not (scale > 0 and math.isfinite(scale)) or scale > MAX_SCALE:
         raise ValueError(f"scale must be in (0, {MAX_SCALE}], got {scale}")
     rng = random.Random(seed)
-    regions, units, bureaus = _structure(scale, rng)
+    regions, units, bureaus = build_structure(scale, rng)
     return Dataset(regions=regions, units=units, links=_links(bureaus, scale, rng))
 
 
@@ -411,30 +351,31 @@ def write_dataset_csv(dataset: Dataset, out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / "regions.csv", out_dir / "units.csv"]
-    with paths[0].open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(REGION_COLUMNS)
-        w.writerows((r.code, r.name, r.level, r.parent_code or "") for r in dataset.regions)
-    with paths[1].open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(UNIT_COLUMNS)
-        w.writerows(
+    write_csv(
+        paths[0], REGION_COLUMNS, ((r.code, r.name, r.level, r.parent_code or "") for r in dataset.regions)
+    )
+    write_csv(
+        paths[1],
+        UNIT_COLUMNS,
+        (
             (u.id, u.name, u.kind, u.level, u.region_code or "", u.parent_id or "", u.name_en or "")
             for u in dataset.units
-        )
+        ),
+    )
     by_year: dict[int, list[Link]] = {}
     for lk in dataset.links:
         by_year.setdefault(lk.date.year, []).append(lk)
     for year in sorted(by_year):
         path = out_dir / f"links_{year}.csv"
-        with path.open("w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(LINK_COLUMNS)
-            w.writerows(
+        write_csv(
+            path,
+            LINK_COLUMNS,
+            (
                 (lk.id, lk.date.isoformat(), lk.kind, lk.source_id, lk.target_id, lk.count,
                  "" if lk.participants is None else lk.participants, lk.title or "")
                 for lk in by_year[year]
-            )  # fmt: skip
+            ),
+        )  # fmt: skip
         paths.append(path)
     return paths
 

@@ -8,14 +8,27 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import strawberry
 
+from ...store.base import Page
 from ..errors import InvalidArgument
 
-__all__ = ["Connection", "Edge", "PageInfo", "encode_cursor", "decode_cursor", "window", "connection"]
+if TYPE_CHECKING:
+    from .context import Info
+
+__all__ = [
+    "Connection",
+    "Edge",
+    "PageInfo",
+    "encode_cursor",
+    "decode_cursor",
+    "window",
+    "connection",
+    "paged",
+]
 
 T = TypeVar("T")
 M = TypeVar("M")
@@ -100,3 +113,19 @@ class Connection(Generic[T]):
 def connection(items: Sequence[M], total: int, offset: int, convert: Callable[[M], T]) -> Connection[T]:
     """A connection for one page of ``items`` that starts at ``offset`` in a list of ``total``."""
     return Connection(_items=[convert(item) for item in items], _offset=offset, _total=total)
+
+
+async def paged(
+    info: Info,
+    first: int | None,
+    after: str | None,
+    fetch: Callable[[int, int], Awaitable[Page[M]]],
+    convert: Callable[[M], T],
+) -> Connection[T]:
+    """Every Relay connection of the API in one place: ``first``/``after`` checked against the
+    settings' page sizes, ``fetch(offset, limit)`` asked for that page (and the total), the
+    page returned with its cursors."""
+    s = info.context.settings
+    offset, limit = window(first, after, default=s.default_page_size, cap=s.max_page_size)
+    page = await fetch(offset, limit)
+    return connection(page.items, page.total, offset, convert)

@@ -9,14 +9,16 @@ import strawberry
 
 from ... import rules
 from ...errors import NotFound
+from ...model import Link as LinkModel
+from ...model import Unit as UnitModel
 from ...model.vocabulary import vocabulary
 from ...queries import paths
 from ...queries.stats import stats as compute_stats
 from ...store import filters as flt
-from ...store.base import LinkQuery, UnitQuery
+from ...store.base import LinkQuery, Page, UnitQuery
 from ..errors import InvalidArgument
 from .aggregates import LinkGroup, UnitsAggregate, link_group_from_model, units_aggregate_from_model
-from .connection import Connection, connection
+from .connection import Connection, paged
 from .context import Info
 from .coverage import Coverage, Requirement, coverage_from_model, requirement_from_model
 from .enums import Family, Level, LinkKind, RegionLevel, UnitKind
@@ -25,7 +27,7 @@ from .lookahead import item_fields
 from .meta import RuleInfo, VocabularyInfo, rule_from_model, vocabulary_from_model
 from .region import Region, region_from_model
 from .stats import Stats, stats_from_dict
-from .unit import AfterArg, FirstArg, Unit, page_window, unit_from_model
+from .unit import AfterArg, FirstArg, Unit, unit_from_model
 from .where import (
     LinkGroupBy,
     LinkOrder,
@@ -102,29 +104,31 @@ class Query:
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[Unit]:
-        offset, limit = page_window(info, first, after)
-        if name_contains is not None and len(name_contains) > MAX_NAME_FILTER:
-            raise InvalidArgument(f"nameContains: at most {MAX_NAME_FILTER} characters")
-        if where is not None or order_by:
-            return await _units_where(
-                info, kind, level, region_code, name_contains, where, order_by, offset, limit
+        async def fetch(offset: int, limit: int) -> Page[UnitModel]:
+            if name_contains is not None and len(name_contains) > MAX_NAME_FILTER:
+                raise InvalidArgument(f"nameContains: at most {MAX_NAME_FILTER} characters")
+            if where is not None or order_by:
+                return await _units_where(
+                    info, kind, level, region_code, name_contains, where, order_by, offset, limit
+                )
+            q = UnitQuery(
+                kind=_value(kind),
+                level=_value(level),
+                region_code=await _region(info, region_code),
+                name_contains=name_contains or None,
             )
-        q = UnitQuery(
-            kind=_value(kind),
-            level=_value(level),
-            region_code=await _region(info, region_code),
-            name_contains=name_contains or None,
-        )
-        # the parents, regions and children the query will ask of these units come with the page
-        wanted = item_fields(info)
-        along = {
-            "parents": "parent" in wanted,
-            "regions": "region" in wanted,
-            "children": "children" in wanted,
-        }
-        found = await info.context.call(info.context.store.find_units_with, q, offset, limit, **along)
-        info.context.loaders.prime_units_with(found, **along)
-        return connection(found.page.items, found.page.total, offset, unit_from_model)
+            # the parents, regions and children the query will ask of these units come with the page
+            wanted = item_fields(info)
+            along = {
+                "parents": "parent" in wanted,
+                "regions": "region" in wanted,
+                "children": "children" in wanted,
+            }
+            found = await info.context.call(info.context.store.find_units_with, q, offset, limit, **along)
+            info.context.loaders.prime_units_with(found, **along)
+            return found.page
+
+        return await paged(info, first, after, fetch, unit_from_model)
 
     @strawberry.field(description="Links matching every filter given, by `orderBy`, then date, then id.")
     async def links(
@@ -141,28 +145,29 @@ class Query:
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[Link]:
-        offset, limit = page_window(info, first, after)
-        if where is not None or order_by:
-            cond = flt.and_(
-                flt.End("either", flt.Field("id", "eq", str(unit_id))) if unit_id is not None else None,
-                legacy_link_cond(family, kind, year),
-                link_cond(where, anchored=False),
+        async def fetch(offset: int, limit: int) -> Page[LinkModel]:
+            if where is not None or order_by:
+                cond = flt.and_(
+                    flt.End("either", flt.Field("id", "eq", str(unit_id))) if unit_id is not None else None,
+                    legacy_link_cond(family, kind, year),
+                    link_cond(where, anchored=False),
+                )
+                wanted = item_fields(info)
+                ends = "source" in wanted or "target" in wanted
+                found = await info.context.call(
+                    info.context.store.find_links_where, cond, link_orders(order_by), offset, limit, ends=ends
+                )
+                info.context.loaders.prime_units(found.units)
+                return found.page
+            q = LinkQuery(
+                unit_id=str(unit_id) if unit_id is not None else None,
+                family=_value(family),
+                kind=_value(kind),
+                year=_year(year),
             )
-            wanted = item_fields(info)
-            ends = "source" in wanted or "target" in wanted
-            found = await info.context.call(
-                info.context.store.find_links_where, cond, link_orders(order_by), offset, limit, ends=ends
-            )
-            info.context.loaders.prime_units(found.units)
-            return connection(found.page.items, found.page.total, offset, link_from_model)
-        q = LinkQuery(
-            unit_id=str(unit_id) if unit_id is not None else None,
-            family=_value(family),
-            kind=_value(kind),
-            year=_year(year),
-        )
-        page = await info.context.call(info.context.store.find_links, q, offset, limit)
-        return connection(page.items, page.total, offset, link_from_model)
+            return await info.context.call(info.context.store.find_links, q, offset, limit)
+
+        return await paged(info, first, after, fetch, link_from_model)
 
     @strawberry.field(description="How many units match `where`, by kind, level and region.")
     async def units_aggregate(self, info: Info, where: UnitWhere | None = None) -> UnitsAggregate:
@@ -194,12 +199,17 @@ class Query:
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[Link]:
-        offset, limit = page_window(info, first, after)
-        q = LinkQuery(
-            unit_id=str(a_id), other_id=str(b_id), family=_value(family), kind=_value(kind), year=_year(year)
-        )
-        page = await info.context.call(info.context.store.find_links, q, offset, limit)
-        return connection(page.items, page.total, offset, link_from_model)
+        async def fetch(offset: int, limit: int) -> Page[LinkModel]:
+            q = LinkQuery(
+                unit_id=str(a_id),
+                other_id=str(b_id),
+                family=_value(family),
+                kind=_value(kind),
+                year=_year(year),
+            )
+            return await info.context.call(info.context.store.find_links, q, offset, limit)
+
+        return await paged(info, first, after, fetch, link_from_model)
 
     @strawberry.field(
         description="Coverage of the year: met/expected requirements, by level, rule, region group and "
@@ -324,7 +334,7 @@ class Query:
 async def _units_where(
     info: Info, kind: object, level: object, region_code: str | None, name_contains: str | None,
     where: UnitWhere | None, order_by: list[UnitOrder] | None, offset: int, limit: int,
-) -> Connection[Unit]:  # fmt: skip
+) -> Page[UnitModel]:  # fmt: skip
     """``units`` with ``where``/``orderBy``: the old arguments join the filter; one store call."""
     if region_code is not None and not _REGION_CODE.fullmatch(region_code):
         raise InvalidArgument(
@@ -346,4 +356,4 @@ async def _units_where(
         info.context.store.find_units_where, cond, unit_orders(order_by), offset, limit, **along
     )
     info.context.loaders.prime_units_with(found, **along)
-    return connection(found.page.items, found.page.total, offset, unit_from_model)
+    return found.page
