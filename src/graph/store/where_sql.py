@@ -104,7 +104,7 @@ class _Compiler:
         elif op == "contains":
             text = f"instr({col}, {self.p(value)}) > 0"
         elif op == "icontains":
-            text = f"instr(lower({col}), {self.p(value.lower())}) > 0"
+            text = f"instr(py_lower({col}), {self.p(value.lower())}) > 0"
         elif op == "starts_with":
             text = f"instr({col}, {self.p(value)}) = 1"
         else:
