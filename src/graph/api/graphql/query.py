@@ -15,7 +15,7 @@ from ...model.vocabulary import vocabulary
 from ...queries import paths
 from ...queries.stats import stats as compute_stats
 from ...store import filters as flt
-from ...store.base import LinkQuery, Page, UnitQuery
+from ...store.base import LinkQuery, Page
 from ..errors import InvalidArgument
 from .aggregates import LinkGroup, UnitsAggregate, link_group_from_model, units_aggregate_from_model
 from .connection import Connection, paged
@@ -107,26 +107,9 @@ class Query:
         async def fetch(offset: int, limit: int) -> Page[UnitModel]:
             if name_contains is not None and len(name_contains) > MAX_NAME_FILTER:
                 raise InvalidArgument(f"nameContains: at most {MAX_NAME_FILTER} characters")
-            if where is not None or order_by:
-                return await _units_where(
-                    info, kind, level, region_code, name_contains, where, order_by, offset, limit
-                )
-            q = UnitQuery(
-                kind=_value(kind),
-                level=_value(level),
-                region_code=await _region(info, region_code),
-                name_contains=name_contains or None,
+            return await _units_where(
+                info, kind, level, region_code, name_contains, where, order_by, offset, limit
             )
-            # the parents, regions and children the query will ask of these units come with the page
-            wanted = item_fields(info)
-            along = {
-                "parents": "parent" in wanted,
-                "regions": "region" in wanted,
-                "children": "children" in wanted,
-            }
-            found = await info.context.call(info.context.store.find_units_with, q, offset, limit, **along)
-            info.context.loaders.prime_units_with(found, **along)
-            return found.page
 
         return await paged(info, first, after, fetch, unit_from_model)
 
@@ -335,7 +318,8 @@ async def _units_where(
     info: Info, kind: object, level: object, region_code: str | None, name_contains: str | None,
     where: UnitWhere | None, order_by: list[UnitOrder] | None, offset: int, limit: int,
 ) -> Page[UnitModel]:  # fmt: skip
-    """``units`` with ``where``/``orderBy``: the old arguments join the filter; one store call."""
+    """``units``: the old arguments join ``where``; one store call (one Cypher statement on Neo4j),
+    and a second only to say that an unknown ``regionCode`` is unknown when nothing matched."""
     if region_code is not None and not _REGION_CODE.fullmatch(region_code):
         raise InvalidArgument(
             f"regionCode must be a six-digit division code (GB/T 2260), got {region_code!r}"
@@ -356,4 +340,6 @@ async def _units_where(
         info.context.store.find_units_where, cond, unit_orders(order_by), offset, limit, **along
     )
     info.context.loaders.prime_units_with(found, **along)
+    if region_code is not None and found.page.total == 0:
+        await _region(info, region_code)  # an unknown region is an error, not an empty list
     return found.page
