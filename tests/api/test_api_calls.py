@@ -59,8 +59,8 @@ def test_store_calls_do_not_grow_with_items(
     n_small, small, small_calls = run(client, counting, {"region": "230102"})
     n_big, big, big_calls = run(client, counting, {"first": 1000})
     assert n_small >= 8 and n_big == 1000
-    # not more for 1,000 units than for 8 (the 8 take one more: the regionCode argument's check, and
-    # primed units save a lookup that depends on which units are on the page)
+    # not more for 1,000 units than for 10 (units primed with a page can save a lookup that
+    # depends on which units are on it)
     assert big <= small, (small_calls, big_calls)
     assert big <= 20
     print(f"\nstore calls per request: {n_small} units -> {small}, {n_big} units -> {big}: {dict(big_calls)}")
