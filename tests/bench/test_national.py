@@ -247,6 +247,11 @@ EMBEDDED_KEYS = [
     "serve_rps_16_clients",
     "serve_p99_ms_16_clients",
     "serve_errors_16_clients",
+    "embedded_load_vs_sqlite_executemany",
+    "embedded_small_load_vs_empty",
+    "embedded_gaps_vs_sql_floor",
+    "embedded_rss_mb_1m_links",
+    "embedded_open_ms_1m_links",
 ]
 NEO4J_KEYS = [
     "neo4j_load_links_per_s",

@@ -13,7 +13,7 @@ from dataclasses import replace
 import pytest
 from store_data import small_dataset, snapshot
 
-from graph.errors import GapWriteUnsupported, StoreError
+from graph.errors import StoreError
 from graph.model import Dataset, Link, Region, Unit
 from graph.store import GapsWritten, LinkQuery, LinkTotal, Page, PairCount, Store, UnitQuery, WriteSummary
 
@@ -462,9 +462,9 @@ def test_failed_write_changes_nothing(loaded: Store, data: Dataset, store_kind: 
     assert loaded.get_units(["NEW"]) == {} and loaded.get_regions(["230300"]) == {}
 
 
-def test_write_gaps_replaces_the_year_or_is_refused(loaded: Store, store_kind: str) -> None:
-    """Store.write_gaps: Neo4j keeps the year's Gap and Coverage records (a rewrite replaces them);
-    the embedded store, which has no Browser to show them in, refuses with the CLI's message."""
+def test_write_gaps_replaces_the_year(loaded: Store) -> None:
+    """Store.write_gaps: both stores keep the year's gap and coverage records (Neo4j as :Gap and
+    :Coverage nodes, the embedded store in its gaps and coverage tables); a rewrite replaces them."""
     gaps = [
         {
             "unit_id": "DL-TAX",
@@ -477,10 +477,6 @@ def test_write_gaps_replaces_the_year_or_is_refused(loaded: Store, store_kind: s
         {"id": "COV-2020-DL-TAX", "year": 2020, "unit_id": "DL-TAX", "expected": 2, "met": 1, "ratio": 0.5,
          "name": "1/2"}
     ]  # fmt: skip
-    if store_kind == "embedded":
-        with pytest.raises(GapWriteUnsupported, match="--write needs a Neo4j store"):
-            loaded.write_gaps(2020, gaps, coverage)
-        return
     assert loaded.write_gaps(2020, gaps, coverage) == GapsWritten(gaps=1, coverage=1, replaced=0)
     assert loaded.write_gaps(2020, gaps, coverage) == GapsWritten(gaps=1, coverage=1, replaced=1)
     assert loaded.write_gaps(2021, [], []) == GapsWritten(gaps=0, coverage=0, replaced=0)

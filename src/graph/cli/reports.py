@@ -125,7 +125,10 @@ def coverage(
 @region_option
 @click.option("--rule", "rule_id", metavar="RULE", help="Only this rule (see schema/expectations.yaml).")
 @click.option(
-    "--write", is_flag=True, help="Also store the year's gaps in Neo4j as :Gap nodes (docs/browser.md)."
+    "--write",
+    is_flag=True,
+    help="Also store the year's gaps and coverage in the store: in Neo4j as :Gap and :Coverage nodes "
+    "(docs/browser.md), in the embedded file as the gaps and coverage tables (docs/stores.md).",
 )
 @format_option
 @store_option
@@ -147,7 +150,7 @@ def gaps(
         )
     with open_from(store_location) as store:
         evaluated = rules.evaluate(store, year, known) if write else None  # once, for both
-        if evaluated is not None:  # the whole year, replacing its Gap nodes; filters only narrow the listing
+        if evaluated is not None:  # the whole year, replacing its records; filters only narrow the listing
             summary = gapwrite.write_gaps(store, year, rules=known, requirements=evaluated)
             click.echo(summary.message(), err=True)
         found = rules.gaps(

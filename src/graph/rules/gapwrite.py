@@ -20,10 +20,9 @@ Other years are untouched. ``counterpart_id`` and ``subject_id`` are absent (Neo
 nulls) when there is none.
 
 This module builds the records from the requirements; the store writes them
-(:meth:`graph.store.base.Store.write_gaps`, the Cypher in :mod:`graph.store.cypher`). Only the Neo4j
-store takes these nodes: the embedded store has no Browser to show them in, and gaps there are
-always computed on the fly, so it refuses with :class:`~graph.errors.GapWriteUnsupported`
-("--write needs a Neo4j store").
+(:meth:`graph.store.base.Store.write_gaps`): Neo4j as the nodes above (the Cypher in
+:mod:`graph.store.cypher`), the embedded SQLite store as rows of its ``gaps`` and ``coverage``
+tables (same ids and fields; see docs/stores.md), both replacing the year in one transaction.
 """
 
 from __future__ import annotations

@@ -149,7 +149,7 @@ class GapsWritten:
 
 
 class Store(abc.ABC):
-    """A graph of regions, units and links. Implementations: embedded (networkx) and Neo4j."""
+    """A graph of regions, units and links. Implementations: embedded (SQLite) and Neo4j."""
 
     #: how the store was opened (a path or a URI without credentials), for messages and /readyz
     location: str

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..model import Link, Unit
 from . import where_sql
@@ -41,14 +41,15 @@ class EmbeddedWhere:
     """``find_units_where``, ``find_links_where``, ``links_of_units``, ``aggregate_units``,
     ``aggregate_links`` and ``unit_timelines`` (see :class:`graph.store.base.Store`)."""
 
-    def _rows(self, sql: str, params: Any = ()) -> list[Any]:
-        raise NotImplementedError  # EmbeddedStore._rows
+    if TYPE_CHECKING:  # supplied by the store this is mixed into (first in its bases)
 
-    def _units_with(self, page: Page[Unit], parents: bool, regions: bool, children: bool) -> UnitsWith:
-        raise NotImplementedError  # Store._units_with
+        def _rows(self, sql: str, params: Any = ()) -> list[Any]: ...
 
-    def get_units(self, ids: Iterable[str]) -> dict[str, Unit]:
-        raise NotImplementedError  # EmbeddedStore.get_units
+        def _units_with(
+            self, page: Page[Unit], parents: bool, regions: bool, children: bool
+        ) -> UnitsWith: ...
+
+        def get_units(self, ids: Iterable[str]) -> dict[str, Unit]: ...
 
     def _run(self, sql: where_sql.Sql) -> list[Any]:
         return self._rows(sql.text, sql.params)
