@@ -148,3 +148,18 @@ def test_too_many_conditions_are_refused(client: GraphQLClient) -> None:
     many = ", ".join(f'{{id: {{eq: "TB-{i}"}}}}' for i in range(70))
     errors = client.errors("{ units(where: {OR: [" + many + "]}) { totalCount } }")
     assert "at most 64 conditions" in errors[0]
+
+
+def test_where_cost() -> None:
+    from graph.api.graphql.where_cost import PER_LINK_FILTER, where_cost
+
+    assert where_cost(None) == 0
+    assert where_cost({"kind": {"eq": "TAX_BUREAU"}, "regionWithin": "230100"}) == 2
+    analyst = {
+        "kind": {"eq": "TAX_BUREAU"}, "level": {"eq": "COUNTY"}, "regionWithin": "230100",
+        "hasLink": {"family": {"eq": "REPORTING"}, "direction": "OUT", "year": {"eq": 2020}, "atLeastEvents": 3},
+        "noLink": {"family": {"eq": "LIAISON"}, "year": {"eq": 2020}, "counterpart": {"kind": {"eq": "X"}}},
+    }  # fmt: skip
+    assert where_cost(analyst) == 3 + PER_LINK_FILTER * (1 + 3) + PER_LINK_FILTER * (1 + 2 + 2)
+    nested = {"hasLink": {"counterpart": {"hasLink": {"year": {"eq": 2020}}}}}
+    assert where_cost(nested) == PER_LINK_FILTER * (1 + 1 + PER_LINK_FILTER * (1 + 1))
