@@ -22,10 +22,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.neo4j]
 REPO = Path(__file__).resolve().parents[2]
 TAX_BUREAU_BLUE = "#1F5FAD"  # node.TaxBureau in schema/tiaokuai.grass
 GAP_RED = "#E02424"  # node.Gap
+BAND_COLOURS = {"#00204C", "#575C6D", "#A59C74", "#FFE945"}  # node.CoverageLow … CoverageFull
+STREAM_TEXT = (
+    "[...document.querySelectorAll('[data-testid=frameCommand]')].map(e => e.textContent).join('\\n')"
+)
+CONFIG_AUTOCOMPLETE = "JSON.parse(localStorage.getItem('neo4j.settings') || '{}').autoComplete"
 LOCAL_COLOURS = {"#E89A2C", "#3E9B4F", "#8E63B8", "#1E9A8F", "#7A5545", "#A5B02A"}
 
-GUIDE_SHOWN = "document.body.innerText.includes('条块 · the tax system')"
-CONNECTED = "document.body.innerText.includes('You are connected') || document.body.innerText.includes('条块 · the tax')"
+GUIDE_SHOWN = "document.body.innerText.includes('条块 · 税务系统的纵向线和横向联系')"
+CONNECTED = "document.body.innerText.includes('You are connected') || document.body.innerText.includes('条块 · 税务系统')"
 CLICK_BLOCK = """((text) => {
   const pre = [...document.querySelectorAll('pre.runnable')].find(p => p.textContent.includes(text));
   if (!pre) return false;
@@ -122,11 +127,15 @@ def test_guide_query_draws_styled_nodes(
     with Chromium(chromium, width=1600, height=1200) as browser:
         try:
             open_connected(browser, neo4j_http_url, sample_in_neo4j)
-            click_block(browser, ":param bureau")
-            click_block(browser, ":param year")
+            # nothing dumped into the stream on connect: no style sheet, no settings frame
+            time.sleep(2)
+            stream = browser.js(STREAM_TEXT)
+            assert ":style" not in stream and ":config" not in stream, stream[:500]
+            assert browser.js(CONFIG_AUTOCOMPLETE) is False  # set before the Browser started
+            click_block(browser, ":params {")  # one block sets every parameter
             browser.wait_for("document.body.innerText.includes('\"year\": 2020')", "the year parameter")
 
-            browser.js(CLOSE_FRAMES)  # a clean stream: :play start, the style sheet, the params
+            browser.js(CLOSE_FRAMES)  # a clean stream: :play start and the params
 
             # 横向: the bureau side's links of the year, to local bodies in their own colours.
             assert run_and_wait_for_graph(browser, "MATCH p = (s)-[l:REPORTING", at_least=5) >= 5
@@ -140,6 +149,7 @@ def test_guide_query_draws_styled_nodes(
             assert sum(n.endswith("…") for n in names) <= len(names) // 4, names
             captions = [c for c in browser.js(REL_CAPTIONS) if c.strip()]
             assert any("2020" in c for c in captions), captions
+            assert all(c.split(" ")[0] in ("报告", "联络", "交流", "隶属") for c in captions), captions
             assert not any("2019" in c or "2021" in c for c in captions), "other years drawn: " + str(
                 captions
             )
@@ -148,6 +158,18 @@ def test_guide_query_draws_styled_nodes(
             run_and_wait_for_graph(browser, "MATCH g1 = (g:Gap", at_least=3)
             fills = set(browser.js(FILLS))
             assert GAP_RED in fills and TAX_BUREAU_BLUE in fills, fills
+
+            # 覆盖率: bands set, then the prefecture's bureaus as a tree in their band colours
+            browser.js(CLOSE_FRAMES)
+            go_to_slide(browser, "REMOVE b:CoverageLow")
+            click_block(browser, "REMOVE b:CoverageLow")
+            browser.wait_for(
+                "/Added \\d+ labels/.test(document.body.innerText)", "the bands to be set", timeout=60
+            )
+            browser.js(CLOSE_FRAMES)
+            run_and_wait_for_graph(browser, "MATCH tree =", at_least=10)
+            fills = {f.upper() for f in browser.js(FILLS)}
+            assert len(fills & BAND_COLOURS) >= 2, fills
         finally:
             shot = tmp_path / "browser.png"
             browser.screenshot(shot)

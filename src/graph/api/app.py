@@ -22,8 +22,9 @@ from ..store.base import Store
 from .audit import AuditExtension
 from .deps import StoreDep, get_context
 from .graphql.schema import build_schema
+from .ide import TiaokuaiGraphQLRouter
 from .middleware import BodyLimitMiddleware, RequestLogMiddleware
-from .security import SafeGraphQLRouter
+from .pages import install as install_pages
 
 __all__ = ["create_app", "READY_TIMEOUT_S"]
 
@@ -45,13 +46,14 @@ def create_app(settings: Settings, store: Store, rules: Sequence[Rule] | None = 
 
     schema = build_schema(settings)
     schema.extensions = (*schema.extensions, AuditExtension)  # an audit record for every write
-    router: GraphQLRouter = SafeGraphQLRouter(  # undecodable bodies are 400, not 500
+    router: GraphQLRouter = TiaokuaiGraphQLRouter(  # undecodable bodies are 400; GraphiQL offline
         schema,
         context_getter=get_context,
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=True,
     )
     app.include_router(router, prefix="/graphql")
+    install_pages(app)  # /report, /unit/{id} and GraphiQL's /static assets (graph.api.pages)
 
     @app.get("/healthz", summary="The process is up.")
     async def healthz() -> dict[str, str]:

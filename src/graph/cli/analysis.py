@@ -280,24 +280,60 @@ def analyse(year: int, fmt: str, threshold: float, top: int, store_location: str
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="HTML file to write (self-contained: charts and font embedded).",
+    help="HTML file to write (self-contained: charts and font embedded); the gaps go to OUT-gaps.csv beside it.",
+)
+@click.option(
+    "--pdf",
+    "pdf",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[FILE]",
+    help="Also print the report to PDF (A4) with headless Chromium; FILE defaults to OUT with .pdf.",
+)
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the report."
+)
+@click.option(
+    "--issuer",
+    metavar="TEXT",
+    help="The issuing unit, printed in every page's header (e.g. 某某局党委办公室).",
+)
+@click.option(
+    "--region",
+    "region_code",
+    metavar="CODE",
+    help="Only this region (e.g. a prefecture, 230100): its bureaus ranked.",
 )
 @store_option
 @handle_errors
-def report(year: int, out: Path, store_location: str | None) -> None:
-    """Write a self-contained HTML coverage report for the year, ready to send on.
+def report(
+    year: int,
+    out: Path,
+    pdf: str | None,
+    lang: str,
+    issuer: str | None,
+    region_code: str | None,
+    store_location: str | None,
+) -> None:
+    """Write the coverage report for the year as HTML (and PDF), ready to print or send on.
 
-    Headline coverage against last year, the gaps, a heatmap of coverage by prefecture and rule,
-    the coverage trend over the years in the store and the bureaus most behind their peers.
+    First page: a summary in Chinese (or English with --lang en) and the prefectures ranked; then
+    coverage by prefecture and requirement, the gaps as a matrix per prefecture, lapsed channels,
+    bureaus meeting every requirement, one-sided contact, bureaus far behind their peers and the
+    "four threes" mechanisms. See docs/analysis.md.
     """
     from ..report import write_report
 
+    pdf_path = None if pdf is None else (Path(pdf) if pdf else out.with_suffix(".pdf"))
     with open_from(store_location) as store:
-        info = write_report(store, year, out)
+        info = write_report(store, year, out, lang=lang, issuer=issuer, region=region_code, pdf=pdf_path)
     if info["font"] is None:
         click.echo(
             "warning: no CJK font found, Chinese in the charts will show as boxes; install the Python "
             "package noto-cjk-sans-otc (or the Debian package fonts-noto-cjk)",
             err=True,
         )
+    if info["pdf"]:
+        click.echo(f"wrote {info['pdf']}", err=True)
     click.echo(f"wrote {out}: {info['gaps']} gaps, coverage {percent(info['ratio'])}", err=True)
