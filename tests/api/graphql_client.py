@@ -88,6 +88,8 @@ def _counted(name: str) -> Any:
     return method
 
 
-for _name in (*StoreBase.__abstractmethods__, "find_units_with"):
+_WITH_DEFAULTS = ("find_units_with", "find_units_where", "find_links_where", "links_of_units", "aggregate_units",
+                  "aggregate_links", "unit_timelines")  # fmt: skip
+for _name in (*StoreBase.__abstractmethods__, *_WITH_DEFAULTS):
     setattr(CountingStore, _name, _counted(_name))
 CountingStore.__abstractmethods__ = frozenset()

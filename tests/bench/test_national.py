@@ -317,3 +317,18 @@ def test_bench_smoke_neo4j(tmp_path, neo4j_uri):
     assert doc["serve_errors_16_clients_neo4j"] == 0
     assert doc["bolt_roundtrips_per_request_1000_items"] >= 1
     assert doc["items_returned_1000_items"] >= 1
+
+
+@pytest.mark.neo4j
+def test_bench_smoke_peer(tmp_path, neo4j_uri):
+    """@neo4j/graphql beside tiaokuai (bench/peer_bench.py): measured with equal answers, or skipped
+    with the reason (no Node, no APOC in the server), never an error."""
+    doc = _run_bench(tmp_path, "--neo4j", neo4j_uri, "--only", "peer")
+    assert doc["errors"] == {}, doc["errors"]
+    if doc.get("peer_skipped"):
+        assert "Node.js" in doc["peer_skipped"] or "APOC" in doc["peer_skipped"]
+        return
+    for question in ("units_of_prefecture", "links_two_hops", "links_by_family", "analyst"):
+        assert doc[f"graphql_vs_neo4j_graphql_p50_{question}"] > 0
+        assert doc[f"peer_{question}_tiaokuai_bolt_round_trips"] >= 1
+    assert doc["targets"]["graphql_vs_neo4j_graphql_p50"]["value"] is not None

@@ -31,6 +31,7 @@ from typing import Any
 
 from ..model import Link, Region, Unit
 from .base import LinkQuery, LinkTotal, Page, PairCount, PairDates, PairMonthCount, Store, UnitQuery
+from .embedded_where import EmbeddedWhere
 from .embedded_write import IDS as _IDS
 from .embedded_write import LINK_COLS as _LINK_COLS
 from .embedded_write import UNIT_COLS as _UNIT_COLS
@@ -58,7 +59,7 @@ def _page_bounds(total: int, offset: int, limit: int | None) -> tuple[int, int]:
     return start, max(0, stop - start)
 
 
-class EmbeddedStore(EmbeddedWrites, Store):
+class EmbeddedStore(EmbeddedWhere, EmbeddedWrites, Store):
     """The default store: one SQLite file. Many readers and one writer at a time, across processes."""
 
     def __init__(self, path: Path):

@@ -35,6 +35,7 @@ from . import cypher, cypher_reads
 from .base import Store, WriteSummary
 from .neo4j_gaps import Neo4jGapWriter
 from .neo4j_reads import Neo4jReads, _unique
+from .neo4j_where import Neo4jWhere
 
 __all__ = ["Neo4jStore", "BATCH_SIZE", "DEFAULT_DATABASE"]
 
@@ -64,7 +65,7 @@ def _out_of_memory(exc: Any) -> bool:
     return "MemoryPool" in (exc.code or "") or "dbms.memory.transaction" in (exc.message or "")
 
 
-class Neo4jStore(Neo4jReads, Neo4jGapWriter, Store):
+class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Store):
     """A :class:`~graph.store.base.Store` on a Neo4j 5 server (Community or Enterprise, or Aura).
 
     >>> store = Neo4jStore.from_env("bolt://127.0.0.1:7687")   # doctest: +SKIP

@@ -10,6 +10,7 @@ from ...model import Link as LinkModel
 from ...model import Unit as UnitModel
 from ...model.vocabulary import vocabulary
 from ...store.base import Page
+from ...store.filters import and_
 from ..errors import InvalidArgument
 from .connection import Connection, paged
 from .context import Info
@@ -17,8 +18,10 @@ from .coverage import Requirement, UnitCoverage, requirement_from_model, unit_co
 from .enums import Family, Level, LinkKind, Side, UnitKind
 from .link import Link, link_from_model
 from .loaders import LinkKey, TimelineKey
+from .lookahead import item_fields
 from .region import Region, region_from_model
 from .stats import TimelineYear, timeline_from_totals
+from .where import LinkOrder, LinkWhere, legacy_link_cond, link_cond, link_orders
 
 __all__ = ["Unit", "Property", "unit_from_model", "FirstArg", "AfterArg", "MAX_TIMELINE_YEARS"]
 
@@ -107,19 +110,34 @@ class Unit:
         found = await info.context.loaders.bureau.load(str(self.id))
         return unit_from_model(found) if found else None
 
-    @strawberry.field(description="Links with this unit at either end, by date then id.")
+    @strawberry.field(
+        description="Links with this unit at either end matching every filter given (`where` sees them "
+        "from this unit: `counterpart`, `direction`), by `orderBy`, then date, then id."
+    )
     async def links(
         self,
         info: Info,
         family: Family | None = None,  # type: ignore[valid-type]
         kind: LinkKind | None = None,  # type: ignore[valid-type]
         year: int | None = None,
+        where: LinkWhere | None = None,
+        order_by: list[LinkOrder] | None = None,
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[Link]:
         async def fetch(offset: int, limit: int) -> Page[LinkModel]:
-            key = LinkKey(str(self.id), family and family.value, kind and kind.value, year, offset, limit)
-            return await info.context.loaders.links.load(key)
+            # the same for every unit this field is resolved on in this request: worked out once
+            memo: dict[tuple[int, ...], Any] = info.context.__dict__.setdefault("_unit_links", {})
+            node = tuple(map(id, info._raw_info.field_nodes))
+            args = memo.get(node)
+            if args is None:
+                cond = and_(legacy_link_cond(family, kind, year), link_cond(where, anchored=True))
+                wanted = item_fields(info)
+                args = memo[node] = (cond, link_orders(order_by), "source" in wanted or "target" in wanted)
+            cond, order, ends = args
+            return await info.context.loaders.links.load(
+                LinkKey(str(self.id), cond, order, offset, limit, ends)
+            )
 
         return await paged(info, first, after, fetch, link_from_model)
 
