@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from strawberry.fastapi import GraphQLRouter
 
@@ -22,8 +23,10 @@ from ..store.base import Store
 from .audit import AuditExtension
 from .deps import StoreDep, get_context
 from .graphql.schema import build_schema
+from .limits import Limits
+from .limits.refusals import graphql_http_exception_handler
+from .limits.router import LimitedGraphQLRouter
 from .middleware import BodyLimitMiddleware, RequestLogMiddleware
-from .security import SafeGraphQLRouter
 
 __all__ = ["create_app", "READY_TIMEOUT_S"]
 
@@ -42,16 +45,19 @@ def create_app(settings: Settings, store: Store, rules: Sequence[Rule] | None = 
     app.state.settings = settings
     app.state.store = store
     app.state.rules = list(rules) if rules is not None else load_rules()
+    app.state.limits = Limits(settings)  # cost rate buckets and answer cache of this process
 
     schema = build_schema(settings)
     schema.extensions = (*schema.extensions, AuditExtension)  # an audit record for every write
-    router: GraphQLRouter = SafeGraphQLRouter(  # undecodable bodies are 400, not 500
+    # undecodable bodies are 400, not 500; deadline, cost refusals, every refusal as JSON
+    router: GraphQLRouter = LimitedGraphQLRouter(
         schema,
         context_getter=get_context,
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=True,
     )
     app.include_router(router, prefix="/graphql")
+    app.add_exception_handler(StarletteHTTPException, graphql_http_exception_handler)
 
     @app.get("/healthz", summary="The process is up.")
     async def healthz() -> dict[str, str]:
