@@ -18,11 +18,32 @@ from ..auth import bearer_token
 from .cost import operation_cost
 from .rate import client_id
 
-__all__ = ["LimitsExtension"]
+__all__ = ["LimitsExtension", "charge"]
 
 
 def _refuse(message: str, **extensions: Any) -> GraphQLExecutionResult:
     return GraphQLExecutionResult(data=None, errors=[GraphQLError(message, extensions=extensions)])
+
+
+def charge(ctx: Any, limits: Any, cost: int) -> GraphQLExecutionResult | None:
+    """Charge the request's client ``cost`` points; a ``RATE_LIMITED`` result when it cannot pay
+    (and ``ctx.refusal``, ``ctx.retry_after`` set for the HTTP answer)."""
+    request = ctx.request
+    token = bearer_token(request.headers.get("authorization"))
+    address = request.client.host if request.client else None
+    refused = limits.rate.charge(client_id(token, bool(getattr(ctx, "authorized", False)), address), cost)
+    if refused is None:
+        return None
+    ctx.refusal = "RATE_LIMITED"
+    ctx.retry_after = refused.retry_after
+    return _refuse(
+        f"too many queries: this client may spend {limits.settings.cost_per_minute:,} cost points a "
+        f"minute and has {refused.available:,} left; this one costs {cost:,}. Try again in "
+        f"{refused.retry_after} s.",
+        code="RATE_LIMITED",
+        cost=cost,
+        retryAfter=refused.retry_after,
+    )
 
 
 class LimitsExtension(SchemaExtension):
@@ -68,23 +89,9 @@ class LimitsExtension(SchemaExtension):
             )
             yield
             return
-        request = ctx.request
-        token = bearer_token(request.headers.get("authorization"))
-        client = client_id(
-            token, bool(getattr(ctx, "authorized", False)), request.client.host if request.client else None
-        )
-        refused = limits.rate.charge(client, cost)
+        refused = charge(ctx, limits, cost)
         if refused is not None:
-            ctx.refusal = "RATE_LIMITED"
-            ctx.retry_after = refused.retry_after
-            ec.result = _refuse(
-                f"too many queries: this client may spend {settings.cost_per_minute:,} cost points a "
-                f"minute and has {refused.available:,} left; this one costs {cost:,}. Try again in "
-                f"{refused.retry_after} s.",
-                code="RATE_LIMITED",
-                cost=cost,
-                retryAfter=refused.retry_after,
-            )
+            ec.result = refused
         yield
 
     def get_results(self) -> dict[str, Any]:

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from cross_web import HTTPException
@@ -22,9 +23,12 @@ from strawberry.types import ExecutionResult
 
 from ...store import deadline
 from ..security import SafeGraphQLRouter
+from .extension import charge
 from .refusals import STATUS_OF_CODE, refusal_response
 
 __all__ = ["LimitedGraphQLRouter"]
+
+log = logging.getLogger("graph.api")
 
 
 def _code_of(reason: str, status: int) -> tuple[int, str | None]:
@@ -58,17 +62,20 @@ class LimitedGraphQLRouter(SafeGraphQLRouter):
         seconds = settings.request_timeout
         with deadline.deadline(seconds):
             try:
-                result = await asyncio.wait_for(
-                    super().execute_single(
-                        request=request,
-                        request_adapter=request_adapter,
-                        sub_response=sub_response,
-                        context=context,
-                        root_value=root_value,
-                        request_data=request_data,
-                    ),
-                    timeout=seconds,
-                )
+                offloaded = await self._offloaded(request, request_adapter, context, request_data, seconds)
+                result = offloaded
+                if result is None:
+                    result = await asyncio.wait_for(
+                        super().execute_single(
+                            request=request,
+                            request_adapter=request_adapter,
+                            sub_response=sub_response,
+                            context=context,
+                            root_value=root_value,
+                            request_data=request_data,
+                        ),
+                        timeout=seconds,
+                    )
             except TimeoutError:
                 error = GraphQLError(
                     f"the request ran out of time: it may run for {seconds:g} s "
@@ -88,3 +95,50 @@ class LimitedGraphQLRouter(SafeGraphQLRouter):
                     sub_response.headers["Retry-After"] = str(getattr(context, "retry_after", 60))
                 break
         return result
+
+    async def _offloaded(
+        self, request: Any, request_adapter: Any, context: Any, request_data: Any, seconds: float
+    ) -> ExecutionResult | None:
+        """Run a costly query in the worker's pool (graph.api.limits.offload), or None to run it
+        here. The client is charged here, as for any query."""
+        offloader = getattr(request.app.state, "offloader", None)
+        if offloader is None or request_adapter.method not in ("GET", "POST"):
+            return None
+        limits = request.app.state.limits
+        schema = self.schema._schema  # type: ignore[attr-defined]  # graphql-core's schema
+        plan = offloader.plan(
+            schema, request_data.query, request_data.operation_name, request_data.variables, limits.costing
+        )
+        if plan is None:
+            return None
+        context.cost = plan.cost
+        refused = charge(context, limits, plan.cost)
+        if refused is not None:
+            return ExecutionResult(data=None, errors=refused.errors, extensions={"cost": plan.cost})
+        try:
+            body = await asyncio.wait_for(
+                offloader.execute(
+                    request_data.query,
+                    request_data.variables,
+                    request_data.operation_name,
+                    authorized=bool(context.authorized),
+                    key_presented=bool(context.key_presented),
+                    seconds=seconds,
+                ),
+                timeout=seconds,
+            )
+        except TimeoutError:
+            raise
+        except Exception:  # a broken pool (a process killed): answer in place rather than fail
+            log.exception("the pool for costly queries failed; running the query in the worker")
+            offloader.close()
+            return None
+        if body.get("timeout"):
+            raise TimeoutError
+        errors = [
+            GraphQLError(e.get("message", ""), path=e.get("path"), extensions=e.get("extensions"))
+            for e in body.get("errors") or []
+        ]
+        return ExecutionResult(
+            data=body.get("data"), errors=errors or None, extensions=body.get("extensions")
+        )
