@@ -5,7 +5,8 @@ selected inside them by their page size, so the cost grows with what the query c
 server do, not with what the data happens to hold:
 
 * a field of scalar or enum type costs 0; a field of object type costs its weight, 1 unless
-  :data:`FIELD_COSTS` says more (coverage, gaps, shortest paths, statistics);
+  :data:`FIELD_COSTS` says more (coverage, gaps, shortest paths, statistics), plus what it selects;
+* each object of a list costs 1 plus what it selects (an edge: only what it selects);
 * a connection (``units``, ``links``, ``linksBetween``, ``Unit.children``, ``Unit.links``)
   multiplies the cost of what its ``edges`` or ``nodes`` select by its page size: ``first``, or the
   largest page size (``TIAOKUAI_MAX_PAGE_SIZE``) where ``first`` is absent; ``totalCount`` and
@@ -164,7 +165,8 @@ class _Walk:
         inner = self.selection(named, node.selection_set, 0, seen)
         if _is_list(definition.type):
             if name in _PAGE_FIELDS and _is_connection(parent):
-                return weight + page * inner
+                # nodes: 1 per item and what it selects; edges: what each edge selects (its node)
+                return weight + page * (inner if name == "edges" else 1 + inner)
             size = LIST_SIZES.get(key, DEFAULT_LIST_SIZE)
             if key == "Query.shortestPath":
                 hops = self.arg(node, "maxHops")
@@ -173,7 +175,7 @@ class _Walk:
                 years = self.arg(node, "years")
                 size = len(years) if isinstance(years, list) else DEFAULT_LIST_SIZE
                 weight *= max(size, 1)
-            return weight + size * inner
+            return weight + size * (1 + inner)
         return weight + inner
 
 

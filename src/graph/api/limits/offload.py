@@ -19,6 +19,9 @@ import contextlib
 import functools
 import multiprocessing
 import os
+import threading
+import time
+from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -79,9 +82,19 @@ def price(
 _STATE: dict[str, Any] = {}
 
 
-def _start(settings_json: str) -> None:
+def _watch_parent(parent: int) -> None:
+    """End this process when the worker that started it is gone (killed, or ended without
+    shutting the pool down): a pool process never outlives its server."""
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
+def _start(settings_json: str, parent: int) -> None:
     with contextlib.suppress(OSError):
         os.nice(NICENESS)
+    threading.Thread(target=_watch_parent, args=(parent,), name="watch-parent", daemon=True).start()
     from ...rules import load_rules
     from ...store import open_store
     from ..graphql.schema import build_schema
@@ -177,7 +190,7 @@ class Offloader:
                 max_workers=self.processes,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start,
-                initargs=(self.settings.model_dump_json(),),
+                initargs=(self.settings.model_dump_json(), os.getpid()),
             )
         return self._pool
 
@@ -204,6 +217,18 @@ class Offloader:
 
 def enable_offload(app: Any, settings: Settings, store_location: str) -> None:
     """Run this app's costly queries in a pool that opens ``store_location`` (``tiaokuai serve``)."""
-    if settings.heavy_cost > 0:
-        app.state.offloader = Offloader(settings, store_location)
-        app.state.offloader.warm()
+    if settings.heavy_cost <= 0:
+        return
+    offloader = app.state.offloader = Offloader(settings, store_location)
+    offloader.warm()
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(a: Any) -> AsyncIterator[None]:
+        async with inner(a):
+            try:
+                yield
+            finally:
+                offloader.close()
+
+    app.router.lifespan_context = lifespan
