@@ -51,8 +51,8 @@ def counted(sample_store: Store) -> Iterator[tuple[TestClient, CountingStore]]:
     with TestClient(
         create_app(
             # the batching is what is measured: no answer cache (graph.api.limits.cache), and a budget
-            # for this query of 1,000 units with everything (a cost of about 54,000)
-            settings(max_page_size=1000, max_cost=100_000, cache_mb=0),
+            # for this query of 1,000 units with everything (a cost of about 102,000)
+            settings(max_page_size=1000, max_cost=200_000, cache_mb=0),
             counting,
         )
     ) as client:
