@@ -161,7 +161,8 @@ async def _cheap_p99(
                 r = await client.post("/graphql", json=costly)
                 if r.status_code != 200 or r.json().get("errors"):
                     costly_errors.append(f"{r.status_code} {r.text[:200]}")
-                costly_done += 1
+                else:
+                    costly_done += 1
 
         hogs = [asyncio.create_task(hog()) for _ in range(costly_clients if costly else 0)]
         if hogs:
@@ -179,7 +180,7 @@ async def _cheap_p99(
         "p99_ms": percentile(times, 99) * 1000,
         "p50_ms": percentile(times, 50) * 1000,
         "costly_done": costly_done,
-        "costly_errors": costly_errors[:3],
+        "costly_errors": costly_errors,
     }
 
 
@@ -188,7 +189,8 @@ def _refusal_ms(base: str, times: int = 30) -> float:
 
     out: list[float] = []
     with httpx.Client(base_url=base, timeout=60) as client:
-        client.post("/graphql", json={"query": REFUSED})
+        for _ in range(5):  # warm: the connection, the parser
+            client.post("/graphql", json={"query": REFUSED})
         for _ in range(times):
             t = time.perf_counter()
             r = client.post("/graphql", json={"query": REFUSED})
@@ -198,14 +200,16 @@ def _refusal_ms(base: str, times: int = 30) -> float:
 
 
 def _costliest(base: str, max_cost: int = 10_000) -> dict[str, Any]:
+    """The query the loaders ask: admitted by the budget (its answer may still be a TIMEOUT on a
+    busy machine: the costly ones run at a lower priority)."""
     import httpx
 
-    k = (max_cost - 2) // 63
-    payload = costly_query(k)
+    payload = costly_query((max_cost - 2) // 63)
     r = httpx.post(base + "/graphql", json=payload, timeout=120)
     body = r.json()
-    assert r.status_code == 200 and not body.get("errors"), body.get("errors")
     assert body["extensions"]["cost"] <= max_cost, body["extensions"]
+    codes = [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+    assert "QUERY_TOO_COSTLY" not in codes and set(codes) <= {"TIMEOUT"}, body.get("errors")
     return payload
 
 
@@ -216,13 +220,14 @@ def measure(tiaokuai: str, store: str, region: str, work: Path, name: str, secon
     out: dict[str, Any] = {}
     proc, base = start_server(tiaokuai, store, 2, work / f"serve-limits-{name}-2w.log")
     try:
-        out["costly_query_refused_ms"] = _refusal_ms(base)
         trivial = asyncio.run(_load(base, [TRIVIAL], 16, seconds))
         mixed2 = asyncio.run(_load(base, mixed, 16, seconds))
         costly = _costliest(base)
         out["serve_costly_query_cost"] = costly_query((10_000 - 2) // 63)["variables"]["k"] * 63 + 2
         idle = asyncio.run(_cheap_p99(base, 300, None, 0))
         busy = asyncio.run(_cheap_p99(base, 300, costly, 4))
+        time.sleep(2.0)  # the costly ones still running finish or time out
+        out["costly_query_refused_ms"] = _refusal_ms(base)
     finally:
         stop(proc)
     proc, base = start_server(tiaokuai, store, 1, work / f"serve-limits-{name}-1w.log")
@@ -241,9 +246,12 @@ def measure(tiaokuai: str, store: str, region: str, work: Path, name: str, secon
         serve_cheap_p99_idle_ms=idle["p99_ms"],
         serve_cheap_p99_under_costly_ms=busy["p99_ms"],
         serve_costly_queries_done=busy["costly_done"],
+        serve_costly_queries_failed=len(busy["costly_errors"]),
         serve_cheap_p99_under_costly_vs_idle=busy["p99_ms"] / idle["p99_ms"],
     )
-    errors = mixed2["first_errors"] + mixed1["first_errors"] + trivial["first_errors"] + busy["costly_errors"]
+    errors = (
+        mixed2["first_errors"] + mixed1["first_errors"] + trivial["first_errors"] + busy["costly_errors"][:3]
+    )
     if errors:
         out["serve_limits_first_errors"] = errors
     say(

@@ -52,6 +52,7 @@ class Context(BaseContext):
         state = getattr(getattr(getattr(self, "request", None), "app", None), "state", None)
         limits = getattr(state, "limits", None)
         cache = limits.cache if limits is not None and limits.cache.max_bytes > 0 else None
+        self._generation.use(cache)
         try:
             return await asyncio.to_thread(
                 guard.run, fn, args, kwargs, store=self.store, cache=cache, generation=self._generation

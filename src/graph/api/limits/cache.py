@@ -90,6 +90,7 @@ class AnswerCache:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self._generation: int | None = None
 
     @property
     def size_bytes(self) -> int:
@@ -124,9 +125,13 @@ class AnswerCache:
                 _, (_, gone) = self._entries.popitem(last=False)
                 self._bytes -= gone
 
-    def drop_older_than(self, generation: int) -> None:
-        """Forget entries of other generations (they can never be asked for again)."""
+    def seen(self, generation: int) -> None:
+        """Note the generation a request read; when it moved on, forget the entries of the others
+        (no request will ask for them again, and their memory is better used)."""
+        if generation == self._generation:
+            return
         with self._lock:
+            self._generation = generation
             for key in [k for k in self._entries if isinstance(k, tuple) and k and k[0] != generation]:
                 _, size = self._entries.pop(key)
                 self._bytes -= size

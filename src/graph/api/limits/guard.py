@@ -64,15 +64,22 @@ class CheckedStore:
 class Generation:
     """The store generation as read once by a request (lazily, thread-safe)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, cache: AnswerCache | None = None) -> None:
         self._store = store
+        self._cache = cache
         self._value: int | None = None
         self._lock = threading.Lock()
+
+    def use(self, cache: AnswerCache | None) -> None:
+        """The cache to tell when the generation moved on (see AnswerCache.seen)."""
+        self._cache = cache
 
     def get(self) -> int:
         with self._lock:
             if self._value is None:
                 self._value = self._store.generation()
+                if self._cache is not None:
+                    self._cache.seen(self._value)
             return self._value
 
 
