@@ -42,6 +42,7 @@ test: install
 lint: install
 	$(BIN)/ruff check src loaders tests examples bench
 	$(BIN)/ruff format --check src loaders tests examples bench
+	$(BIN)/lint-imports --no-cache
 
 typecheck: install
 	$(BIN)/mypy

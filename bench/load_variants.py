@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Clock, pid_listening_on  # noqa: E402
 
 from graph.model import Dataset, Link  # noqa: E402
+from graph.model.vocabulary import vocabulary  # noqa: E402
 from graph.store import cypher, open_store  # noqa: E402
-from graph.vocabulary import vocabulary  # noqa: E402
 
 REL_TYPES = cypher.REL_TYPES
 
@@ -55,7 +55,7 @@ RETURN count(r) AS created
 
 EXISTING_ONE = (
     "UNWIND $rows AS row\n"
-    + cypher._union_all(
+    + cypher.union_all(
         "MATCH (s)-[r:__REL__ {id: row.id}]->(t) USING INDEX SEEK r:__REL__(id) "
         "RETURN r, (s.id <> row.source_id OR t.id <> row.target_id OR row.rel_type <> '__REL__') AS moved",
         "row",
@@ -208,14 +208,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
 
-    from graph.national import build_national
+    from graph.synthetic.national import build_national
 
     d = build_national(args.scale, seed=1)
     links = d.links
     n = len(links)
     store = open_store(args.neo4j)
     pid = pid_listening_on(urlsplit(args.neo4j).port or 7687)
-    driver, db = store._driver, store.database
+    driver, db = store.driver, store.database
 
     def clear_links() -> None:
         with driver.session(database=db) as s:

@@ -49,6 +49,7 @@ from common import (  # noqa: E402
     stop,
     wait_http,
 )
+from peer_bench import bench_peer  # noqa: E402
 
 YEAR = 2021  # the middle year: about 200,000 links at scale 1
 
@@ -83,6 +84,14 @@ TARGETS: list[tuple[str, str, float]] = [
     ("gaps_national_neo4j_s", "<=", 3.0),
     ("serve_errors_16_clients", "<=", 0),
     ("serve_errors_16_clients_neo4j", "<=", 0),
+    ("embedded_load_vs_sqlite_executemany", ">=", 0.5),
+    ("embedded_small_load_vs_empty", "<=", 3),
+    ("embedded_gaps_vs_sql_floor", "<=", 1.5),
+    ("embedded_rss_mb_1m_links", "<=", 200),
+    ("embedded_open_ms_1m_links", "<=", 50),
+    # the worst question of bench/peer_bench.py (per-question keys beside them)
+    ("graphql_vs_neo4j_graphql_p50", "<=", 1.0),
+    ("graphql_vs_neo4j_graphql_rps", ">=", 1.0),
 ]
 
 #: every key the JSON always has (None when a benchmark was skipped or failed)
@@ -105,6 +114,11 @@ REQUIRED_KEYS = [
     "serve_rps_16_clients_neo4j",
     "serve_p99_ms_16_clients_neo4j",
     "serve_errors_16_clients_neo4j",
+    "embedded_load_vs_sqlite_executemany",
+    "embedded_small_load_vs_empty",
+    "embedded_gaps_vs_sql_floor",
+    "embedded_rss_mb_1m_links",
+    "embedded_open_ms_1m_links",
 ]
 
 
@@ -183,7 +197,7 @@ class Run:
 
 
 def bench_generate(run: Run) -> None:
-    from graph.national import build_national
+    from graph.synthetic.national import build_national
 
     with Clock() as c:
         run.national = build_national(run.plan.national_scale, run.plan.seed)
@@ -268,8 +282,8 @@ def _first_call(path: Path, what: str) -> dict[str, float]:
 
 
 def bench_loaders(run: Run) -> None:
-    from graph.national import write_national
     from graph.store.embedded import EmbeddedStore
+    from graph.synthetic.national import write_national
     from loaders import build_dataset, load_paths, read_ledgers
 
     folder = run.work / "ledgers"
@@ -289,6 +303,174 @@ def bench_loaders(run: Run) -> None:
         loaders_load_embedded_links_per_s=report.links / c2.wall,
     )
     run.say(f"loaders: read+validate {n:,} links in {c.wall:.1f} s; load_paths into embedded {c2.wall:.1f} s")
+
+
+def _baseline_executemany(path: Path, d: Any) -> Clock:
+    """The baseline of a load: a bare ``executemany`` of the same rows, built beforehand, into the
+    same tables (the store's schema, indexes and settings) of a fresh file, in one transaction."""
+    import json
+    import sqlite3
+
+    from graph.model import Dataset
+    from graph.store.embedded import EmbeddedStore
+
+    with EmbeddedStore(path) as store:
+        store.write(Dataset())  # creates the file with the store's schema (nothing to write)
+    regions = [(r.code, r.name, r.level, r.parent_code) for r in d.regions]
+    units = [(u.id, u.name, u.kind, u.level, u.region_code, u.parent_id, u.name_en,
+              json.dumps(u.extra, ensure_ascii=False, sort_keys=True) if u.extra else None) for u in d.units]  # fmt: skip
+    links = [(lk.id, lk.kind, lk.family, lk.date.isoformat(), lk.date.year, lk.source_id, lk.target_id,
+              lk.count, lk.participants, lk.title, lk.source_file, lk.source_row) for lk in d.links]  # fmt: skip
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    with Clock() as c:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany("INSERT INTO regions VALUES (?, ?, ?, ?)", regions)
+        conn.executemany("INSERT INTO units VALUES (?, ?, ?, ?, ?, ?, ?, ?)", units)
+        conn.executemany(
+            "INSERT INTO links (id, kind, family, date, year, source_id, target_id, count, participants, "
+            "title, source_file, source_row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            links,
+        )
+        conn.execute("COMMIT")
+    conn.close()
+    return c
+
+
+def _small_loads(run: Run, store_path: Path, tag: str, batches: list[Any]) -> list[Clock]:
+    """``load_paths`` of each batch (1,000 links as ledger CSV) into the store, a fresh store object
+    each time (as a `tiaokuai load` run, closing included): the clock of each."""
+    from graph.store.embedded import EmbeddedStore
+    from graph.synthetic.national import write_dataset_csv
+    from loaders import load_paths
+
+    times = []
+    for i, batch in enumerate(batches):
+        folder = run.work / f"small-{tag}-{i}"
+        folder.mkdir()
+        write_dataset_csv(batch, folder)
+        with Clock() as c, EmbeddedStore(store_path) as store:
+            report = load_paths(store, [folder])
+        assert report.links_created == len(batch.links), (report.links_created, len(batch.links))
+        times.append(c)
+    return times
+
+
+def bench_embedded(run: Run) -> None:
+    """The SQLite embedded store (issue 16): each figure against a baseline measured in this run."""
+    import random as _random
+    import shutil
+    from dataclasses import replace
+
+    from graph.model import Dataset
+    from graph.store.embedded import EmbeddedStore
+
+    d = run.national
+    reps = run.plan.rule_reps
+    n = len(d.links)
+    # 1. the national load against a bare executemany of the same rows into the same tables
+    path = run.work / "sqlite-national.tkg"
+    with EmbeddedStore(path) as store, Clock() as load:
+        store.write(d)
+    base = _baseline_executemany(run.work / "sqlite-baseline.tkg", d)
+    (run.work / "sqlite-baseline.tkg").unlink()
+    run.put(
+        embedded_sqlite_load_s=load.wall,
+        embedded_sqlite_load_cpu_s=load.cpu,
+        embedded_sqlite_load_links_per_s=n / load.wall,
+        embedded_sqlite_executemany_s=base.wall,
+        embedded_sqlite_executemany_cpu_s=base.cpu,
+        embedded_load_vs_sqlite_executemany=base.wall / load.wall,
+        embedded_sqlite_file_mb=path.stat().st_size / 2**20,
+    )
+    run.say(f"sqlite load: {n:,} links in {load.wall:.1f} s; bare executemany {base.wall:.1f} s "
+            f"({base.wall / load.wall:.2f}x)")  # fmt: skip
+
+    # 2. 1,000 new links into the national store against the same into a store of the same units
+    #    and no links: a new month's ledger (ids in the generator's scheme after the stored ones,
+    #    dated in the next year, between random units); and, harder, 1,000 links scattered over the
+    #    store's years and id range (each id a stored one's neighbour + "-n"). Each repetition
+    #    loads another 1,000.
+    rng = _random.Random(run.plan.seed)
+    last = max(lk.date.year for lk in d.links)
+    fresh, scattered = [], []
+    for i in range(reps):
+        picked = rng.sample(d.links, min(1000, n))
+        fresh.append(Dataset(links=[
+            replace(lk, id=f"L{last + 1}-{i:02d}{j:05d}", date=lk.date.replace(year=last + 1, day=min(lk.date.day, 28)),
+                    source_file=None, source_row=None)
+            for j, lk in enumerate(picked)
+        ]))  # fmt: skip
+        picked = rng.sample(d.links, min(1000, n))
+        scattered.append(Dataset(links=[replace(lk, id=f"{lk.id}-n{i}", source_file=None, source_row=None)
+                                        for lk in picked]))  # fmt: skip
+    empty = run.work / "sqlite-units-only.tkg"
+    with EmbeddedStore(empty) as store:
+        store.write(Dataset(regions=d.regions, units=d.units))
+    into_empty = _small_loads(run, empty, "empty", fresh)
+    into_big = _small_loads(run, path, "big", fresh)
+    empty.unlink()
+    with EmbeddedStore(empty) as store:
+        store.write(Dataset(regions=d.regions, units=d.units))
+    scattered_empty = _small_loads(run, empty, "empty-scattered", scattered)
+    scattered_big = _small_loads(run, path, "big-scattered", scattered)
+    empty.unlink()
+
+    def wall(clocks: list[Clock]) -> float:
+        return median([c.wall for c in clocks])
+
+    def cpu(clocks: list[Clock]) -> float:
+        return median([c.cpu for c in clocks])
+
+    run.put(
+        embedded_small_load_big_s=wall(into_big),
+        embedded_small_load_empty_s=wall(into_empty),
+        embedded_small_load_vs_empty=wall(into_big) / wall(into_empty),
+        embedded_small_load_big_cpu_s=cpu(into_big),
+        embedded_small_load_empty_cpu_s=cpu(into_empty),
+        embedded_small_load_vs_empty_cpu=cpu(into_big) / cpu(into_empty),
+        embedded_small_load_scattered_big_s=wall(scattered_big),
+        embedded_small_load_scattered_empty_s=wall(scattered_empty),
+        embedded_small_load_scattered_vs_empty=wall(scattered_big) / wall(scattered_empty),
+        embedded_small_load_scattered_vs_empty_cpu=cpu(scattered_big) / cpu(scattered_empty),
+    )
+    run.say(f"1,000 new links: into the {n:,}-link store {wall(into_big):.2f} s, into an empty one "
+            f"{wall(into_empty):.2f} s; scattered over the store: {wall(scattered_big):.2f} s "
+            f"vs {wall(scattered_empty):.2f} s")  # fmt: skip
+
+    # 3. a year's gaps (first call in a fresh process) against the SQL floor (fresh process too),
+    #    alternated; 4. the peak RSS of those gaps processes
+    gaps, floor = [], []
+    for _ in range(reps):
+        gaps.append(_first_call(path, "gaps"))
+        floor.append(_servers_json("sql-floor", str(path), str(YEAR)))
+    run.put(
+        embedded_gaps_s=median([g["call_s"] for g in gaps]),
+        embedded_gaps_cpu_s=median([g["call_cpu_s"] for g in gaps]),
+        embedded_sql_floor_s=median([f["call_s"] for f in floor]),
+        embedded_sql_floor_cpu_s=median([f["call_cpu_s"] for f in floor]),
+        embedded_sql_floor_rows=floor[0]["rows"],
+        embedded_sql_floor_plan=floor[0]["plan"],
+        embedded_gaps_vs_sql_floor=median([g["call_s"] for g in gaps]) / median([f["call_s"] for f in floor]),
+        embedded_gaps_vs_sql_floor_cpu=median([g["call_cpu_s"] for g in gaps])
+        / median([f["call_cpu_s"] for f in floor]),
+        embedded_rss_mb_1m_links=max(g["peak_mb"] for g in gaps),
+        embedded_open_for_gaps_s=median([g["open_s"] for g in gaps]),
+    )
+    # 5. opening the store and answering one unit's stats, in a fresh process (imports excluded)
+    units = [u.id for u in d.units if u.kind == "tax_bureau"]
+    opens = [_servers_json("open-unit", str(path), rng.choice(units), str(YEAR)) for _ in range(max(5, reps))]
+    run.put(
+        embedded_open_ms_1m_links=median([o["open_ms"] for o in opens]),
+        embedded_open_ms_max=max(o["open_ms"] for o in opens),
+    )
+    run.say(
+        f"sqlite gaps {YEAR}: {run.results['embedded_gaps_s']:.2f} s vs SQL floor "
+        f"{run.results['embedded_sql_floor_s']:.2f} s; peak RSS {run.results['embedded_rss_mb_1m_links']:.0f} MB; "
+        f"open + unit stats {run.results['embedded_open_ms_1m_links']:.1f} ms"
+    )
+    shutil.rmtree(run.work / "ledgers", ignore_errors=True)
 
 
 def bench_embedded_rss(run: Run) -> None:
@@ -338,20 +520,20 @@ CLEAR_STATEMENTS = (
 
 def _clear(store: Any) -> None:
     """Empty the database (auto-commit queries: CALL … IN TRANSACTIONS needs them)."""
-    with store._driver.session(database=store.database) as session:
+    with store.driver.session(database=store.database) as session:
         for statement in CLEAR_STATEMENTS:
             session.run(statement).consume()
 
 
 def _delete_links(store: Any, links: list[Any]) -> None:
-    from graph.vocabulary import vocabulary
+    from graph.model.vocabulary import vocabulary
 
     vocab = vocabulary()
     by_rel: dict[str, list[str]] = {}
     for lk in links:
         by_rel.setdefault(vocab.rel_type(lk.family), []).append(lk.id)
     for rel, ids in by_rel.items():
-        store._driver.execute_query(
+        store.driver.execute_query(
             f"UNWIND $ids AS id MATCH ()-[r:{rel} {{id: id}}]->() DELETE r",
             {"ids": ids},
             database_=store.database,
@@ -360,10 +542,10 @@ def _delete_links(store: Any, links: list[Any]) -> None:
 
 def _per_row(store: Any, links: list[Any]) -> None:
     """The naive client: one MERGE statement per row, each in its own managed transaction."""
-    from graph.vocabulary import vocabulary
+    from graph.model.vocabulary import vocabulary
 
     vocab = vocabulary()
-    driver = store._driver
+    driver = store.driver
     for lk in links:
         driver.execute_query(
             PER_ROW_MERGE % vocab.rel_type(lk.family),
@@ -642,8 +824,8 @@ async def _hammer(base: str, clients: int, seconds: float) -> dict[str, Any]:
 
 def bench_serve(run: Run, on_neo4j: bool) -> None:
     from graph.model import Dataset
-    from graph.national import build_national
     from graph.store.embedded import EmbeddedStore
+    from graph.synthetic.national import build_national
 
     plan = run.plan
     data = build_national(plan.serve_scale, plan.seed)
@@ -689,9 +871,9 @@ def bench_serve_limits(run: Run) -> None:
     import serve_limits
 
     from graph.model import Dataset
-    from graph.national import build_national
-    from graph.sample import write_sample
     from graph.store.embedded import EmbeddedStore
+    from graph.synthetic.national import build_national
+    from graph.synthetic.sample import write_sample
     from loaders import load_paths
 
     plan = run.plan
@@ -825,6 +1007,13 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
         f"  1,000-item query            {f('bolt_roundtrips_per_request_1000_items', '{}')} Bolt round trips, "
         f"{f('store_calls_per_request_1000_items', '{}')} store calls",
         f"  embedded RSS                {f('embedded_rss_mb_per_100k_links', '{:,.0f}')} MB per 100k links",
+        f"  sqlite load vs executemany  {f('embedded_load_vs_sqlite_executemany')}x "
+        f"({f('embedded_sqlite_load_s')} s vs {f('embedded_sqlite_executemany_s')} s)",
+        f"  sqlite 1,000-link load      {f('embedded_small_load_vs_empty')}x into 1M links vs empty",
+        f"  sqlite gaps vs SQL floor    {f('embedded_gaps_vs_sql_floor')}x "
+        f"({f('embedded_gaps_s')} s vs {f('embedded_sql_floor_s')} s)",
+        f"  sqlite gaps peak RSS        {f('embedded_rss_mb_1m_links', '{:,.0f}')} MB; "
+        f"open + unit stats {f('embedded_open_ms_1m_links', '{:,.1f}')} ms",
         f"  serve, 16 clients, embedded {f('serve_rps_16_clients', '{:,.1f}')} req/s, "
         f"p99 {f('serve_p99_ms_16_clients', '{:,.0f}')} ms, errors {f('serve_errors_16_clients', '{}')}",
         f"  serve, 16 clients, neo4j    {f('serve_rps_16_clients_neo4j', '{:,.1f}')} req/s, "
@@ -842,9 +1031,11 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
 
 #: every step of a run, in order (``--only`` picks some; ``generate`` always runs)
 STEPS = (
-    "generate", "embedded_load", "embedded_rules", "loaders", "embedded_rss", "serve_embedded",
-    "neo4j_load", "neo4j_rules", "bolt_roundtrips", "graphql_lookup", "serve_neo4j", "serve",
+    "generate", "embedded", "embedded_load", "embedded_rules", "loaders", "embedded_rss", "serve_embedded",
+    "neo4j_load", "neo4j_rules", "bolt_roundtrips", "graphql_lookup", "serve_neo4j", "peer", "serve",
 )  # fmt: skip
+#: steps that do not need the national data (``generate`` is skipped when only these run)
+WITHOUT_NATIONAL = {"peer"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -894,6 +1085,7 @@ def main(argv: list[str] | None = None) -> int:
         run = Run(plan, Path(tmp), neo4j_uri, args.profile)
         steps: list[tuple[str, Callable[[], None]]] = [
             ("generate", lambda: bench_generate(run)),
+            ("embedded", lambda: bench_embedded(run)),
             ("embedded_load", lambda: bench_embedded_load(run)),
             ("embedded_rules", lambda: bench_embedded_rules(run)),
             ("loaders", lambda: bench_loaders(run)),
@@ -916,10 +1108,13 @@ def main(argv: list[str] | None = None) -> int:
                 ]
                 if not args.no_serve:
                     steps.append(("serve_neo4j", lambda: bench_serve(run, on_neo4j=True)))
-        if not args.no_serve:
+                # last: it replaces the database with the bundled sample
+                steps.append(("peer", lambda: bench_peer(run, _start_serve)))
+        if not args.no_serve:  # fills the stores it measures itself (issue 17)
             steps.append(("serve", lambda: bench_serve_limits(run)))
         if only:
-            steps = [(name, step) for name, step in steps if name == "generate" or name in only]
+            keep_generate = not only <= WITHOUT_NATIONAL
+            steps = [(n, step) for n, step in steps if (n == "generate" and keep_generate) or n in only]
         for name, step in steps:
             try:
                 step()

@@ -10,7 +10,14 @@ as JSON, its RSS before and after the graph is loaded (for ``embedded_rss_mb_per
 
 ``python bench/servers.py first-call STORE_FILE gaps|coverage YEAR`` opens an embedded store in a
 fresh process and times the first ``rules.gaps`` / ``rules.coverage`` of the year: what one
-``tiaokuai gaps`` run costs after opening, with no memo from an earlier call.
+``tiaokuai gaps`` run costs after opening, with no memo from an earlier call (and the process's
+peak RSS).
+
+``python bench/servers.py sql-floor STORE_FILE YEAR`` times, in a fresh process, the one SQL query
+that reads the year's links grouped by (source, target, kind): the floor of a year's gaps.
+
+``python bench/servers.py open-unit STORE_FILE UNIT YEAR`` times opening the store and answering one
+unit's stats (the unit, its links in the year by kind) in a fresh process, imports excluded.
 """
 
 from __future__ import annotations
@@ -74,13 +81,14 @@ def serve_driver(uri: str, port: int, database: str) -> None:
 
 
 def rss_probe(path: Path) -> dict[str, Any]:
+    from graph.store import LinkQuery
     from graph.store.embedded import EmbeddedStore
 
     gc.collect()
     before = rss_mb()
     store = EmbeddedStore(path)
     units = store.count_units()
-    links = len(store.state.links)
+    links = store.find_links(LinkQuery(), 0, 0).total
     gc.collect()
     after = rss_mb()
     # VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss over from the (large) parent
@@ -101,7 +109,49 @@ def first_call(path: Path, what: str, year: int) -> dict[str, Any]:
     t1, c1 = time.perf_counter(), time.process_time()
     getattr(rules, what)(store, year)
     t2, c2 = time.perf_counter(), time.process_time()
-    return {"open_s": t1 - t0, "open_cpu_s": c1 - c0, "call_s": t2 - t1, "call_cpu_s": c2 - c1}
+    return {"open_s": t1 - t0, "open_cpu_s": c1 - c0, "call_s": t2 - t1, "call_cpu_s": c2 - c1,
+            "peak_mb": rss_mb(field="VmHWM:")}  # fmt: skip
+
+
+#: the floor of a year's gaps: the one SQL query that reads the year's links grouped by
+#: (source, target, kind), on the store's file as it is (its indexes), every row fetched
+SQL_FLOOR = (
+    "SELECT source_id, target_id, kind, SUM(count), SUM(coalesce(participants, 0)), COUNT(*) "
+    "FROM links WHERE year = ? GROUP BY source_id, target_id, kind"
+)
+
+
+def sql_floor(path: Path, year: int) -> dict[str, Any]:
+    import sqlite3
+    import time
+
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn.execute("SELECT COUNT(*) FROM units").fetchone()  # opened, schema read
+    t0, c0 = time.perf_counter(), time.process_time()
+    rows = conn.execute(SQL_FLOOR, (year,)).fetchall()
+    t1, c1 = time.perf_counter(), time.process_time()
+    plan = [r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + SQL_FLOOR, (year,))]
+    conn.close()
+    return {"call_s": t1 - t0, "call_cpu_s": c1 - c0, "rows": len(rows), "plan": plan}
+
+
+def open_unit(path: Path, unit_id: str, year: int) -> dict[str, Any]:
+    """Open the store and answer a unit's stats: the unit and its links in the year, by kind."""
+    import time
+
+    from graph.store import LinkQuery
+    from graph.store.embedded import EmbeddedStore
+
+    t0 = time.perf_counter()
+    store = EmbeddedStore(path)
+    unit = store.get_units([unit_id])[unit_id]
+    links = store.find_links(LinkQuery(unit_id=unit.id, year=year))
+    by_kind: dict[str, int] = {}
+    for lk in links.items:
+        by_kind[lk.kind] = by_kind.get(lk.kind, 0) + lk.count
+    t1 = time.perf_counter()
+    store.close()
+    return {"open_ms": (t1 - t0) * 1000, "links": links.total, "kinds": len(by_kind)}
 
 
 def main() -> None:
@@ -119,8 +169,19 @@ def main() -> None:
     f.add_argument("path", type=Path)
     f.add_argument("what", choices=["gaps", "coverage"])
     f.add_argument("year", type=int)
+    q = sub.add_parser("sql-floor")
+    q.add_argument("path", type=Path)
+    q.add_argument("year", type=int)
+    o = sub.add_parser("open-unit")
+    o.add_argument("path", type=Path)
+    o.add_argument("unit")
+    o.add_argument("year", type=int)
     args = parser.parse_args()
-    if args.cmd == "driver":
+    if args.cmd == "sql-floor":
+        print(json.dumps(sql_floor(args.path, args.year)))
+    elif args.cmd == "open-unit":
+        print(json.dumps(open_unit(args.path, args.unit, args.year)))
+    elif args.cmd == "driver":
         serve_driver(args.uri, args.port, args.database)
     elif args.cmd == "first-call":
         print(json.dumps(first_call(args.path, args.what, args.year)))

@@ -5,15 +5,16 @@
 
 The steps are public too: :func:`read_ledgers` (files → tables), :func:`build_dataset` (tables →
 dataset + warnings, or LoadError), :func:`rows_to_dataset` (GraphQL mutation rows → dataset).
-The ledger format is documented for users in ``docs/ledgers.md``.
+This package only reads files; the validation it shares with GraphQL mutations lives in
+:mod:`graph.ingest` (re-exported here). The ledger format is documented in ``docs/ledgers.md``.
 """
 
 from __future__ import annotations
 
-from .ids import link_id, link_key
-from .load import LoadReport, load_paths, rows_to_dataset
-from .readers import ParsedLedgers, Table, read_ledgers
-from .validate import build_dataset
+from graph.ingest import LoadReport, ParsedLedgers, Table, build_dataset, link_id, link_key, rows_to_dataset
+
+from .load import load_paths
+from .readers import read_ledgers
 
 __all__ = [
     "read_ledgers",

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
+
+from graph.ingest.tables import SPECS, TABLE_TYPES, Header, TableSpec, TableType
 
 __all__ = [
     "TableType",
@@ -24,71 +25,6 @@ __all__ = [
     "detect_header",
     "match_header",
 ]
-
-TableType = Literal["regions", "units", "links"]
-TABLE_TYPES: tuple[TableType, ...] = ("regions", "units", "links")
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    """One ledger type: its columns in documented order, which are required, and their aliases."""
-
-    name: TableType
-    required: tuple[str, ...]
-    optional: tuple[str, ...]
-    aliases: dict[str, tuple[str, ...]]  # canonical column -> accepted words (besides itself)
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        return self.required + self.optional
-
-    def zh(self, column: str) -> str:
-        """The documented Chinese name of a column (its first alias)."""
-        return self.aliases[column][0]
-
-
-SPECS: dict[TableType, TableSpec] = {
-    "regions": TableSpec(
-        "regions",
-        required=("code", "name", "level", "parent_code"),
-        optional=(),
-        aliases={
-            "code": ("区划代码", "行政区划代码", "代码"),
-            "name": ("名称", "区划名称"),
-            "level": ("级别", "层级"),
-            "parent_code": ("上级代码", "上级区划代码"),
-        },
-    ),
-    "units": TableSpec(
-        "units",
-        required=("id", "name", "kind", "level", "region_code", "parent_id"),
-        optional=("name_en",),
-        aliases={
-            "id": ("编号", "单位编号"),
-            "name": ("名称", "单位名称"),
-            "kind": ("类型", "单位类型"),
-            "level": ("级别", "层级"),
-            "region_code": ("区划代码", "行政区划代码", "所在区划代码"),
-            "parent_id": ("上级编号", "上级单位编号"),
-            "name_en": ("英文名称", "英文名"),
-        },
-    ),
-    "links": TableSpec(
-        "links",
-        required=("date", "kind", "source_id", "target_id"),
-        optional=("id", "count", "participants", "title"),
-        aliases={
-            "date": ("日期",),
-            "kind": ("类型", "联系类型"),
-            "source_id": ("发起单位", "发起单位编号"),
-            "target_id": ("对象单位", "对象单位编号"),
-            "id": ("编号", "记录编号"),
-            "count": ("次数",),
-            "participants": ("人数", "参加人数"),
-            "title": ("事项", "标题"),
-        },
-    ),
-}
 
 _NOISE = re.compile(r"[\s_\-*＊\ufeff]+")
 
@@ -107,18 +43,6 @@ _LOOKUP: dict[TableType, dict[str, str]] = {
     }
     for spec in SPECS.values()
 }
-
-
-@dataclass
-class Header:
-    """A recognised header row: the table type and where each column sits."""
-
-    table: TableType
-    columns: dict[str, int]  # canonical column -> cell index
-    labels: dict[str, str]  # canonical column -> the header text as written (for messages)
-    extras: list[tuple[str, int]] = field(default_factory=list)  # unrecognised (text, index)
-    duplicates: list[str] = field(default_factory=list)  # columns named twice
-    blank_columns: list[int] = field(default_factory=list)  # cells with no header text
 
 
 @dataclass

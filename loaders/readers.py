@@ -12,14 +12,13 @@ import codecs
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from graph.errors import RowProblem
+from graph.gcpause import collector_paused
+from graph.ingest.cells import cell_text
+from graph.ingest.tables import ParsedLedgers, Row, Table
 
-from ._gc import paused_gc
-from .cells import cell_text
 from .headers import Header, HeaderMismatch, detect_header
 
 __all__ = ["Table", "ParsedLedgers", "read_ledgers", "decode_csv", "CSV_SUFFIXES", "XLSX_SUFFIXES"]
@@ -27,37 +26,6 @@ __all__ = ["Table", "ParsedLedgers", "read_ledgers", "decode_csv", "CSV_SUFFIXES
 CSV_SUFFIXES = (".csv",)
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 HEADER_SEARCH_ROWS = 5  # a title row or two above the header is common in hand-made ledgers
-
-Row = Sequence[Any]
-
-
-@dataclass
-class Table:
-    """One file (CSV) or sheet (XLSX) whose header was recognised."""
-
-    name: str  # for messages and provenance: "links.csv", "links.xlsx[2020]"
-    file: str  # the file it belongs to: rows are numbered per file for deterministic ids
-    header: Header
-    rows: list[tuple[int, Row]]  # (spreadsheet row number, cells), blank rows left out
-    text_only: bool = False  # every row a list of str (CSV): lets the validator take a faster path
-
-    @property
-    def table(self) -> str:
-        return self.header.table
-
-
-@dataclass
-class ParsedLedgers:
-    """What :func:`read_ledgers` found: tables to validate, and problems/warnings so far."""
-
-    tables: list[Table] = field(default_factory=list)
-    problems: list[RowProblem] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    files: int = 0
-
-    @property
-    def rows(self) -> int:
-        return sum(len(t.rows) for t in self.tables)
 
 
 class _Unreadable(Exception):
@@ -240,7 +208,7 @@ def read_ledgers(paths: Sequence[Path]) -> ParsedLedgers:
     and warnings; :func:`loaders.build_dataset` raises for the problems together with its own.
     """
     out = ParsedLedgers()
-    with paused_gc():
+    with collector_paused():
         _read_all(_expand(paths, out), out)
     return out
 

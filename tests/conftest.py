@@ -1,7 +1,8 @@
 """Fixtures shared by every test directory: only whether a Neo4j test server can be reached.
 
 ``neo4j_uri`` is the Bolt URI of the test server (``$TIAOKUAI_TEST_NEO4J_URI``, default the local
-development server that ``scripts/neo4j start`` runs). When it cannot be reached the tests that
+development server that ``scripts/neo4j start`` runs, on ``$TIAOKUAI_NEO4J_BOLT_PORT`` as that script
+reads it; the Browser tests take ``$TIAOKUAI_NEO4J_HTTP_PORT`` the same way). When it cannot be reached the tests that
 ask for it are skipped, or fail when ``TIAOKUAI_REQUIRE_NEO4J=1`` (CI sets this so that a broken
 server never passes as a green run).
 """
@@ -12,7 +13,9 @@ import os
 
 import pytest
 
-DEFAULT_TEST_NEO4J_URI = "bolt://127.0.0.1:7687"
+#: the Bolt port scripts/neo4j listens on: the same setting, the same default
+BOLT_PORT = os.environ.get("TIAOKUAI_NEO4J_BOLT_PORT") or "7687"
+DEFAULT_TEST_NEO4J_URI = f"bolt://127.0.0.1:{BOLT_PORT}"
 
 
 def neo4j_test_auth() -> tuple[str, str] | None:

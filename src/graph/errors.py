@@ -14,6 +14,7 @@ __all__ = [
     "NotFound",
     "ConfigError",
     "DeadlineExceeded",
+    "GapWriteUnsupported",
 ]
 
 
@@ -64,3 +65,7 @@ class ConfigError(TiaokuaiError):
 
 class DeadlineExceeded(TiaokuaiError):
     """The work ran past its deadline (the API's ``TIAOKUAI_REQUEST_TIMEOUT``) and was stopped."""
+
+
+class GapWriteUnsupported(TiaokuaiError):
+    """``gaps --write`` was asked of a store that cannot hold gap records (the embedded store)."""

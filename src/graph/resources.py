@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["schema_dir", "schema_path", "data_path"]
+__all__ = ["schema_dir", "schema_path"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -26,7 +26,3 @@ def schema_dir() -> Path:
 
 def schema_path(name: str) -> Path:
     return schema_dir() / name
-
-
-def data_path(name: str) -> Path:
-    return _PACKAGE / "data" / name

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 from graph.model import Dataset, Link, Region, Unit
-from graph.sample import build_sample
-from graph.vocabulary import vocabulary
+from graph.model.vocabulary import vocabulary
+from graph.synthetic.sample import build_sample
 
 
 def sample_dataset(seed: int = 2020) -> Dataset:

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from graph.model import Dataset, Link, Region, Unit
+from graph.model.vocabulary import vocabulary
 from graph.store import Store, open_store
-from graph.vocabulary import vocabulary
 
 _HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(_HERE))

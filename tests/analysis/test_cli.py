@@ -89,13 +89,15 @@ def test_report_writes_self_contained_html(sample_store_path, tmp_path):
     page = out.read_text(encoding="utf-8")
     assert '<meta charset="utf-8">' in page and 'lang="zh-CN"' in page
     assert page.count("data:image/png;base64,") == 4  # heatmap, trend, behind peers, mechanisms
-    assert "2020年度税务系统党建工作横向联系覆盖情况报告" in page
-    assert "liaison_propaganda_department" in page
+    assert "2020年度黑龙江省税务系统党建工作横向联系覆盖情况报告" in page
+    assert "与宣传部联络" in page  # rules by their Chinese names (schema/expectations.yaml)
     assert re.search(r"font-family: \"TiaokuaiCJK\"", page)
     if find_cjk_font() is not None:
         assert "@font-face" in page and "data:font/woff;base64," in page
     assert not re.search(r"""(src|href)=["']https?:""", page)  # nothing fetched from outside
     assert out.stat().st_mode & stat.S_IRGRP  # shareable, not mkstemp's 0600
+    gaps = (tmp_path / "r" / "report-2020-gaps.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(gaps) == 1 + 136 and 'href="report-2020-gaps.csv"' in page
 
 
 def test_report_data(sample_store):
@@ -104,11 +106,18 @@ def test_report_data(sample_store):
     assert (data["coverage"]["met"], data["coverage"]["expected"]) == (cov.met, cov.expected)
     assert data["previous"]["year"] == 2019 and data["years"] == [2019, 2020]
     assert len(data["gaps"]) == cov.expected - cov.met
-    heat = data["heatmap"]
-    assert heat["rows"][0] == "黑龙江省（省局）" and len(heat["rows"]) == 14
-    assert heat["columns"] == [r.id for r in rules.load_rules()]
-    assert sum(c[1] for row in heat["cells"] for c in row if c) == cov.expected
-    assert sum(c[0] for row in heat["cells"] for c in row if c) == cov.met
+    ranking = data["ranking"]
+    assert len(ranking) == 14 and ranking[-1]["name"] == "黑龙江省" and ranking[-1]["rank"] is None
+    assert [r["rank"] for r in ranking[:-1]] == list(range(1, 14))
+    ratios = [r["ratio"] for r in ranking[:-1]]
+    assert ratios == sorted(ratios, reverse=True)  # best first
+    assert ranking[-2]["name"] == "七台河市" and round(ranking[-2]["ratio"], 2) == 0.62
+    assert sorted(data["rule_order"]) == sorted(r.id for r in rules.load_rules())
+    assert sum(c[1] for row in ranking for c in row["cells"] if c) == cov.expected
+    assert sum(c[0] for row in ranking for c in row["cells"] if c) == cov.met
+    assert sum(g["gaps"] for g in data["matrix"]) == len(data["gaps"])
+    assert len(data["units_full"]) == 54 and len(data["lapsed"]) == 90
+    assert data["one_sided"]["one_sided"] == 393 and data["one_sided"]["by_locality"] == 0
     zs = [r["z"] for r in data["behind"]]
     assert zs == sorted(zs) and len(zs) == 12
 
@@ -119,7 +128,7 @@ def test_report_first_year_has_no_comparison(sample_store, tmp_path):
     data = build_report(sample_store, 2019)
     assert data["previous"] is None and data["lapsed"] is None and data["years"] == [2019]
     page = render_html(data, embed_font=False)
-    assert "去年无数据" in page and "@font-face" not in page
+    assert "上年无数据" in page and "@font-face" not in page
 
 
 def test_analyses_agree_across_stores(store, sample_store):

@@ -9,7 +9,7 @@ import pytest
 
 MODULES = [
     "graph.analysis",
-    "graph.analysis.projection",
+    "graph.analysis.views",
     "graph.analysis.gaps",
     "graph.analysis.reciprocity",
     "graph.analysis.isolation",
@@ -19,6 +19,8 @@ MODULES = [
     "graph.report",
     "graph.report.fonts",
     "graph.report.charts",
+    "graph.synthetic.core",
+    "graph.queries.paths",
 ]
 
 

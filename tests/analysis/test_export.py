@@ -1,6 +1,6 @@
 """The exports carry what network tools need: kind, level, region, per-year counts; GEXF opens.
 
-``graph.export`` is core code; these tests check it from the analyst's side on a small world.
+``graph.queries.export`` is core code; these tests check it from the analyst's side on a small world.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import json
 
 import networkx as nx
 
-from graph.export import write_graph
+from graph.queries.export import write_graph
 
 ROWS = [
     (2019, "visit", "TB-230102", "ORG-230102", 2),

@@ -11,7 +11,7 @@ from graph.analysis import (
     mechanism_profile,
     project_years,
 )
-from graph.vocabulary import vocabulary
+from graph.model.vocabulary import vocabulary
 
 NOT_MODELLED_IDS = [
     "joint_implementation",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graph.analysis import bureau_of, collapse, graph_years, line_pairs, project_years, tie_graph, year_count
-from graph.analysis.projection import check_years
+from graph.analysis.views import check_years
 
 ROWS = [
     (2019, "visit", "PB-230102-01", "PROP-230102", 2),

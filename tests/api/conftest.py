@@ -22,8 +22,8 @@ import pytest
 from graphql_client import SAMPLE_UNITS, GraphQLClient, live_server, settings
 
 from graph.api import create_app
-from graph.sample import write_sample
 from graph.store import Store, open_store
+from graph.synthetic.sample import write_sample
 
 STORE_KINDS = ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)]
 
@@ -47,7 +47,7 @@ def load_dir(store: Store, path: Path) -> None:
 def clear_neo4j(store: Store) -> None:
     from graph.store.cypher import CLEAR_DATABASE
 
-    driver = store._driver  # type: ignore[attr-defined]  # the test owns this store
+    driver = store.driver  # type: ignore[attr-defined]  # the test owns this store
     with driver.session(database=store.database) as session:  # type: ignore[attr-defined]
         session.run(CLEAR_DATABASE).consume()
 

@@ -66,7 +66,9 @@ def test_store_calls_do_not_grow_with_items(
     n_small, small, small_calls = run(client, counting, {"region": "230102"})
     n_big, big, big_calls = run(client, counting, {"first": 1000})
     assert n_small >= 8 and n_big == 1000
-    assert big == small, (small_calls, big_calls)
+    # not more for 1,000 units than for 10 (units primed with a page can save a lookup that
+    # depends on which units are on it)
+    assert big <= small, (small_calls, big_calls)
     assert big <= 20
     print(f"\nstore calls per request: {n_small} units -> {small}, {n_big} units -> {big}: {dict(big_calls)}")
 
@@ -77,12 +79,12 @@ def test_store_calls_do_not_grow_with_items(
         statements.sent.clear()
         run(client, counting, {"first": 1000})
         big_bolt = len(statements.sent)
-        assert big_bolt == small_bolt
+        assert big_bolt <= small_bolt
         print(f"Cypher statements (Bolt round trips) per request: {small_bolt} and {big_bolt}")
 
 
 def test_single_unit_links_are_paged_in_the_store(counted: tuple[TestClient, CountingStore]) -> None:
-    """One unit's links: one find_links with offset/limit, not the whole year."""
+    """One unit's links: one links_of_units with offset/limit, not the whole year."""
     client, counting = counted
     counting.calls.clear()
     body = client.post(
@@ -90,4 +92,4 @@ def test_single_unit_links_are_paged_in_the_store(counted: tuple[TestClient, Cou
         json={"query": '{ unit(id: "LPC-230000") { links(first: 2) { totalCount nodes { id } } } }'},
     ).json()
     assert len(body["data"]["unit"]["links"]["nodes"]) == 2
-    assert counting.calls == Counter({"get_units": 1, "find_links": 1})
+    assert counting.calls == Counter({"get_units": 1, "links_of_units": 1})

@@ -27,8 +27,8 @@ def run_examples(text: str) -> list[tuple[re.Match[str], Any]]:
 
     from graph.api import create_app
     from graph.config import Settings
-    from graph.sample import write_sample
     from graph.store import open_store
+    from graph.synthetic.sample import write_sample
     from loaders import load_paths
 
     tmp = Path(tempfile.mkdtemp(prefix="tiaokuai-doc-"))

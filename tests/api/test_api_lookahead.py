@@ -45,7 +45,7 @@ def test_page_with_parents_regions_children_is_one_store_call(
     cursor = client.data(AROUND, {"first": 40})["units"]["pageInfo"]["endCursor"]
     proxy.calls.clear()
     got = client.data(AROUND, {"first": 60, "after": cursor})["units"]
-    assert dict(proxy.calls) == {"find_units_with": 1}
+    assert dict(proxy.calls) == {"find_units_where": 1}
     assert got["totalCount"] == want.total
     nodes = [e["node"] for e in got["edges"]]
     assert [n["id"] for n in nodes] == [u.id for u in want.items]
@@ -64,9 +64,9 @@ def test_without_nested_fields_nothing_more_is_fetched(counted: tuple[GraphQLCli
     client, proxy = counted
     got = client.data("{ units(level: COUNTY, first: 5) { totalCount nodes { id name } } }")["units"]
     assert len(got["nodes"]) == 5
-    assert dict(proxy.calls) == {"find_units_with": 1}
+    assert dict(proxy.calls) == {"find_units_where": 1}
     # a unit field the page does not bring along is still answered, by its loader (one batch)
     proxy.calls.clear()
     got = client.data("{ units(level: COUNTY, first: 5) { nodes { id counterparts { id } } } }")["units"]
     assert any(n["counterparts"] for n in got["nodes"])
-    assert proxy.calls["find_units_with"] == 1
+    assert proxy.calls["find_units_where"] == 1

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-import graph.paths
+import graph.queries.paths
 from graph.errors import NotFound
 from graph.model import Dataset, Link, Unit
-from graph.paths import shortest_path
+from graph.queries.paths import shortest_path
 from graph.store import Store, open_store
 
 
 def test_doctests() -> None:
-    assert doctest.testmod(graph.paths).failed == 0
+    assert doctest.testmod(graph.queries.paths).failed == 0
 
 
 @pytest.fixture

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from graphql_client import GraphQLClient
 
-from graph import paths, rules
-from graph.stats import stats as compute_stats
+from graph import rules
+from graph.queries import paths
+from graph.queries.stats import stats as compute_stats
 from graph.store import LinkQuery, Store, UnitQuery
 
 UNIT_FIELDS = """

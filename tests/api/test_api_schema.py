@@ -9,7 +9,7 @@ from graphql import build_schema as parse_sdl
 
 from graph.api.graphql.schema import schema_sdl
 from graph.cli import cli
-from graph.vocabulary import vocabulary
+from graph.model.vocabulary import vocabulary
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema" / "schema.graphql"
 

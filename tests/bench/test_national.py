@@ -1,4 +1,4 @@
-"""The national-scale generator (graph.national) and a smoke run of bench/run.py.
+"""The national-scale generator (graph.synthetic.national) and a smoke run of bench/run.py.
 
 Generator tests are about shape, not speed: determinism, the scale knob, referential integrity,
 the id scheme, and that gaps exist. The smoke runs check that the benchmark harness works end to
@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from graph import national, rules
-from graph.national import LINKS_PER_YEAR, NATIONAL_BUREAU_ID, YEARS, build_national, write_national
+from graph import rules
+from graph.model.vocabulary import vocabulary
 from graph.store.embedded import EmbeddedStore
-from graph.vocabulary import vocabulary
+from graph.synthetic import national
+from graph.synthetic.national import LINKS_PER_YEAR, NATIONAL_BUREAU_ID, YEARS, build_national, write_national
 
 REPO = Path(__file__).resolve().parents[2]
 RUN = REPO / "bench" / "run.py"
@@ -84,7 +85,7 @@ def test_full_scale_structure_without_links():
     """Scale 1 has 36 provincial-level regions, 500 prefectures and 3,000 counties."""
     import random
 
-    regions, units, bureaus = national._structure(1.0, random.Random(1))
+    regions, units, bureaus = national.build_structure(1.0, random.Random(1))
     levels = Counter(r.level for r in regions)
     assert levels == {"province": 36, "prefecture": 500, "county": 3000}
     assert len(bureaus) == 3536
@@ -224,8 +225,8 @@ def test_met_decisions_are_what_the_rules_see(medium, medium_store):
     import random
 
     rng = random.Random(1)
-    _, _, bureaus = national._structure(0.05, rng)
-    met = national._decide_met(bureaus, rng)
+    _, _, bureaus = national.build_structure(0.05, rng)
+    met = national.decide_met(bureaus, rng)
     for year in (2020, 2022):
         for req in rules.evaluate(medium_store, year):
             code = req.unit_id.removeprefix("TB-")
@@ -246,6 +247,11 @@ EMBEDDED_KEYS = [
     "serve_rps_16_clients",
     "serve_p99_ms_16_clients",
     "serve_errors_16_clients",
+    "embedded_load_vs_sqlite_executemany",
+    "embedded_small_load_vs_empty",
+    "embedded_gaps_vs_sql_floor",
+    "embedded_rss_mb_1m_links",
+    "embedded_open_ms_1m_links",
 ]
 NEO4J_KEYS = [
     "neo4j_load_links_per_s",
@@ -311,3 +317,18 @@ def test_bench_smoke_neo4j(tmp_path, neo4j_uri):
     assert doc["serve_errors_16_clients_neo4j"] == 0
     assert doc["bolt_roundtrips_per_request_1000_items"] >= 1
     assert doc["items_returned_1000_items"] >= 1
+
+
+@pytest.mark.neo4j
+def test_bench_smoke_peer(tmp_path, neo4j_uri):
+    """@neo4j/graphql beside tiaokuai (bench/peer_bench.py): measured with equal answers, or skipped
+    with the reason (no Node, no APOC in the server), never an error."""
+    doc = _run_bench(tmp_path, "--neo4j", neo4j_uri, "--only", "peer")
+    assert doc["errors"] == {}, doc["errors"]
+    if doc.get("peer_skipped"):
+        assert "Node.js" in doc["peer_skipped"] or "APOC" in doc["peer_skipped"]
+        return
+    for question in ("units_of_prefecture", "links_two_hops", "links_by_family", "analyst"):
+        assert doc[f"graphql_vs_neo4j_graphql_p50_{question}"] > 0
+        assert doc[f"peer_{question}_tiaokuai_bolt_round_trips"] >= 1
+    assert doc["targets"]["graphql_vs_neo4j_graphql_p50"]["value"] is not None

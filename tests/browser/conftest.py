@@ -1,7 +1,8 @@
 """Fixtures for the Neo4j Browser tests: the Browser's URL, the sample in Neo4j, Chromium.
 
 The Browser is the one the local Neo4j serves (``scripts/neo4j start``) at
-``$TIAOKUAI_TEST_NEO4J_HTTP_URL`` (default: port 7474 on the host of the Bolt test URI).
+``$TIAOKUAI_TEST_NEO4J_HTTP_URL`` (default: ``$TIAOKUAI_NEO4J_HTTP_PORT``, the port ``scripts/neo4j``
+serves the Browser on, 7474 unless set, on the host of the Bolt test URI).
 ``sample_in_neo4j`` empties the test database, loads the bundled sample and writes the 2020 gaps,
 once per module. Chromium is ``$TIAOKUAI_CHROMIUM`` or Debian's ``/usr/bin/chromium``
 (``scripts/install-chromium``); without it the ``browser`` tests skip, or fail when
@@ -32,7 +33,8 @@ def neo4j_http_url(neo4j_uri: str) -> str:
     explicit = os.environ.get("TIAOKUAI_TEST_NEO4J_HTTP_URL")
     if explicit:
         return explicit.rstrip("/")
-    return f"http://{urlsplit(neo4j_uri).hostname or '127.0.0.1'}:7474"
+    port = os.environ.get("TIAOKUAI_NEO4J_HTTP_PORT") or "7474"  # as scripts/neo4j reads it
+    return f"http://{urlsplit(neo4j_uri).hostname or '127.0.0.1'}:{port}"
 
 
 def tiaokuai(*args: str) -> str:

@@ -21,10 +21,11 @@ import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
-from graph.vocabulary import vocabulary
+from graph.model.vocabulary import vocabulary
 
 REPO = Path(__file__).resolve().parents[2]
 GRASS = REPO / "schema" / "tiaokuai.grass"
@@ -39,7 +40,16 @@ STRUCTURE_TYPES = {
     "CONCERNS",
     "COVERAGE_OF",
 }
-OTHER_LABELS = {"Unit", "Region", "Gap", "Coverage"}
+OTHER_LABELS = {
+    "Unit",
+    "Region",
+    "Gap",
+    "Coverage",
+    "CoverageLow",
+    "CoverageMid",
+    "CoverageHigh",
+    "CoverageFull",
+}
 
 
 def parse_grass(text: str) -> dict[str, dict[str, str]]:
@@ -112,8 +122,17 @@ def test_grass_parses_as_the_browser_does() -> None:
     assert parsed["node.Gap"]["color"].upper() == "#E02424"
     for family in vocab.families.values():
         rule = parsed[f"relationship.{family['rel_type']}"]
-        assert "{kind}" in rule["caption"] and "{year}" in rule["caption"]
+        # Chinese, short: the family's Chinese name, the year and the count (联络 2020×1)
+        assert rule["caption"] == f"{family['zh']} {{year}}×{{count}}", rule["caption"]
         assert float(rule["shaft-width"].removesuffix("px")) > 1
+    for selector, rule in parsed.items():
+        if selector.startswith("relationship.") and "caption" in rule:
+            assert re.search(r"[\u4e00-\u9fff]", rule["caption"]), f"{selector}: caption not in Chinese"
+    bands = ["CoverageLow", "CoverageMid", "CoverageHigh", "CoverageFull"]
+    order = list(parsed)
+    for band in bands:  # after the kinds, so that a bureau's band colour wins
+        assert order.index(f"node.{band}") > order.index("node.TaxBureau"), band
+    assert len({parsed[f"node.{b}"]["color"] for b in bands}) == 4
 
 
 class _Guide(HTMLParser):
@@ -147,17 +166,17 @@ class _Guide(HTMLParser):
 
 def guide() -> _Guide:
     parser = _Guide()
-    parser.feed(GUIDE.read_text(encoding="utf-8").replace("{{HTTP_URL}}", "http://127.0.0.1:7474"))
+    text = GUIDE.read_text(encoding="utf-8").replace("{{HTTP_URL}}", "http://127.0.0.1:7474")
+    parser.feed(text.replace("{{BOLT_URI}}", "bolt://127.0.0.1:7687"))
     return parser
 
 
 def guide_params() -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for block in guide().runnable:
-        m = re.fullmatch(r":param (\w+) => (.+)", block.strip())
-        if m:
-            params[m[1]] = json.loads(m[2].replace("'", '"'))
-    return params
+    """The parameters the guide's one ``:params {...}`` block sets."""
+    blocks = [b.strip() for b in guide().runnable if b.strip().startswith(":params")]
+    assert len(blocks) == 1, "one block sets every parameter"
+    body = blocks[0].removeprefix(":params").strip()
+    return dict(json.loads(re.sub(r"(\w+):", r'"\1":', body.replace("'", '"'))))
 
 
 def cypher_blocks() -> list[str]:
@@ -182,6 +201,16 @@ def test_guide_has_slides_params_and_queries() -> None:
     assert any(":style http://127.0.0.1:7474/browser/tiaokuai/tiaokuai.grass" in b for b in g.runnable)
 
 
+def test_guide_is_chinese_first() -> None:
+    text = GUIDE.read_text(encoding="utf-8")
+    headings = re.findall(r"<h3>(.*?)</h3>", text, flags=re.S)
+    assert len(headings) >= 8
+    for h in headings:  # Chinese, then English beside it in <small>
+        assert re.match(r"[^<]*[\u4e00-\u9fff]", h) and "<small>" in h, h
+    assert "7687" not in text and "7474" not in text, "ports come from {{BOLT_URI}} / {{HTTP_URL}}"
+    assert text.count("{{BOLT_URI}}") >= 3
+
+
 @pytest.mark.neo4j
 def test_guide_cypher_compiles(neo4j_uri: str) -> None:
     from neo4j import GraphDatabase
@@ -198,7 +227,10 @@ def test_guide_cypher_compiles(neo4j_uri: str) -> None:
 def _fake_browser_jar(path: Path) -> Path:
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
-        z.writestr("browser/index.html", "<html>browser</html>")
+        z.writestr(
+            "browser/index.html",
+            '<html><body><div id="mount"></div><script src="app.js"></script></body></html>',
+        )
         z.writestr("browser/assets/fonts/a.woff", b"\0font")  # no directory entries, as in real jars
         z.writestr("browser/app.js", "console.log(1)")
     return path
@@ -228,15 +260,26 @@ def test_archive_is_what_neo4j_can_unpack(tmp_path: Path) -> None:
         seen.add(name)
     assert {"browser/index.html", "browser/app.js", "browser/assets/fonts/a.woff"} <= seen
     assert not any(n.startswith("META-INF") for n in names)
-    assert "{{HTTP_URL}}" not in guide_html
+    assert "{{HTTP_URL}}" not in guide_html and "{{BOLT_URI}}" not in guide_html
     assert "http://127.0.0.1:7474/browser/tiaokuai/tiaokuai.grass" in guide_html
+    assert "tiaokuai load --store bolt://127.0.0.1:7687 ledgers" in guide_html
+    with zipfile.ZipFile(archive) as z:
+        index = z.read("browser/index.html").decode()
+        preset = z.read("browser/tiaokuai/preset.js").decode()
+    assert index.index('<script src="tiaokuai/preset.js">') < index.index("<script", index.index("preset.js"))
+    grass = json.loads(re.search(r"var GRASS = (\{.*\});", preset)[1])
+    assert grass == parse_grass(GRASS.read_text(encoding="utf-8"))
+    assert list(grass) == list(parse_grass(GRASS.read_text(encoding="utf-8"))), "rule order matters"
+    assert "settings.autoComplete = false" in preset
 
     mtime = archive.stat().st_mtime_ns
     _assets(str(jar), str(web), "http://127.0.0.1:7474")
     assert archive.stat().st_mtime_ns == mtime, "unchanged inputs: no rebuild"
-    _assets(str(jar), str(web), "http://127.0.0.1:17474")
+    _assets(str(jar), str(web), "http://127.0.0.1:17474", "bolt://127.0.0.1:17687")
     with zipfile.ZipFile(archive) as z:
-        assert "http://127.0.0.1:17474/browser/" in z.read("browser/tiaokuai/guide.html").decode()
+        moved = z.read("browser/tiaokuai/guide.html").decode()
+        assert "http://127.0.0.1:17474/browser/" in moved and "--store bolt://127.0.0.1:17687" in moved
+        assert z.read("browser/index.html").decode().count("preset.js") == 1
 
 
 def test_archive_refuses_a_jar_without_browser(tmp_path: Path) -> None:
@@ -263,7 +306,9 @@ def test_served_by_neo4j_and_set_up_for_connect(neo4j_uri: str, neo4j_http_url: 
             assert parse_grass(r.read().decode()) == parse_grass(GRASS.read_text(encoding="utf-8"))
     except OSError as exc:
         pytest.fail(f"{base}/ is not served ({exc}): was Neo4j started by scripts/neo4j start?")
-    assert served == GUIDE.read_text(encoding="utf-8").replace("{{HTTP_URL}}", neo4j_http_url), (
+    bolt = f"bolt://{urlsplit(neo4j_uri).hostname}:{urlsplit(neo4j_uri).port or 7687}"
+    expected = GUIDE.read_text(encoding="utf-8").replace("{{HTTP_URL}}", neo4j_http_url)
+    assert served == expected.replace("{{BOLT_URI}}", bolt), (
         "the served guide is not schema/browser-guide/guide.html: restart Neo4j (scripts/neo4j restart)"
     )
     from neo4j import GraphDatabase
@@ -273,7 +318,9 @@ def test_served_by_neo4j_and_set_up_for_connect(neo4j_uri: str, neo4j_http_url: 
     with GraphDatabase.driver(neo4j_uri, auth=auth) as driver:
         records, _, _ = driver.execute_query("CALL dbms.clientConfig() YIELD name, value RETURN name, value")
     config = {r["name"]: r["value"] for r in records}
-    assert f"style {base}/tiaokuai.grass" in config["browser.post_connect_cmd"]
-    assert f"guide {base}/guide.html" in config["browser.post_connect_cmd"]
+    # only the guide (side panel) on connect: nothing dumped into the stream
+    assert config["browser.post_connect_cmd"] == f"guide {base}/guide.html"
+    with urllib.request.urlopen(f"{neo4j_http_url}/browser/", timeout=10) as r:
+        assert '<script src="tiaokuai/preset.js">' in r.read().decode()
     host = neo4j_http_url.split("//")[1].split(":")[0]
     assert host in config["browser.remote_content_hostname_whitelist"].split(",")

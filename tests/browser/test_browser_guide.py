@@ -9,6 +9,7 @@ and written to docs/img/browser.png when TIAOKUAI_UPDATE_SCREENSHOT=1.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -21,10 +22,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.neo4j]
 REPO = Path(__file__).resolve().parents[2]
 TAX_BUREAU_BLUE = "#1F5FAD"  # node.TaxBureau in schema/tiaokuai.grass
 GAP_RED = "#E02424"  # node.Gap
+BAND_COLOURS = {"#00204C", "#575C6D", "#A59C74", "#FFE945"}  # node.CoverageLow … CoverageFull
+STREAM_TEXT = (
+    "[...document.querySelectorAll('[data-testid=frameCommand]')].map(e => e.textContent).join('\\n')"
+)
+CONFIG_AUTOCOMPLETE = "JSON.parse(localStorage.getItem('neo4j.settings') || '{}').autoComplete"
 LOCAL_COLOURS = {"#E89A2C", "#3E9B4F", "#8E63B8", "#1E9A8F", "#7A5545", "#A5B02A"}
 
-GUIDE_SHOWN = "document.body.innerText.includes('条块 · the tax system')"
-CONNECTED = "document.body.innerText.includes('You are connected') || document.body.innerText.includes('条块 · the tax')"
+GUIDE_SHOWN = "document.body.innerText.includes('条块 · 税务系统的纵向线和横向联系')"
+CONNECTED = "document.body.innerText.includes('You are connected') || document.body.innerText.includes('条块 · 税务系统')"
 CLICK_BLOCK = """((text) => {
   const pre = [...document.querySelectorAll('pre.runnable')].find(p => p.textContent.includes(text));
   if (!pre) return false;
@@ -40,6 +46,10 @@ TIDY_GRAPHS = """(() => {  // hide the inspector panels and fit each graph into 
 })()"""
 CLOSE_FRAMES = "[...document.querySelectorAll('button[title=Close]')].forEach(b => b.click()) || true"
 NODES = "document.querySelectorAll('svg g.node').length"
+#: what the graph looks like now: every positioned group (nodes, relationships, the zoom layer)
+LAYOUT = "[...document.querySelectorAll('svg g[transform]')].map(g => g.getAttribute('transform')).join(';')"
+#: which slide of the guide is shown: its runnable blocks
+SLIDE = "[...document.querySelectorAll('pre.runnable')].map(p => p.textContent).join('\\n')"
 FILLS = "[...new Set([...document.querySelectorAll('svg g.node circle.b-outline')].map(c => c.getAttribute('fill')))]"
 REL_CAPTIONS = "[...document.querySelectorAll('svg g.relationship text')].map(t => t.textContent)"
 #: a node's caption, its lines joined (the Browser draws one <text> per line)
@@ -68,13 +78,36 @@ def click_block(browser: Chromium, text: str) -> None:
     assert browser.js(CLICK_BLOCK + f"({text!r})"), f"no runnable block with {text!r} on this slide"
 
 
+def wait_until_still(
+    browser: Chromium, expression: str, what: str, quiet: float = 1.0, timeout: float = 30
+) -> None:
+    """Poll ``expression`` until its value has not changed for ``quiet`` seconds (a force layout
+    that has settled, a zoom that has ended)."""
+    deadline = time.monotonic() + timeout
+    last, since = browser.js(expression), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = browser.js(expression)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+    raise CDPError(f"timed out after {timeout}s waiting for {what} to settle")
+
+
 def go_to_slide(browser: Chromium, block_text: str) -> None:
     for direction in ("Next", "Previous"):
         for _ in range(12):
             if browser.js(HAS_BLOCK.format(block_text)):
                 return
+            shown = browser.js(SLIDE)
             browser.js(STEP_SLIDE.format(direction))
-            time.sleep(0.3)
+            try:  # the next slide is drawn, or this was the last one in that direction
+                browser.wait_for(
+                    f"({SLIDE}) !== {json.dumps(shown)}", "the next slide", timeout=5, interval=0.1
+                )
+            except CDPError:
+                break
     raise AssertionError(f"no slide with {block_text!r}")
 
 
@@ -82,9 +115,9 @@ def run_and_wait_for_graph(browser: Chromium, block_text: str, at_least: int) ->
     go_to_slide(browser, block_text)
     click_block(browser, block_text)
     browser.wait_for(f"{NODES} >= {at_least}", f"{at_least}+ nodes drawn for {block_text!r}", timeout=60)
-    time.sleep(3)  # let the force layout settle before looking and taking the picture
+    wait_until_still(browser, LAYOUT, "the force layout")  # before looking and taking the picture
     browser.js(TIDY_GRAPHS)
-    time.sleep(1.5)
+    wait_until_still(browser, LAYOUT, "the zoom to fit")
     return int(browser.js(NODES))
 
 
@@ -94,11 +127,15 @@ def test_guide_query_draws_styled_nodes(
     with Chromium(chromium, width=1600, height=1200) as browser:
         try:
             open_connected(browser, neo4j_http_url, sample_in_neo4j)
-            click_block(browser, ":param bureau")
-            click_block(browser, ":param year")
+            # nothing dumped into the stream on connect: no style sheet, no settings frame
+            time.sleep(2)
+            stream = browser.js(STREAM_TEXT)
+            assert ":style" not in stream and ":config" not in stream, stream[:500]
+            assert browser.js(CONFIG_AUTOCOMPLETE) is False  # set before the Browser started
+            click_block(browser, ":params {")  # one block sets every parameter
             browser.wait_for("document.body.innerText.includes('\"year\": 2020')", "the year parameter")
 
-            browser.js(CLOSE_FRAMES)  # a clean stream: :play start, the style sheet, the params
+            browser.js(CLOSE_FRAMES)  # a clean stream: :play start and the params
 
             # 横向: the bureau side's links of the year, to local bodies in their own colours.
             assert run_and_wait_for_graph(browser, "MATCH p = (s)-[l:REPORTING", at_least=5) >= 5
@@ -112,6 +149,7 @@ def test_guide_query_draws_styled_nodes(
             assert sum(n.endswith("…") for n in names) <= len(names) // 4, names
             captions = [c for c in browser.js(REL_CAPTIONS) if c.strip()]
             assert any("2020" in c for c in captions), captions
+            assert all(c.split(" ")[0] in ("报告", "联络", "交流", "隶属") for c in captions), captions
             assert not any("2019" in c or "2021" in c for c in captions), "other years drawn: " + str(
                 captions
             )
@@ -120,6 +158,18 @@ def test_guide_query_draws_styled_nodes(
             run_and_wait_for_graph(browser, "MATCH g1 = (g:Gap", at_least=3)
             fills = set(browser.js(FILLS))
             assert GAP_RED in fills and TAX_BUREAU_BLUE in fills, fills
+
+            # 覆盖率: bands set, then the prefecture's bureaus as a tree in their band colours
+            browser.js(CLOSE_FRAMES)
+            go_to_slide(browser, "REMOVE b:CoverageLow")
+            click_block(browser, "REMOVE b:CoverageLow")
+            browser.wait_for(
+                "/Added \\d+ labels/.test(document.body.innerText)", "the bands to be set", timeout=60
+            )
+            browser.js(CLOSE_FRAMES)
+            run_and_wait_for_graph(browser, "MATCH tree =", at_least=10)
+            fills = {f.upper() for f in browser.js(FILLS)}
+            assert len(fills & BAND_COLOURS) >= 2, fills
         finally:
             shot = tmp_path / "browser.png"
             browser.screenshot(shot)

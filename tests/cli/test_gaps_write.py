@@ -2,7 +2,8 @@
 
 Runs on the bundled sample in each store: on Neo4j (marked ``neo4j``, skipped when the test server
 is unreachable unless TIAOKUAI_REQUIRE_NEO4J=1) the nodes must match ``gaps --format json``
-exactly, be idempotent and be replaced on recompute; the embedded store refuses ``--write``.
+exactly, be idempotent and be replaced on recompute; the embedded store keeps the same records
+in its gaps and coverage tables.
 """
 
 from __future__ import annotations
@@ -157,8 +158,35 @@ def test_recompute_replaces_the_year_only(run: Run, neo4j_sample: tuple[str, Any
 
 
 @on("embedded")
-def test_embedded_store_refuses_write(run: Run, sample_location: str) -> None:
-    result = run("gaps", "--year", str(YEAR), "--write", store=sample_location, check=False)
-    assert result.returncode == 1
-    assert "--write needs a Neo4j store" in result.stderr
-    assert result.stdout == ""
+def test_embedded_store_writes_the_gaps_tables(run: Run, sample_location: str) -> None:
+    """The embedded store keeps the same records as rows of its gaps and coverage tables: equal to
+    ``gaps --format json``, replaced (not added to) when written again, other years untouched."""
+    import sqlite3
+
+    result = run("gaps", "--year", str(YEAR), "--format", "json", "--write", store=sample_location)
+    listed = json.loads(result.stdout)
+    assert listed and f"wrote {len(listed)} gaps" in result.stderr
+
+    def stored() -> tuple[list[dict[str, Any]], tuple[int, int, int]]:
+        conn = sqlite3.connect(f"{Path(sample_location).resolve().as_uri()}?mode=ro", uri=True)
+        conn.row_factory = sqlite3.Row
+        try:
+            gaps = [dict(r) for r in conn.execute("SELECT * FROM gaps WHERE year = ? ORDER BY id", (YEAR,))]
+            totals = tuple(conn.execute(
+                "SELECT count(*), sum(expected), sum(met) FROM coverage WHERE year = ?", (YEAR,)
+            ).fetchone())  # fmt: skip
+        finally:
+            conn.close()
+        return gaps, totals  # type: ignore[return-value]
+
+    gaps, totals = stored()
+    assert Counter(_key(g) for g in gaps) == Counter(_key(g) for g in listed)
+    assert all(g["id"].startswith(f"GAP-{YEAR}-{g['unit_id']}-{g['rule']}") for g in gaps)
+    cov = json.loads(run("coverage", "--year", str(YEAR), "--format", "json", store=sample_location).stdout)
+    assert totals == (len(cov["units"]), cov["expected"], cov["met"])
+
+    again = run("gaps", "--year", str(YEAR), "--write", "--format", "csv", store=sample_location)
+    assert f"{len(listed)} earlier gaps of {YEAR} replaced" in again.stderr
+    assert stored() == (gaps, totals)
+    run("gaps", "--year", str(YEAR - 1), "--write", "--format", "csv", store=sample_location)
+    assert stored() == (gaps, totals)

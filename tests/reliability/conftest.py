@@ -53,7 +53,7 @@ def location(store_kind: str, request: pytest.FixtureRequest, tmp_path: Path) ->
 
 @pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from graph.sample import write_sample
+    from graph.synthetic.sample import write_sample
 
     out = tmp_path_factory.mktemp("sample")
     write_sample(out)

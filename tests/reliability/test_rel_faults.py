@@ -35,13 +35,13 @@ from relhelp import (
     tiaokuai_command,
 )
 
-from graph.model import Dataset, Region
-from graph.national import build_national, write_dataset_csv
+from graph.model import Dataset
 from graph.store import LinkQuery, open_store
+from graph.synthetic.national import build_national, write_dataset_csv
 
-#: ~800 units and ~20,000 links (embedded), ~200 units and ~5,000 links (Neo4j): loads of a few seconds
-SCALE = {"embedded": 0.02, "neo4j": 0.005}
-KILL_TRIALS = {"embedded": int(os.environ.get("TIAOKUAI_KILL_TRIALS", "5")),
+#: ~400 units and ~10,000 links (embedded), ~200 units and ~5,000 links (Neo4j): loads of a second or two
+SCALE = {"embedded": 0.01, "neo4j": 0.005}
+KILL_TRIALS = {"embedded": int(os.environ.get("TIAOKUAI_KILL_TRIALS", "20")),
                "neo4j": int(os.environ.get("TIAOKUAI_KILL_TRIALS", "4"))}  # fmt: skip
 RESULTS: dict[str, list[str]] = {}
 
@@ -81,7 +81,27 @@ def observe(location: str) -> tuple[frozenset[str], dict[str, str]]:
 
         ids = frozenset(lk.id for lk in store.find_links(LinkQuery()).items)
         names = {u.id: u.name for u in store.units_of_kinds(["tax_bureau"])}
+    assert_whole_sqlite(Path(location))
     return ids, names
+
+
+def assert_whole_sqlite(path: Path) -> None:
+    """The embedded file passes SQLite's own checks, and its summary table agrees with its links."""
+    import sqlite3
+
+    if not path.exists():
+        return
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        grouped = conn.execute(
+            "SELECT year, source_id, target_id, kind, SUM(count), SUM(coalesce(participants, 0)), COUNT(*) "
+            "FROM links GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+        ).fetchall()
+        assert conn.execute("SELECT * FROM pair_totals ORDER BY 1, 2, 3, 4").fetchall() == grouped
+    finally:
+        conn.close()
 
 
 def _location(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
@@ -150,12 +170,10 @@ def _kill_trials(kind: str, location: str, tmp_path: Path, trials: int, seed: in
         when = "end" if delay is None else "missed the write" if delay < 0 else f"{delay:.2f}s/{full:.2f}s"
         outcomes.append(f"{outcome}@{when}{' (in write)' if trial and trial % 3 == 0 else ''}")
     if kind == "embedded":
-        leftovers = sorted(p.name for p in Path(location).parent.glob(".graph.tkg.*"))
-        outcomes.append(f"temporaries left by kills: {len(leftovers)}")
-        # the next load succeeds (no stale lock, nothing in the way) and clears those temporaries
+        # the next load succeeds with no manual step (SQLite rolled back what a kill left in the WAL)
         result = cli("load", "-q", str(tmp_path / "K0"), store=location)
         assert result.returncode == 0, result.stderr
-        assert not list(Path(location).parent.glob(".graph.tkg.*.tmp"))
+        assert_whole_sqlite(Path(location))
     return outcomes
 
 
@@ -164,12 +182,20 @@ def _wait_for_write(kind: str, location: str, proc: subprocess.Popen[bytes], tim
     transaction running one of our UNWIND statements). False if the load ended first."""
     deadline = time.monotonic() + timeout
     if kind == "embedded":
-        folder, pattern = Path(location).parent, f".{Path(location).name}.*.tmp"
-        stale = set(folder.glob(pattern))  # left by an earlier kill; the load clears them as it writes
-        while proc.poll() is None and time.monotonic() < deadline:
-            if set(folder.glob(pattern)) - stale:
-                return True
-            time.sleep(0.002)
+        import sqlite3
+
+        # the load holds SQLite's write lock while its transaction runs: a probe that cannot take it
+        probe = sqlite3.connect(location, timeout=0, isolation_level=None)
+        try:
+            while proc.poll() is None and time.monotonic() < deadline:
+                try:
+                    probe.execute("BEGIN IMMEDIATE")
+                    probe.execute("ROLLBACK")
+                except sqlite3.OperationalError:
+                    return True
+                time.sleep(0.005)
+        finally:
+            probe.close()
         return False
     with neo4j_driver(location) as driver:
         while proc.poll() is None and time.monotonic() < deadline:
@@ -365,32 +391,71 @@ def test_api_survives_neo4j_connection_loss(neo4j_uri: str) -> None:
     assert figures["error_after_s"] < 15
 
 
+class _CutBeforeLinks:
+    """A real driver, wrapped: the first time a transaction looks up the links' units
+    (``cypher.UNIT_NODES``, after the regions and units are written), the proxy drops every
+    connection. Handed to the store through its documented seam, ``Neo4jStore(uri, driver=...)``."""
+
+    def __init__(self, driver: Any, proxy: Any) -> None:
+        self.driver, self.proxy, self.attempts = driver, proxy, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.driver, name)
+
+    @contextlib.contextmanager
+    def session(self, **config: Any) -> Iterator[Any]:
+        with self.driver.session(**config) as session:
+            yield _CutSession(session, self)
+
+
+class _CutSession:
+    def __init__(self, session: Any, cut: _CutBeforeLinks) -> None:
+        self.session, self.cut = session, cut
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.session, name)
+
+    @contextlib.contextmanager
+    def begin_transaction(self, **config: Any) -> Iterator[Any]:
+        with self.session.begin_transaction(**config) as tx:
+            yield _CutTx(tx, self.cut)
+
+
+class _CutTx:
+    def __init__(self, tx: Any, cut: _CutBeforeLinks) -> None:
+        self.tx, self.cut = tx, cut
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.tx, name)
+
+    def run(self, query: str, *args: Any, **kwargs: Any) -> Any:
+        from graph.store.cypher import UNIT_NODES
+
+        if query == UNIT_NODES:
+            self.cut.attempts += 1
+            if self.cut.attempts == 1:
+                self.cut.proxy.down()
+                self.cut.proxy.up()
+        return self.tx.run(query, *args, **kwargs)
+
+
 @pytest.mark.neo4j
-def test_load_cut_off_midway_runs_again_and_lands_once(
-    neo4j_uri: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_load_cut_off_midway_runs_again_and_lands_once(neo4j_uri: str) -> None:
     """The connection reset in the middle of a load (after the units, before the links): the store,
     which begins and commits the load's transaction itself, runs it again on a new connection, as
     the driver's managed transactions would, and every row lands once."""
+    from neo4j import GraphDatabase
+
     from graph.store.neo4j import Neo4jStore
 
     data = build_national(0.002, seed=1)
     with _proxied_neo4j(neo4j_uri) as proxy:
         clear_neo4j(neo4j_uri)
-        attempts: list[int] = []
-        write_links = Neo4jStore._write_links
-
-        def cut_once(self: Neo4jStore, *args: Any) -> int:
-            attempts.append(1)
-            if len(attempts) == 1:
-                proxy.down()
-                proxy.up()
-            return write_links(self, *args)
-
-        monkeypatch.setattr(Neo4jStore, "_write_links", cut_once)
-        with Neo4jStore(f"bolt://127.0.0.1:{proxy.port}", max_transaction_retry_time=20.0) as store:
+        uri = f"bolt://127.0.0.1:{proxy.port}"
+        driver = _CutBeforeLinks(GraphDatabase.driver(uri, max_transaction_retry_time=20.0), proxy)
+        with Neo4jStore(uri, driver=driver, max_transaction_retry_time=20.0) as store:
             summary = store.write(data)
-        assert len(attempts) == 2 and summary.links_created == len(data.links)
+        assert driver.attempts == 2 and summary.links_created == len(data.links)
     with open_store(neo4j_uri) as store:
         assert store.count_units() == len(data.units)
         assert store.find_links(LinkQuery()).total == len(data.links)
@@ -421,10 +486,10 @@ def test_api_and_cli_on_a_damaged_embedded_file(tmp_path: Path) -> None:
     with open_store(path) as store:
         load_paths(store, [GOOD])
     good = path.read_bytes()
-    for damage in (good[: len(good) // 2], b"", b"junk" * 100):
+    for damage in (good[: len(good) // 2], good[:50], b"junk" * 100):
         path.write_bytes(damage)
         result = cli("stats", "--year", "2020", store=str(path))
-        assert_clean_exit(result, allowed=(1, 2))
+        assert_clean_exit(result, allowed=(2,))
         assert str(path) in result.stderr
     with serve_process(str(path)) as base, httpx.Client(base_url=base, timeout=60) as http:
         path.write_bytes(good[:100])
@@ -440,32 +505,38 @@ def test_api_and_cli_on_a_damaged_embedded_file(tmp_path: Path) -> None:
 
 
 def test_disk_full_during_write_leaves_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """ENOSPC while the new file is written: the old file stays, no temporary is left, and the caller
-    gets a StoreError (the CLI: a message, not a traceback)."""
-    import errno
-    import pickle
+    """SQLITE_FULL in the middle of a write (the file may not grow: PRAGMA max_page_count, as a full
+    disk does): the file keeps its content, and the caller gets a StoreError (the CLI: a message,
+    not a traceback)."""
+    import sqlite3
 
     from relhelp import GOOD
 
     from graph.errors import StoreError
-    from graph.store import embedded
+    from graph.store.embedded import EmbeddedStore
     from loaders import load_paths
 
     path = tmp_path / "graph.tkg"
     with open_store(path) as store:
         load_paths(store, [GOOD])
     good = path.read_bytes()
-    real_dump = pickle.dump
+    with open_store(path) as store:
+        before = observe(str(path))
+        real_conn = EmbeddedStore._conn
 
-    def full(obj: object, f: Any, *args: Any, **kwargs: Any) -> None:
-        real_dump(obj, f, *args, **kwargs)
-        raise OSError(errno.ENOSPC, "No space left on device")
+        def full(self: EmbeddedStore) -> sqlite3.Connection:
+            conn = real_conn(self)
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+            conn.execute(f"PRAGMA max_page_count = {pages}")
+            return conn
 
-    monkeypatch.setattr(embedded.pickle, "dump", full)
-    with open_store(path) as store, pytest.raises(StoreError, match="No space left"):
-        store.write(Dataset(regions=[Region("230199", "新区", "county", "230100")]))
+        monkeypatch.setattr(EmbeddedStore, "_conn", full)
+        bigger = build_national(0.01, seed=3)
+        with pytest.raises(StoreError, match="full"):
+            store.write(bigger)
+        monkeypatch.undo()
     assert path.read_bytes() == good
-    assert not list(tmp_path.glob(".graph.tkg.*"))
+    assert observe(str(path)) == before
 
 
 # -- a real Neo4j server stopped and started (slow: a start takes a minute or two) ---------------------

@@ -9,8 +9,8 @@ from dataclasses import replace
 from typing import Any
 
 from graph.model import Dataset, Link, Region, Unit
+from graph.model.vocabulary import vocabulary
 from graph.store import LinkQuery, Store, UnitQuery
-from graph.vocabulary import vocabulary
 
 D = dt.date
 

@@ -16,10 +16,10 @@ from store_data import clear_neo4j, neo4j_database, small_dataset, snapshot
 
 from graph.errors import StoreError, StoreUnavailable
 from graph.model import Dataset, Link, Region, Unit
+from graph.model.vocabulary import vocabulary
 from graph.resources import schema_path
 from graph.store import LinkQuery, UnitQuery, cypher, open_store
 from graph.store.neo4j import Neo4jStore
-from graph.vocabulary import vocabulary
 
 
 def rows(driver: Any, query: str, **params: Any) -> list[dict[str, Any]]:
@@ -92,7 +92,7 @@ def test_cypher_names_come_from_the_vocabulary() -> None:
     assert set(cypher.UNIT_MERGE) == set(cypher.UNIT_LABELS)
     assert all(re.fullmatch("[A-Za-z]+", n) for n in (*cypher.UNIT_LABELS, *cypher.REL_TYPES))
     with pytest.raises(ValueError, match="plain word"):
-        cypher._checked(["Tax`) DETACH DELETE (n"], "label")
+        cypher.checked_names(["Tax`) DETACH DELETE (n"], "label")
 
 
 def test_constraints_file_covers_every_link_type() -> None:

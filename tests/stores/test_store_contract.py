@@ -15,7 +15,7 @@ from store_data import small_dataset, snapshot
 
 from graph.errors import StoreError
 from graph.model import Dataset, Link, Region, Unit
-from graph.store import LinkQuery, LinkTotal, Page, PairCount, Store, UnitQuery, WriteSummary
+from graph.store import GapsWritten, LinkQuery, LinkTotal, Page, PairCount, Store, UnitQuery, WriteSummary
 
 ALL_UNITS = [
     "DL-PC", "DL-TAX", "HEB-PC", "HEB-PROP", "HEB-TAX", "HLJ-ORG", "HLJ-PC", "HLJ-TAX",
@@ -460,3 +460,23 @@ def test_failed_write_changes_nothing(loaded: Store, data: Dataset, store_kind: 
         loaded.write(broken)
     assert snapshot(loaded, data) == before
     assert loaded.get_units(["NEW"]) == {} and loaded.get_regions(["230300"]) == {}
+
+
+def test_write_gaps_replaces_the_year(loaded: Store) -> None:
+    """Store.write_gaps: both stores keep the year's gap and coverage records (Neo4j as :Gap and
+    :Coverage nodes, the embedded store in its gaps and coverage tables); a rewrite replaces them."""
+    gaps = [
+        {
+            "unit_id": "DL-TAX",
+            "counterpart_id": "DL-PC",
+            "subject_id": None,
+            "props": {"id": "GAP-2020-DL-TAX-r", "year": 2020, "rule": "r", "unit_id": "DL-TAX"},
+        }
+    ]
+    coverage = [
+        {"id": "COV-2020-DL-TAX", "year": 2020, "unit_id": "DL-TAX", "expected": 2, "met": 1, "ratio": 0.5,
+         "name": "1/2"}
+    ]  # fmt: skip
+    assert loaded.write_gaps(2020, gaps, coverage) == GapsWritten(gaps=1, coverage=1, replaced=0)
+    assert loaded.write_gaps(2020, gaps, coverage) == GapsWritten(gaps=1, coverage=1, replaced=1)
+    assert loaded.write_gaps(2021, [], []) == GapsWritten(gaps=0, coverage=0, replaced=0)

@@ -1,4 +1,4 @@
-"""Short captions (graph.captions): shorter than the name, never empty, and still telling apart the
+"""Short captions (graph.model.captions): shorter than the name, never empty, and still telling apart the
 units that appear together in a prefecture's part of the graph."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from collections import defaultdict
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graph.captions import caption
-from graph.sample import build_sample
+from graph.model.captions import caption
+from graph.synthetic.sample import build_sample
 
 NAMES = st.text(alphabet=st.sampled_from("中共国家税务总局哈尔滨市道里区委员会党支部宣传 x"), max_size=30)
 

@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph.errors import LoadError
+from graph.ingest.cells import DATE_FORMATS, cell_text, parse_date, parse_int
 from graph.model import Region, Unit
 from graph.store import open_store
 from graph.store.base import LinkQuery, Store, UnitQuery
 from graph.store.embedded import EmbeddedStore
 from loaders import build_dataset, link_id, link_key, load_paths, read_ledgers, rows_to_dataset
-from loaders.cells import DATE_FORMATS, cell_text, parse_date, parse_int
 from loaders.readers import decode_csv
 
 DATA = Path(__file__).resolve().parents[1] / "data"

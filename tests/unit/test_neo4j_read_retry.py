@@ -1,4 +1,6 @@
-"""Neo4jStore._read runs auto-commit queries, which the driver does not retry: it retries once."""
+"""The Neo4j store's reads are auto-commit queries, which the driver does not retry: it retries once.
+
+The fake driver goes in through the store's documented seam, ``Neo4jStore(uri, driver=...)``."""
 
 from __future__ import annotations
 
@@ -45,11 +47,8 @@ class _Driver:
 
 
 def _store(failures: list[Exception]) -> tuple[Neo4jStore, _Driver]:
-    store = Neo4jStore("bolt://127.0.0.1:1")
-    store._driver.close()
     driver = _Driver(failures)
-    store._driver = driver  # type: ignore[assignment]
-    return store, driver
+    return Neo4jStore("bolt://127.0.0.1:1", driver=driver), driver
 
 
 def test_one_lost_connection_is_retried() -> None:

@@ -10,8 +10,8 @@ import pytest
 from graph import rules
 from graph.errors import ConfigError
 from graph.model import Dataset, Link, Region, Unit
+from graph.model.vocabulary import vocabulary
 from graph.store import open_store
-from graph.vocabulary import vocabulary
 
 V = vocabulary()
 D = dt.date

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.sample import (
+from graph.synthetic.sample import (
     LINK_COLUMNS,
     REGION_COLUMNS,
     REMOTE_PREFECTURES,

@@ -9,7 +9,7 @@ Project a store once, then ask questions; every function returns plain data (lis
 
 One module per question (see ``docs/analysis.md``):
 
-* :mod:`~graph.analysis.projection` — the bureau-collapsed views of a projection;
+* :mod:`~graph.analysis.views` — the bureau-collapsed views of a projection;
 * :mod:`~graph.analysis.gaps` — expected-but-missing (the rules) and lapsed contact;
 * :mod:`~graph.analysis.reciprocity` — one-sided pairs and reciprocity per bureau;
 * :mod:`~graph.analysis.isolation` — isolated bureaus and bureaus far below their peers;
@@ -24,7 +24,9 @@ from .brokerage import ROLES, betweenness, brokerage, brokerage_graph, gould_fer
 from .gaps import channels, lapsed, lapsed_requirements, missing, revived
 from .isolation import below_peers, horizontal_activity, isolated, peer_scores, robust_z
 from .mechanisms import EVIDENCE, NONE, NOT_APPLICABLE, NOT_MODELLED, evidence_rules, mechanism_profile
-from .projection import (
+from .reciprocity import one_sided, reciprocity, system_reciprocity
+from .summary import SECTIONS, analyse
+from .views import (
     BUREAU_LEVELS,
     bureau_of,
     bureaus,
@@ -36,8 +38,6 @@ from .projection import (
     tie_graph,
     year_count,
 )
-from .reciprocity import one_sided, reciprocity, system_reciprocity
-from .summary import SECTIONS, analyse
 
 __all__ = [
     "BUREAU_LEVELS",

@@ -1,6 +1,6 @@
 """Horizontal versus vertical: tie balance per bureau and prefecture, density, Krackhardt's E-I index.
 
-All three read the collapsed **tie graph** (:func:`~graph.analysis.projection.tie_graph`): a bureau
+All three read the collapsed **tie graph** (:func:`~graph.analysis.views.tie_graph`): a bureau
 side is one node, local bodies are nodes of their own, and two nodes are tied when the vertical
 line joins them (bureau and superior bureau; department and its committee; committee and the
 committee above) or when any link of the year runs between them, either way.
@@ -30,7 +30,7 @@ import networkx as nx
 
 from ..model import Region
 from ..rules import region_groups
-from .projection import BUREAU_LEVELS, bureaus, check_years, tie_graph, unit_row
+from .views import BUREAU_LEVELS, bureaus, check_years, tie_graph, unit_row
 
 __all__ = ["balance", "ei_index", "density"]
 

@@ -39,7 +39,7 @@ from typing import Any, Literal
 
 import networkx as nx
 
-from .projection import BUREAU_KIND, BUREAU_LEVELS, check_years, collapse, line_pairs, tie_graph, unit_row
+from .views import BUREAU_KIND, BUREAU_LEVELS, check_years, collapse, line_pairs, tie_graph, unit_row
 
 __all__ = ["ROLES", "gould_fernandez", "brokerage_graph", "brokerage", "betweenness"]
 

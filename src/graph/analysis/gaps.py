@@ -21,7 +21,7 @@ import networkx as nx
 
 from .. import rules as _rules
 from ..store.base import Store
-from .projection import BUREAU_LEVELS, bureaus, check_years, collapse, unit_row
+from .views import BUREAU_LEVELS, bureaus, check_years, collapse, unit_row
 
 __all__ = ["missing", "channels", "lapsed", "revived", "lapsed_requirements"]
 

@@ -31,7 +31,7 @@ from typing import Any
 
 import networkx as nx
 
-from .projection import BUREAU_LEVELS, bureaus, check_years, collapse, partners, unit_row
+from .views import BUREAU_LEVELS, bureaus, check_years, collapse, partners, unit_row
 
 __all__ = ["robust_z", "horizontal_activity", "isolated", "peer_scores", "below_peers", "MEASURES"]
 

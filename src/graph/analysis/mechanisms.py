@@ -25,8 +25,8 @@ from typing import Any
 
 import networkx as nx
 
-from ..vocabulary import Vocabulary, vocabulary
-from .projection import BUREAU_KIND, BUREAU_LEVELS, bureaus, check_years, collapse, line_pairs, unit_row
+from ..model.vocabulary import Vocabulary, vocabulary
+from .views import BUREAU_KIND, BUREAU_LEVELS, bureaus, check_years, collapse, line_pairs, unit_row
 
 __all__ = [
     "EVIDENCE",

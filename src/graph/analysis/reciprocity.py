@@ -16,7 +16,7 @@ from typing import Any
 
 import networkx as nx
 
-from .projection import BUREAU_LEVELS, YearSpec, bureaus, check_years, collapse, partners, unit_row
+from .views import BUREAU_LEVELS, YearSpec, bureaus, check_years, collapse, partners, unit_row
 
 __all__ = ["one_sided", "reciprocity", "system_reciprocity"]
 

@@ -15,8 +15,8 @@ from .brokerage import betweenness, brokerage
 from .gaps import lapsed, lapsed_requirements, missing, revived
 from .isolation import below_peers, isolated
 from .mechanisms import mechanism_profile
-from .projection import project_years
 from .reciprocity import one_sided, reciprocity, system_reciprocity
+from .views import project_years
 
 __all__ = ["analyse", "SECTIONS"]
 

@@ -27,6 +27,7 @@ from .limits import Limits
 from .limits.refusals import graphql_http_exception_handler
 from .limits.router import LimitedGraphQLRouter
 from .middleware import BodyLimitMiddleware, RequestLogMiddleware
+from .pages import install as install_pages
 
 __all__ = ["create_app", "READY_TIMEOUT_S"]
 
@@ -49,7 +50,8 @@ def create_app(settings: Settings, store: Store, rules: Sequence[Rule] | None = 
 
     schema = build_schema(settings)
     schema.extensions = (*schema.extensions, AuditExtension)  # an audit record for every write
-    # undecodable bodies are 400, not 500; deadline, cost refusals, every refusal as JSON
+    # undecodable bodies are 400, GraphiQL offline (TiaokuaiGraphQLRouter); deadline, cost
+    # refusals, every refusal as JSON (LimitedGraphQLRouter)
     router: GraphQLRouter = LimitedGraphQLRouter(
         schema,
         context_getter=get_context,
@@ -58,6 +60,7 @@ def create_app(settings: Settings, store: Store, rules: Sequence[Rule] | None = 
     )
     app.include_router(router, prefix="/graphql")
     app.add_exception_handler(StarletteHTTPException, graphql_http_exception_handler)
+    install_pages(app)  # /report, /unit/{id} and GraphiQL's /static assets (graph.api.pages)
 
     @app.get("/healthz", summary="The process is up.")
     async def healthz() -> dict[str, str]:

@@ -7,6 +7,7 @@ import click
 from .. import __version__
 from .analysis import analyse, report
 from .data import export, load, sample
+from .migrate import migrate
 from .reports import coverage, gaps, stats
 from .serve import schema, serve
 
@@ -24,7 +25,7 @@ def cli() -> None:
     """
 
 
-for command in (load, stats, coverage, gaps, export, sample, serve, schema, analyse, report):
+for command in (load, stats, coverage, gaps, export, sample, serve, schema, analyse, report, migrate):
     cli.add_command(command)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 
@@ -25,122 +27,212 @@ def _section(title: str, count: int | None = None, shown: int | None = None) -> 
     click.secho(f"{title}{more}", bold=True)
 
 
-def _emit_tables(r: dict[str, Any], top: int) -> None:
-    year = r["year"]
-    click.echo(f"Network analysis {year} (window {r['window'][0]}–{r['window'][-1]})")
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: its header, how to read a row's cell, and whether to right-align."""
 
-    _section(f"gaps: {len(r['gaps'])} expected contacts missing", len(r["gaps"]), top)
-    emit_table(
-        [(g["unit_id"], g["name"], g["rule"], g["counterpart_id"] or "(missing)") for g in r["gaps"][:top]],
-        ["unit", "名称", "rule", "counterpart"],
+    header: str
+    cell: Callable[[Any], Any]
+    right: bool = False
+
+
+def _key(name: str) -> Callable[[Any], Any]:
+    return lambda row: row[name]
+
+
+def _columns(
+    *specs: tuple[str, str | Callable[[Any], Any]] | tuple[str, str | Callable[[Any], Any], bool],
+) -> tuple[Column, ...]:
+    """``("header", "key")``, ``("header", function)``, with ``True`` third for right-aligned."""
+    return tuple(
+        Column(s[0], _key(s[1]) if isinstance(s[1], str) else s[1], len(s) > 2 and bool(s[2])) for s in specs
     )
 
-    _section(
-        f"lapsed: {len(r['lapsed'])} channels alive in {year - 1}, none in {year}", len(r["lapsed"]), top
-    )
-    emit_table(
-        [(x["bureau_id"], x["name"], x["counterpart_id"], x["family"], x[f"count_{year - 1}"])
-         for x in r["lapsed"][:top]],
-        ["bureau", "名称", "counterpart", "family", f"{year - 1}"], right=(4,),
-    )  # fmt: skip
-    click.echo(
-        f"lapsed_requirements: {len(r['lapsed_requirements'])} rules met in {year - 1} and unmet in {year}; "
-        f"revived: {len(r['revived'])} channels back in {year}"
-    )
 
+@dataclass(frozen=True)
+class TableSpec:
+    """One section of ``analyse``'s table output, declared rather than written out.
+
+    ``title(report, year)``, ``rows(report, year)`` (all of them) and ``columns(year)``; ``top``
+    says how ``--top`` applies: "noted" (cut, and the title says so), "silent" (cut) or "all".
+    """
+
+    title: Callable[[dict[str, Any], int], str]
+    rows: Callable[[dict[str, Any], int], list[Any]]
+    columns: Callable[[int], tuple[Column, ...]]
+    top: Literal["noted", "silent", "all"] = "noted"
+    only_if_rows: bool = False  # print the title alone when there is nothing to list
+    footer: Callable[[dict[str, Any], int], str] | None = None
+
+
+def _one_sided_title(r: dict[str, Any], year: int) -> str:
     one = r["one_sided"]
     by_bureau = sum(1 for x in one if x["initiated_by"] == "bureau")
     own = sum(1 for x in one if x["same_region"])
-    _section(
+    return (
         f"one_sided: {len(one)} pairs with links one way only ({by_bureau} only the bureau acts, "
         f"{len(one) - by_bureau} only the locality; {own} with the bureau's own locality), "
-        f"{r['window'][0]}–{year}",
-        len(one),
-        top,
+        f"{r['window'][0]}–{year}"
     )
-    emit_table(
-        [(x["bureau_id"], x["counterpart_id"], x["initiated_by"], x["bureau_to_local"] + x["local_to_bureau"],
-          ",".join(x["kinds"])) for x in one[:top]],
-        ["bureau", "counterpart", "only", "links", "kinds"], right=(3,),
-    )  # fmt: skip
 
+
+def _reciprocity_title(r: dict[str, Any], year: int) -> str:
     sysr = r["reciprocity"]["system"]
-    _section(
+    return (
         f"reciprocity: {sysr['mutual']} of {sysr['dyads']} bureau–local pairs mutual "
         f"({percent(sysr['dyad_reciprocity'])}); lowest bureaus"
     )
-    low = sorted(
+
+
+def _lowest_reciprocity(r: dict[str, Any], year: int) -> list[Any]:
+    return sorted(
         (x for x in r["reciprocity"]["bureaus"] if x["reciprocity"] is not None),
         key=lambda x: (x["reciprocity"], x["bureau_id"]),
-    )[:top]
-    emit_table(
-        [(x["bureau_id"], x["name"], x["partners"], x["mutual"], percent(x["reciprocity"]),
-          percent(x["initiative"])) for x in low],
-        ["bureau", "名称", "partners", "mutual", "reciprocity", "initiative"], right=(2, 3, 4, 5),
-    )  # fmt: skip
+    )
 
-    _section(f"isolated: {len(r['isolated'])} bureaus without any horizontal tie")
-    if r["isolated"]:
-        emit_table(
-            [(x["bureau_id"], x["name"], x["level"]) for x in r["isolated"]], ["bureau", "名称", "level"]
-        )
 
-    bp = r["below_peers"]
-    _section(f"below_peers: {len(bp)} bureaus far below the peers of their level (robust z)", len(bp), top)
-    emit_table(
-        [(x["bureau_id"], x["name"], x["level"], x["value"], x["median"], _num(x["z"])) for x in bp[:top]],
-        ["bureau", "名称", "level", "links", "median", "z"], right=(3, 4, 5),
-    )  # fmt: skip
+def _mechanism_bureaus(x: dict[str, Any]) -> str:
+    if x["status"] == "not_modelled":
+        return "no evidence possible in the data model"
+    return f"{x['bureaus']}/{x['applicable']}"
 
-    m = r["mechanisms"]
-    _section("mechanisms: the four threes (四个三), bureaus with evidence")
-    emit_table(
-        [(x["group_zh"], x["zh"], x["id"],
-          "no evidence possible in the data model" if x["status"] == "not_modelled"
-          else f"{x['bureaus']}/{x['applicable']}", x["events"] if x["status"] != "not_modelled" else "")
-         for x in m["mechanisms"]],
-        ["group", "机制", "id", "bureaus", "links"], right=(4,),
-    )  # fmt: skip
 
-    _section("balance: horizontal vs vertical ties per prefecture group")
-    emit_table(
-        [(x["region_code"], x["name"], x["bureaus"], x["horizontal_ties"], x["vertical_ties"],
-          percent(x["balance"])) for x in r["balance"]["prefectures"]],
-        ["region", "名称", "bureaus", "horizontal", "vertical", "balance"], right=(2, 3, 4, 5),
-    )  # fmt: skip
-
+def _ei_density(r: dict[str, Any], year: int) -> list[Any]:
     ei, dn = r["ei_index"], r["density"]
     cp = dn["counterparts"]
-    _section("ei_index and density: tax side vs local side")
-    emit_table(
-        [
-            ("ei_index (line + links)", _num(ei["ei_index"], 3)),
-            ("ei_index expected (complete graph)", _num(ei["expected"], 3)),
-            ("ei_index (links only)", _num(ei["links_only"]["ei_index"], 3)),
-            ("ties external / internal tax / internal local",
-             f"{ei['external']} / {ei['internal_tax']} / {ei['internal_local']}"),
-            ("density overall", _num(dn["overall"], 4)),
-            ("density between sides", _num(dn["between"], 4)),
-            ("density bureau × own-region local bodies",
-             f"{_num(cp['density'], 3)} ({cp['tied']}/{cp['pairs']})"),
-        ],
-        ["measure", "value"], right=(1,),
-    )  # fmt: skip
+    return [
+        ("ei_index (line + links)", _num(ei["ei_index"], 3)),
+        ("ei_index expected (complete graph)", _num(ei["expected"], 3)),
+        ("ei_index (links only)", _num(ei["links_only"]["ei_index"], 3)),
+        ("ties external / internal tax / internal local",
+         f"{ei['external']} / {ei['internal_tax']} / {ei['internal_local']}"),
+        ("density overall", _num(dn["overall"], 4)),
+        ("density between sides", _num(dn["between"], 4)),
+        ("density bureau × own-region local bodies", f"{_num(cp['density'], 3)} ({cp['tied']}/{cp['pairs']})"),
+    ]  # fmt: skip
 
-    _section("brokerage: Gould–Fernandez roles (tax / local groups), top bureaus", len(r["brokerage"]), top)
-    emit_table(
-        [(x["id"], x["name"], x["coordinator"], x["itinerant"], x["representative"], x["gatekeeper"],
-          x["liaison"], x["total"]) for x in r["brokerage"][:top]],
-        ["bureau", "名称", "coord.", "itin.", "repr.", "gatek.", "liaison", "total"],
-        right=(2, 3, 4, 5, 6, 7),
-    )  # fmt: skip
 
-    _section("betweenness: undirected tie graph, normalised")
-    emit_table(
-        [(x["id"], x["name"], x["group"], _num(x["betweenness"], 4)) for x in r["betweenness"][:top]],
-        ["unit", "名称", "side", "betweenness"],
-        right=(3,),
-    )
+TABLES: tuple[TableSpec, ...] = (
+    TableSpec(
+        title=lambda r, y: f"gaps: {len(r['gaps'])} expected contacts missing",
+        rows=lambda r, y: r["gaps"],
+        columns=lambda y: _columns(
+            ("unit", "unit_id"), ("名称", "name"), ("rule", "rule"),
+            ("counterpart", lambda g: g["counterpart_id"] or "(missing)"),
+        ),
+    ),
+    TableSpec(
+        title=lambda r, y: f"lapsed: {len(r['lapsed'])} channels alive in {y - 1}, none in {y}",
+        rows=lambda r, y: r["lapsed"],
+        columns=lambda y: _columns(
+            ("bureau", "bureau_id"), ("名称", "name"), ("counterpart", "counterpart_id"), ("family", "family"),
+            (f"{y - 1}", f"count_{y - 1}", True),
+        ),
+        footer=lambda r, y: (
+            f"lapsed_requirements: {len(r['lapsed_requirements'])} rules met in {y - 1} and unmet in {y}; "
+            f"revived: {len(r['revived'])} channels back in {y}"
+        ),
+    ),
+    TableSpec(
+        title=_one_sided_title,
+        rows=lambda r, y: r["one_sided"],
+        columns=lambda y: _columns(
+            ("bureau", "bureau_id"), ("counterpart", "counterpart_id"), ("only", "initiated_by"),
+            ("links", lambda x: x["bureau_to_local"] + x["local_to_bureau"], True),
+            ("kinds", lambda x: ",".join(x["kinds"])),
+        ),
+    ),
+    TableSpec(
+        title=_reciprocity_title,
+        rows=_lowest_reciprocity,
+        columns=lambda y: _columns(
+            ("bureau", "bureau_id"), ("名称", "name"), ("partners", "partners", True), ("mutual", "mutual", True),
+            ("reciprocity", lambda x: percent(x["reciprocity"]), True),
+            ("initiative", lambda x: percent(x["initiative"]), True),
+        ),
+        top="silent",
+    ),
+    TableSpec(
+        title=lambda r, y: f"isolated: {len(r['isolated'])} bureaus without any horizontal tie",
+        rows=lambda r, y: r["isolated"],
+        columns=lambda y: _columns(("bureau", "bureau_id"), ("名称", "name"), ("level", "level")),
+        top="all",
+        only_if_rows=True,
+    ),
+    TableSpec(
+        title=lambda r, y: (
+            f"below_peers: {len(r['below_peers'])} bureaus far below the peers of their level (robust z)"
+        ),
+        rows=lambda r, y: r["below_peers"],
+        columns=lambda y: _columns(
+            ("bureau", "bureau_id"), ("名称", "name"), ("level", "level"), ("links", "value", True),
+            ("median", "median", True), ("z", lambda x: _num(x["z"]), True),
+        ),
+    ),
+    TableSpec(
+        title=lambda r, y: "mechanisms: the four threes (四个三), bureaus with evidence",
+        rows=lambda r, y: r["mechanisms"]["mechanisms"],
+        columns=lambda y: _columns(
+            ("group", "group_zh"), ("机制", "zh"), ("id", "id"), ("bureaus", _mechanism_bureaus),
+            ("links", lambda x: x["events"] if x["status"] != "not_modelled" else "", True),
+        ),
+        top="all",
+    ),
+    TableSpec(
+        title=lambda r, y: "balance: horizontal vs vertical ties per prefecture group",
+        rows=lambda r, y: r["balance"]["prefectures"],
+        columns=lambda y: _columns(
+            ("region", "region_code"), ("名称", "name"), ("bureaus", "bureaus", True),
+            ("horizontal", "horizontal_ties", True), ("vertical", "vertical_ties", True),
+            ("balance", lambda x: percent(x["balance"]), True),
+        ),
+        top="all",
+    ),
+    TableSpec(
+        title=lambda r, y: "ei_index and density: tax side vs local side",
+        rows=_ei_density,
+        columns=lambda y: _columns(("measure", lambda x: x[0]), ("value", lambda x: x[1], True)),
+        top="all",
+    ),
+    TableSpec(
+        title=lambda r, y: "brokerage: Gould–Fernandez roles (tax / local groups), top bureaus",
+        rows=lambda r, y: r["brokerage"],
+        columns=lambda y: _columns(
+            ("bureau", "id"), ("名称", "name"), ("coord.", "coordinator", True), ("itin.", "itinerant", True),
+            ("repr.", "representative", True), ("gatek.", "gatekeeper", True), ("liaison", "liaison", True),
+            ("total", "total", True),
+        ),
+    ),
+    TableSpec(
+        title=lambda r, y: "betweenness: undirected tie graph, normalised",
+        rows=lambda r, y: r["betweenness"],
+        columns=lambda y: _columns(
+            ("unit", "id"), ("名称", "name"), ("side", "group"), ("betweenness", lambda x: _num(x["betweenness"], 4), True)
+        ),
+        top="silent",
+    ),
+)  # fmt: skip
+
+
+def _emit_tables(r: dict[str, Any], top: int) -> None:
+    year = r["year"]
+    click.echo(f"Network analysis {year} (window {r['window'][0]}–{r['window'][-1]})")
+    for spec in TABLES:
+        rows = spec.rows(r, year)
+        if spec.top == "noted":
+            _section(spec.title(r, year), len(rows), top)
+        else:
+            _section(spec.title(r, year))
+        shown = rows if spec.top == "all" else rows[:top]
+        if shown or not spec.only_if_rows:
+            columns = spec.columns(year)
+            emit_table(
+                [tuple(c.cell(x) for c in columns) for x in shown],
+                [c.header for c in columns],
+                right=tuple(i for i, c in enumerate(columns) if c.right),
+            )
+        if spec.footer is not None:
+            click.echo(spec.footer(r, year))
 
 
 @click.command()
@@ -188,24 +280,60 @@ def analyse(year: int, fmt: str, threshold: float, top: int, store_location: str
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="HTML file to write (self-contained: charts and font embedded).",
+    help="HTML file to write (self-contained: charts and font embedded); the gaps go to OUT-gaps.csv beside it.",
+)
+@click.option(
+    "--pdf",
+    "pdf",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[FILE]",
+    help="Also print the report to PDF (A4) with headless Chromium; FILE defaults to OUT with .pdf.",
+)
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the report."
+)
+@click.option(
+    "--issuer",
+    metavar="TEXT",
+    help="The issuing unit, printed in every page's header (e.g. 某某局党委办公室).",
+)
+@click.option(
+    "--region",
+    "region_code",
+    metavar="CODE",
+    help="Only this region (e.g. a prefecture, 230100): its bureaus ranked.",
 )
 @store_option
 @handle_errors
-def report(year: int, out: Path, store_location: str | None) -> None:
-    """Write a self-contained HTML coverage report for the year, ready to send on.
+def report(
+    year: int,
+    out: Path,
+    pdf: str | None,
+    lang: str,
+    issuer: str | None,
+    region_code: str | None,
+    store_location: str | None,
+) -> None:
+    """Write the coverage report for the year as HTML (and PDF), ready to print or send on.
 
-    Headline coverage against last year, the gaps, a heatmap of coverage by prefecture and rule,
-    the coverage trend over the years in the store and the bureaus most behind their peers.
+    First page: a summary in Chinese (or English with --lang en) and the prefectures ranked; then
+    coverage by prefecture and requirement, the gaps as a matrix per prefecture, lapsed channels,
+    bureaus meeting every requirement, one-sided contact, bureaus far behind their peers and the
+    "four threes" mechanisms. See docs/analysis.md.
     """
     from ..report import write_report
 
+    pdf_path = None if pdf is None else (Path(pdf) if pdf else out.with_suffix(".pdf"))
     with open_from(store_location) as store:
-        info = write_report(store, year, out)
+        info = write_report(store, year, out, lang=lang, issuer=issuer, region=region_code, pdf=pdf_path)
     if info["font"] is None:
         click.echo(
             "warning: no CJK font found, Chinese in the charts will show as boxes; install the Python "
             "package noto-cjk-sans-otc (or the Debian package fonts-noto-cjk)",
             err=True,
         )
+    if info["pdf"]:
+        click.echo(f"wrote {info['pdf']}", err=True)
     click.echo(f"wrote {out}: {info['gaps']} gaps, coverage {percent(info['ratio'])}", err=True)

@@ -22,12 +22,12 @@ def load(paths: tuple[Path, ...], dry_run: bool, quiet: bool, store_location: st
     Problems are printed as FILE:ROW: column: message, all at once; with any problem nothing is
     written and the exit status is 1.
     """
-    from loaders import load_paths
-
+    from ..ingest import load_parsed, reader
     from .progress import progress_callback
 
+    read = reader()
     with open_from(store_location) as store, progress_callback(enabled=not quiet) as progress:
-        report = load_paths(store, list(paths), dry_run=dry_run, progress=progress)
+        report = load_parsed(store, read(list(paths)), dry_run=dry_run, progress=progress)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     if not quiet:
@@ -47,7 +47,7 @@ def load(paths: tuple[Path, ...], dry_run: bool, quiet: bool, store_location: st
 @handle_errors
 def export(fmt: str, out: Path, years: tuple[int, ...], store_location: str | None) -> None:
     """Write the graph for Gephi (gexf), yEd/Cytoscape (graphml) or networkx (json node-link)."""
-    from ..export import write_graph
+    from ..queries.export import write_graph
 
     with open_from(store_location) as store:
         n_nodes, n_edges = write_graph(store, out, fmt, list(years) or None)
@@ -61,7 +61,7 @@ def export(fmt: str, out: Path, years: tuple[int, ...], store_location: str | No
 @click.option("--seed", type=int, default=2020, show_default=True, help="Generator seed.")
 def sample(out: Path, seed: int) -> None:
     """Write the bundled Heilongjiang sample (2019–2021) as ledger CSV files."""
-    from ..sample import write_sample
+    from ..synthetic.sample import write_sample
 
     paths = write_sample(out, seed=seed)
     for p in paths:

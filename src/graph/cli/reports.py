@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
-from .. import gapwrite, rules
-from ..stats import stats as compute_stats
-from ..vocabulary import vocabulary
+from .. import rules
+from ..model.vocabulary import vocabulary
+from ..queries.stats import stats as compute_stats
+from ..rules import gapwrite
 from .common import (
     format_option,
     handle_errors,
@@ -124,7 +125,10 @@ def coverage(
 @region_option
 @click.option("--rule", "rule_id", metavar="RULE", help="Only this rule (see schema/expectations.yaml).")
 @click.option(
-    "--write", is_flag=True, help="Also store the year's gaps in Neo4j as :Gap nodes (docs/browser.md)."
+    "--write",
+    is_flag=True,
+    help="Also store the year's gaps and coverage in the store: in Neo4j as :Gap and :Coverage nodes "
+    "(docs/browser.md), in the embedded file as the gaps and coverage tables (docs/stores.md).",
 )
 @format_option
 @store_option
@@ -145,9 +149,19 @@ def gaps(
             f"unknown rule {rule_id!r}; rules are: {', '.join(r.id for r in known)}", param_hint="--rule"
         )
     with open_from(store_location) as store:
-        if write:  # the whole year, replacing its Gap nodes; filters only narrow the listing below
-            click.echo(gapwrite.write_gaps(store, year, rules=known).message(), err=True)
-        found = rules.gaps(store, year, level=level, region_code=region_code, rule=rule_id, rules=known)
+        evaluated = rules.evaluate(store, year, known) if write else None  # once, for both
+        if evaluated is not None:  # the whole year, replacing its records; filters only narrow the listing
+            summary = gapwrite.write_gaps(store, year, rules=known, requirements=evaluated)
+            click.echo(summary.message(), err=True)
+        found = rules.gaps(
+            store,
+            year,
+            level=level,
+            region_code=region_code,
+            rule=rule_id,
+            rules=known,
+            requirements=evaluated,
+        )
         names = store.get_units(
             {g.unit_id for g in found} | {g.counterpart_id for g in found if g.counterpart_id}
         )

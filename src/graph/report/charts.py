@@ -13,16 +13,16 @@ from typing import Any
 
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
 from .fonts import matplotlib_families
 
 __all__ = ["short_name", "heatmap_png", "trend_png", "behind_png", "mechanisms_png"]
 
-DPI = 110
-# red (nothing met) → amber → green (all met): the office's traffic-light reading
-COVERAGE_CMAP = LinearSegmentedColormap.from_list("coverage", ["#c0392b", "#f39c12", "#f7dc6f", "#27ae60"])
+DPI = 200  # sharp when printed at the width the page gives a chart (about 17 cm)
+#: cividis: perceptually uniform, readable in greyscale and with red–green colour blindness
+COVERAGE_CMAP = matplotlib.colormaps["cividis"]
+DARK, LIGHT = "#00204c", "#a59c74"  # the ends of cividis, for bars and lines
 LEVEL_ZH = {"provincial": "省局", "prefecture": "市(地)局", "county": "县(区)局", "national": "总局"}
 
 
@@ -49,109 +49,155 @@ def short_name(name: str) -> str:
 
 
 def heatmap_png(
-    rows: Sequence[str], columns: Sequence[str], cells: Sequence[Sequence[tuple[int, int] | None]]
+    rows: Sequence[str],
+    columns: Sequence[str],
+    cells: Sequence[Sequence[tuple[int, int] | None]],
+    *,
+    total_label: str = "合计",
+    colour_label: str = "覆盖率 (已满足 / 应满足)",
 ) -> bytes:
-    """Coverage by prefecture (``rows``) and rule (``columns``); a cell is (met, expected) or None.
+    """Coverage by row (``rows``, in the order given) and rule (``columns``), plus a total column.
 
-    Colour is the ratio met/expected; the cell text shows ``met/expected``; empty cells (no
-    requirement) are grey.
+    A cell is (met, expected) or None (no requirement: white). Colour is met/expected on cividis;
+    each cell prints the percentage, large, and met/expected, small, in black or white to keep
+    contrast; the total column, set apart by a gap, sums the row.
     """
     import numpy as np
 
+    n_rows, n_cols = len(rows), len(columns) + 1
     with _style():
-        data = np.full((len(rows), len(columns)), np.nan)
+        data = np.full((n_rows, n_cols), np.nan)
+        texts: list[list[tuple[int, int] | None]] = []
         for i, line in enumerate(cells):
-            for j, cell in enumerate(line):
+            met = sum(c[0] for c in line if c)
+            exp = sum(c[1] for c in line if c)
+            full = [*line, (met, exp) if exp else None]
+            texts.append(full)
+            for j, cell in enumerate(full):
                 if cell and cell[1]:
                     data[i, j] = cell[0] / cell[1]
-        fig = Figure(figsize=(1.15 * len(columns) + 3.2, 0.36 * len(rows) + 1.9))
+        fig = Figure(figsize=(0.68 * n_cols + 1.4, 0.3 * n_rows + 1.2))  # printed at about 1:1 on A4
         ax = fig.add_subplot()
-        cmap = COVERAGE_CMAP.with_extremes(bad="#e5e5e5")
-        im = ax.imshow(np.ma.masked_invalid(data), cmap=cmap, vmin=0, vmax=1, aspect="auto")
-        ax.set_xticks(
-            range(len(columns)), labels=list(columns), rotation=35, ha="right", rotation_mode="anchor"
-        )
-        ax.set_yticks(range(len(rows)), labels=list(rows))
-        for i, line in enumerate(cells):
+        cmap = COVERAGE_CMAP.with_extremes(bad="white")
+        xs = [j + (0.25 if j == n_cols - 1 else 0) for j in range(n_cols)]  # the total column apart
+        for j, x in enumerate(xs):
+            col = np.ma.masked_invalid(data[:, j : j + 1])
+            im = ax.imshow(col, cmap=cmap, vmin=0.4, vmax=1, aspect="auto",
+                           extent=(x - 0.5, x + 0.5, n_rows - 0.5, -0.5))  # fmt: skip
+        ax.set_xlim(-0.5, xs[-1] + 0.5)
+        ax.set_ylim(n_rows - 0.5, -0.5)
+        ax.set_xticks(xs, labels=[*columns, total_label], rotation=30, ha="right", rotation_mode="anchor")
+        ax.set_yticks(range(n_rows), labels=list(rows))
+        for i, line in enumerate(texts):
             for j, cell in enumerate(line):
-                if cell and cell[1]:
-                    ratio = cell[0] / cell[1]
-                    ax.text(j, i, f"{cell[0]}/{cell[1]}", ha="center", va="center", fontsize=8,
-                            color="white" if ratio < 0.35 else "black")  # fmt: skip
-        ax.tick_params(length=0)
+                if not (cell and cell[1]):
+                    continue
+                ratio = cell[0] / cell[1]
+                colour = "white" if ratio < 0.8 else "black"
+                bold = "bold" if j == n_cols - 1 else "normal"
+                ax.text(xs[j], i - 0.1, f"{ratio:.0%}", ha="center", va="center",
+                        fontsize=9.5 if bold else 9, color=colour)  # fmt: skip
+                ax.text(xs[j], i + 0.3, f"{cell[0]}/{cell[1]}", ha="center", va="center", fontsize=6.5,
+                        color=colour)  # fmt: skip
+        ax.tick_params(length=0, labelsize=8.5)
+        ax.xaxis.tick_top()
+        ax.set_xticks(xs, labels=[*columns, total_label], rotation=30, ha="left", rotation_mode="anchor")
         for spine in ax.spines.values():
             spine.set_visible(False)
-        cbar = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02, format=lambda x, _: f"{x:.0%}")
-        cbar.set_label("覆盖率 (已满足 / 应满足)")
-        ax.set_title("各市(地)税务局横向联系覆盖率（按规则）", loc="left", fontsize=11)
+        cbar = fig.colorbar(
+            im, ax=ax, fraction=0.025, pad=0.015, extend="min", format=lambda x, _: f"{x:.0%}"
+        )
+        cbar.ax.tick_params(labelsize=7)
+        cbar.ax.set_title(colour_label, fontsize=7.5, loc="left")
         return _render(fig)
 
 
-def trend_png(years: Sequence[int], series: Mapping[str, Sequence[float | None]]) -> bytes:
-    """Coverage ratio over ``years``, one line per series (``总体`` first, then levels)."""
+def trend_png(
+    years: Sequence[int], series: Mapping[str, Sequence[float | None]], *, year_suffix: str = "年"
+) -> bytes:
+    """Coverage ratio over ``years``, one line per series (the overall one first, then levels).
+
+    Lines differ by marker and dash as well as by shade, so they stay apart in greyscale.
+    """
+    styles = [("o", "-", DARK, 2.6), ("s", "--", "#575c6d", 1.4), ("^", ":", "#7c7b78", 1.4),
+              ("D", "-.", LIGHT, 1.4)]  # fmt: skip
     with _style():
-        fig = Figure(figsize=(7.5, 3.4))
+        fig = Figure(figsize=(4.6, 3.0))
         ax = fig.add_subplot()
-        for name, values in series.items():
+        for n, (name, values) in enumerate(series.items()):
             pts = [(y, v) for y, v in zip(years, values, strict=True) if v is not None]
             if not pts:
                 continue
             xs, ys = zip(*pts, strict=True)
-            bold = name == "总体"
-            ax.plot(xs, ys, marker="o", linewidth=2.6 if bold else 1.4, label=name,
-                    color="#1f4e79" if bold else None, zorder=3 if bold else 2)  # fmt: skip
-            if bold:  # label the overall line beside each point, clear of the level lines
-                for n, (x, y) in enumerate(pts):
-                    left = n == 0 and len(pts) > 1
+            marker, dash, colour, width = styles[n % len(styles)]
+            ax.plot(xs, ys, marker=marker, linestyle=dash, linewidth=width, label=name, color=colour,
+                    zorder=3 if n == 0 else 2)  # fmt: skip
+            if n == 0:  # label the overall line beside each point, clear of the level lines
+                for k, (x, y) in enumerate(pts):
+                    left = k == 0 and len(pts) > 1
                     ax.annotate(f"{y:.1%}", (x, y), textcoords="offset points", xytext=(-9 if left else 9, 0),
-                                ha="right" if left else "left", va="center", fontsize=9, color="#1f4e79",
-                                fontweight="bold")  # fmt: skip
-        ax.set_xticks(list(years), labels=[f"{y}年" for y in years])
+                                ha="right" if left else "left", va="center", fontsize=9, color=DARK)  # fmt: skip
+        ax.set_xticks(list(years), labels=[f"{y}{year_suffix}" for y in years])
         ax.margins(x=0.12)
         lows = [v for vs in series.values() for v in vs if v is not None]
         ax.set_ylim(max(0.0, min(lows, default=0.0) - 0.08), 1.02)
         ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
         ax.grid(axis="y", alpha=0.3)
-        ax.legend(loc="lower right", frameon=False, ncols=len(series))
-        ax.set_title("横向联系覆盖率趋势", loc="left", fontsize=11)
+        ax.legend(loc="lower right", frameon=False, ncols=2, fontsize=8)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         return _render(fig)
 
 
-def behind_png(rows: Sequence[dict[str, Any]], threshold: float) -> bytes:
-    """Robust z-scores of the bureaus furthest behind their peers (rows from ``peer_scores``)."""
+def behind_png(
+    rows: Sequence[dict[str, Any]],
+    threshold: float,
+    *,
+    label: Any = None,
+    note: str = "{value} 次 / 同级中位数 {median:g}",
+    xlabel: str = "稳健 z 分数（与同级税务局比较）",
+) -> bytes:
+    """Robust z-scores of the bureaus furthest behind their peers (rows from ``peer_scores``).
+
+    Bars at or beyond ``-threshold`` (far behind) are dark, the others light, a dashed line marks
+    the threshold; ``label(row)`` names a bar (default: short name and prefecture).
+    """
     with _style():
         rows = list(rows)[::-1]  # worst at the top
-        fig = Figure(figsize=(7.5, 0.32 * len(rows) + 1.3))
+        fig = Figure(figsize=(7.2, 0.27 * len(rows) + 0.9))
         ax = fig.add_subplot()
         labels = [
-            f"{short_name(r['name'] or r['bureau_id'])}（{LEVEL_ZH.get(r['level'], r['level'])}）"
+            label(r) if label else f"{short_name(r['name'] or r['bureau_id'])}（{r.get('group') or ''}）"
             for r in rows
         ]
         values = [r["z"] for r in rows]
-        colours = ["#c0392b" if v <= -threshold else "#e59866" for v in values]
+        colours = [DARK if v <= -threshold else LIGHT for v in values]
         ax.barh(range(len(rows)), values, color=colours)
-        ax.set_yticks(range(len(rows)), labels=labels)
+        ax.set_yticks(range(len(rows)), labels=labels, fontsize=8)
         for i, r in enumerate(rows):
             inside = r["z"] <= -1.2
-            label = f"{r['value']} 次 / 同级中位数 {r['median']:g}"
-            ax.text(-0.04 if inside else r["z"] - 0.04, i, label, va="center", ha="right", fontsize=8,
-                    color="white" if inside else "black")  # fmt: skip
-        ax.axvline(-threshold, color="#7f8c8d", linestyle="--", linewidth=1)
+            text = note.format(value=r["value"], median=r["median"])
+            ax.text(-0.04 if inside else r["z"] - 0.04, i, text, va="center", ha="right", fontsize=7.5,
+                    color="white" if inside and r["z"] <= -threshold else "black")  # fmt: skip
+        ax.axvline(-threshold, color="#444444", linestyle="--", linewidth=1)
         ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_xlabel("稳健 z 分数：(x − 同级中位数) / (1.4826 × MAD)，x = log(1 + 横向联系次数)")
-        ax.set_title("横向联系明显落后于同级的税务局", loc="left", fontsize=11)
+        ax.set_xlabel(xlabel, fontsize=8)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         return _render(fig)
 
 
-def mechanisms_png(rows: Sequence[dict[str, Any]], bureaus: int) -> bytes:
+def mechanisms_png(
+    rows: Sequence[dict[str, Any]],
+    bureaus: int,
+    *,
+    label: Any = None,
+    not_modelled: str = "数据模型中无可记录的联系类型",
+) -> bytes:
     """Share of bureaus with evidence of each "four threes" sub-mechanism; unmodelled ones hatched."""
     with _style():
         rows = list(rows)[::-1]
-        fig = Figure(figsize=(7.5, 0.3 * len(rows) + 1.3))
+        fig = Figure(figsize=(7.2, 0.24 * len(rows) + 0.7))
         ax = fig.add_subplot()
         for i, r in enumerate(rows):
             if r["status"] == "not_modelled":
@@ -159,7 +205,7 @@ def mechanisms_png(rows: Sequence[dict[str, Any]], bureaus: int) -> bytes:
                 ax.text(
                     0.5,
                     i,
-                    "数据模型中无可记录的联系类型",
+                    not_modelled,
                     ha="center",
                     va="center",
                     fontsize=8,
@@ -168,12 +214,13 @@ def mechanisms_png(rows: Sequence[dict[str, Any]], bureaus: int) -> bytes:
             else:
                 of = r.get("applicable", bureaus)
                 share = r["bureaus"] / of if of else 0.0
-                ax.barh(i, share, color="#2e86c1")
+                ax.barh(i, share, color=DARK)
                 ax.text(share, i, f" {r['bureaus']}/{of}", va="center", fontsize=8)
-        ax.set_yticks(range(len(rows)), labels=[f"{r['group_zh']}·{r['zh']}" for r in rows])
+        ax.set_yticks(
+            range(len(rows)), labels=[label(r) if label else f"{r['group_zh']}·{r['zh']}" for r in rows]
+        )
         ax.set_xlim(0, 1.12)
         ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-        ax.set_title("“四个三”机制：有联系记录佐证的税务局占比", loc="left", fontsize=11)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         return _render(fig)

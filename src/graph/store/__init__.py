@@ -5,7 +5,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .base import LinkQuery, LinkTotal, Page, PairCount, Store, UnitQuery, UnitsWith, WriteSummary
+from .base import (
+    GapsWritten,
+    LinkQuery,
+    LinkTotal,
+    Page,
+    PairCount,
+    Store,
+    UnitQuery,
+    UnitsWith,
+    WriteSummary,
+)
 
 __all__ = [
     "Store",
@@ -16,6 +26,7 @@ __all__ = [
     "PairCount",
     "WriteSummary",
     "UnitsWith",
+    "GapsWritten",
     "open_store",
     "is_neo4j_uri",
     "default_store_path",

@@ -11,9 +11,14 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
+from ..errors import GapWriteUnsupported
 from ..model import Dataset, Link, Region, Unit
+
+if TYPE_CHECKING:
+    from .filters import Cond, LinkGroup, Order, UnitsAggregate, YearFamilyTotal
+    from .where_eval import Access
 
 __all__ = [
     "Store",
@@ -24,6 +29,8 @@ __all__ = [
     "PairCount",
     "WriteSummary",
     "UnitsWith",
+    "LinksWith",
+    "LinksOfUnits",
 ]
 
 T = TypeVar("T")
@@ -104,6 +111,23 @@ class UnitsWith:
     children: dict[str, list[Unit]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class LinksWith:
+    """A page of links and, when asked for (``ends``), the units at their ends by id."""
+
+    page: Page[Link]
+    units: dict[str, Unit] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LinksOfUnits:
+    """A page of links per unit asked about (every id a key), and when asked for (``ends``) the
+    units at their ends by id."""
+
+    pages: dict[str, Page[Link]]
+    units: dict[str, Unit] = field(default_factory=dict)
+
+
 @dataclass
 class WriteSummary:
     """What a write changed (created vs. already present with the same content, or updated)."""
@@ -115,8 +139,17 @@ class WriteSummary:
     extra: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class GapsWritten:
+    """What :meth:`Store.write_gaps` did: gap and coverage records written, earlier gaps replaced."""
+
+    gaps: int
+    coverage: int
+    replaced: int
+
+
 class Store(abc.ABC):
-    """A graph of regions, units and links. Implementations: embedded (networkx) and Neo4j."""
+    """A graph of regions, units and links. Implementations: embedded (SQLite) and Neo4j."""
 
     #: how the store was opened (a path or a URI without credentials), for messages and /readyz
     location: str
@@ -156,6 +189,20 @@ class Store(abc.ABC):
         are replaced by id; links are keyed by id, so writing the same dataset twice changes
         nothing.
         """
+
+    def write_gaps(
+        self, year: int, gaps: Sequence[dict[str, Any]], coverage: Sequence[dict[str, Any]]
+    ) -> GapsWritten:
+        """Replace the year's stored gap and coverage records by these, in one transaction.
+
+        ``gaps``: one row per unmet requirement, ``{unit_id, counterpart_id, subject_id, props}``
+        (``props`` are the record's own fields, ``props["id"]`` unique); ``coverage``: one row per
+        bureau, ``{id, year, unit_id, expected, met, ratio, name}``. Both are built by
+        :func:`graph.rules.gapwrite.write_gaps`. Other years are untouched; writing the same rows
+        twice changes nothing. A store that has no place for them raises
+        :class:`~graph.errors.GapWriteUnsupported` (the default).
+        """
+        raise GapWriteUnsupported(f"{self.location} cannot store gap records; use a Neo4j store")
 
     # -- point lookups --------------------------------------------------------------------------
     @abc.abstractmethod
@@ -235,3 +282,102 @@ class Store(abc.ABC):
         Ordered by (source_id, target_id, kind, year). This is what coverage, gaps and network
         analysis are computed from, so Neo4j returns compact rows instead of every link.
         """
+
+    # -- filters, orderings, aggregates (graph.store.filters) ------------------------------------
+    # The defaults below evaluate the trees in Python over the point lookups above (correct, and
+    # slow on a big store: they read every unit and link). Neo4j compiles each call to one Cypher
+    # statement and the embedded store evaluates over its indexes; both override them.
+    def _where_access(self) -> Access:
+        from ..model import regions_within
+        from .where_eval import Access
+
+        units = {u.id: u for u in self.units_of_kinds(list(_unit_kinds()))}
+        every = self.find_links(LinkQuery()).items
+        of_unit: dict[str, list[Link]] = {}
+        for lk in every:
+            of_unit.setdefault(lk.source_id, []).append(lk)
+            if lk.target_id != lk.source_id:
+                of_unit.setdefault(lk.target_id, []).append(lk)
+        regions = self.regions()
+        return Access(
+            units=units,
+            links_of=lambda uid: of_unit.get(uid, ()),
+            links=lambda years: every if years is None else [lk for lk in every if lk.date.year in years],
+            within=lambda code: regions_within(regions, code),
+        )
+
+    def find_units_where(
+        self, where: Cond | None, order: Sequence[Order] = (), offset: int = 0, limit: int | None = None, *,
+        parents: bool = False, regions: bool = False, children: bool = False,
+    ) -> UnitsWith:  # fmt: skip
+        """Units matching ``where`` in ``order`` (then by id), one page and the total, with the
+        page's parents, regions and children as :meth:`find_units_with`."""
+        from . import where_eval
+
+        page = where_eval.find_units(self._where_access(), where, order, offset, limit)
+        return self._units_with(page, parents, regions, children)
+
+    def _units_with(self, page: Page[Unit], parents: bool, regions: bool, children: bool) -> UnitsWith:
+        items = page.items
+        return UnitsWith(
+            page,
+            parents=self.get_units(dict.fromkeys(u.parent_id for u in items if u.parent_id))
+            if parents
+            else {},
+            regions=self.get_regions(dict.fromkeys(u.region_code for u in items if u.region_code))
+            if regions
+            else {},
+            children=self.children(dict.fromkeys(u.id for u in items)) if children else {},
+        )
+
+    def find_links_where(
+        self, where: Cond | None, order: Sequence[Order] = (), offset: int = 0, limit: int | None = None, *,
+        ends: bool = False,
+    ) -> LinksWith:  # fmt: skip
+        """Links matching ``where`` (no ``counterpart``/``direction``: no unit to see them from)
+        in ``order`` (then by date and id), one page and the total; with ``ends``, their units."""
+        from . import where_eval
+
+        page = where_eval.find_links(self._where_access(), where, order, offset, limit)
+        return LinksWith(page, self._ends(page.items) if ends else {})
+
+    def _ends(self, links: Iterable[Link]) -> dict[str, Unit]:
+        return self.get_units(dict.fromkeys(e for lk in links for e in (lk.source_id, lk.target_id)))
+
+    def links_of_units(
+        self, ids: Iterable[str], where: Cond | None, order: Sequence[Order] = (), offset: int = 0,
+        limit: int | None = None, *, ends: bool = False,
+    ) -> LinksOfUnits:  # fmt: skip
+        """For each unit of ``ids``, its links (either end, each once) matching ``where`` seen from
+        it, in ``order`` (then by date and id): one page and the total per unit."""
+        from . import where_eval
+
+        pages = where_eval.links_of_units(self._where_access(), list(ids), where, order, offset, limit)
+        return LinksOfUnits(pages, self._ends(lk for p in pages.values() for lk in p.items) if ends else {})
+
+    def aggregate_units(self, where: Cond | None) -> UnitsAggregate:
+        """How many units match ``where``, by kind, level and region code."""
+        from . import where_eval
+
+        return where_eval.aggregate_units(self._where_access(), where)
+
+    def aggregate_links(self, where: Cond | None, group_by: Sequence[str] = ()) -> list[LinkGroup]:
+        """Links matching ``where`` grouped by ``group_by`` (filters.LINK_GROUPS; none: one group,
+        or none when nothing matches): records, sums of count and participants, first and last
+        date; ordered by the group's key (missing values last)."""
+        from . import where_eval
+
+        return where_eval.aggregate_links(self._where_access(), where, group_by)
+
+    def unit_timelines(self, ids: Iterable[str], years: Sequence[int]) -> dict[str, list[YearFamilyTotal]]:
+        """For each unit of ``ids``: its links (either end, each once) dated in ``years``, summed
+        per (year, family), ordered so; empty lists for units without any."""
+        from . import where_eval
+
+        return where_eval.unit_timelines(self._where_access(), list(ids), years)
+
+
+def _unit_kinds() -> Iterable[str]:
+    from ..model.vocabulary import vocabulary
+
+    return vocabulary().unit_kinds.keys()

@@ -17,7 +17,7 @@ Graph shape (contract section 5)::
                                           title, source_file, source_row}]->(:Unit)
 
 A link's family is its relationship type (``family`` is not stored; reads derive it). A unit's
-``caption`` is its short name for Neo4j Browser (graph.captions); reads do not return it.
+``caption`` is its short name for Neo4j Browser (graph.model.captions); reads do not return it.
 
 ``extra`` holds a unit's extra ledger columns as a JSON object (sorted keys), so that
 :attr:`graph.model.Unit.extra` round-trips exactly. Structural edges exist exactly where both ends
@@ -36,12 +36,14 @@ from __future__ import annotations
 
 import re
 
-from ..vocabulary import vocabulary
+from ..model.vocabulary import vocabulary
 
 __all__ = [
     "UNIT_LABELS",
     "REL_TYPES",
     "STRUCTURE_TYPES",
+    "checked_names",
+    "union_all",
     "schema_statements",
     # writes
     "REGION_MERGE",
@@ -62,26 +64,12 @@ __all__ = [
     "LINK_UPDATE",
     "LINK_CREATE",
     "UNIT_NODES",
-    # reads
-    "PING",
-    "GET_UNITS",
-    "GET_REGIONS",
-    "GET_LINKS",
-    "CHILDREN",
-    "NEIGHBOURS",
-    "COUNT_UNITS",
-    "ALL_REGIONS",
-    "UNITS_OF_KINDS",
-    "UNIT_ROW_FIELDS",
-    "FIND_UNITS_TOTAL_AND_PAGE",
-    "FIND_UNITS_WITH",
-    "FIND_LINKS_OF_UNIT_TOTAL_AND_PAGE",
-    "FIND_LINKS_OF_YEAR_TOTAL_AND_PAGE",
-    "FIND_LINKS_ALL_TOTAL_AND_PAGE",
-    "YEARS",
-    "LINK_TOTALS",
-    "PAIR_COUNTS",
     "CLEAR_DATABASE",
+    # gaps written back (Store.write_gaps)
+    "GAP_SCHEMA",
+    "GAPS_DELETE_YEAR",
+    "GAPS_WRITE",
+    "COVERAGE_WRITE",
     # the store generation
     "GENERATION",
     "GENERATION_BUMP",
@@ -90,7 +78,8 @@ __all__ = [
 _NAME = re.compile(r"^[A-Za-z]+$")
 
 
-def _checked(names: list[str], what: str) -> tuple[str, ...]:
+def checked_names(names: list[str], what: str) -> tuple[str, ...]:
+    """The names, each a plain word (labels and types are formatted into Cypher), without repeats."""
     for name in names:
         if not _NAME.fullmatch(name):
             raise ValueError(f"vocabulary {what} {name!r} is not a plain word (^[A-Za-z]+$)")
@@ -100,9 +89,9 @@ def _checked(names: list[str], what: str) -> tuple[str, ...]:
 _VOCAB = vocabulary()
 
 #: the second label of a unit, one per unit kind (``TaxBureau`` …), from the vocabulary
-UNIT_LABELS: tuple[str, ...] = _checked([k.label for k in _VOCAB.unit_kinds.values()], "label")
+UNIT_LABELS: tuple[str, ...] = checked_names([k.label for k in _VOCAB.unit_kinds.values()], "label")
 #: the relationship type of a link, one per family (``REPORTING`` …), from the vocabulary
-REL_TYPES: tuple[str, ...] = _checked([_VOCAB.rel_type(f) for f in _VOCAB.families], "rel_type")
+REL_TYPES: tuple[str, ...] = checked_names([_VOCAB.rel_type(f) for f in _VOCAB.families], "rel_type")
 STRUCTURE_TYPES: tuple[str, ...] = ("UNDER", "IN_REGION", "WITHIN")
 if set(REL_TYPES) & set(STRUCTURE_TYPES) or "Unit" in UNIT_LABELS or "Region" in UNIT_LABELS:
     raise ValueError("vocabulary labels or rel_types collide with the structural ones")
@@ -123,7 +112,7 @@ def _per_rel(template: str) -> dict[str, str]:
     return {rel: template.replace("__REL__", rel) for rel in REL_TYPES}
 
 
-def _union_all(template: str, imports: str = "") -> str:
+def union_all(template: str, imports: str = "") -> str:
     """``CALL (imports) { <template for REPORTING> UNION ALL <… LIAISON> … }``: one index seek per
     type; ``imports`` names the outer variables the branches use (``"id"``, ``"lo, hi"``)."""
     parts = "\n  UNION ALL\n  ".join(template.replace("__REL__", rel).strip() for rel in REL_TYPES)
@@ -282,7 +271,7 @@ RETURN collect([id, elementId(u)]) AS nodes
 # for the ids this one finds.
 LINK_FOUND = (
     "UNWIND $ids AS id\n"
-    + _union_all("MATCH ()-[r:__REL__ {id: id}]->() USING INDEX SEEK r:__REL__(id) RETURN r.id AS hit", "id")
+    + union_all("MATCH ()-[r:__REL__ {id: id}]->() USING INDEX SEEK r:__REL__(id) RETURN r.id AS hit", "id")
     + "\nRETURN collect(hit) AS found\n"
 )
 
@@ -293,7 +282,7 @@ LINK_FOUND = (
 # id by id. A concurrent writer of the same ids still meets the uniqueness constraints at commit.
 LINK_RANGE_CLEAR = (
     "UNWIND $ids AS id\nWITH min(id) AS lo, max(id) AS hi\n"
-    + _union_all(
+    + union_all(
         "MATCH ()-[r:__REL__]->() USING INDEX r:__REL__(id) WHERE lo <= r.id <= hi RETURN r.id AS hit LIMIT 1",
         "lo, hi",
     )
@@ -305,7 +294,7 @@ LINK_RANGE_CLEAR = (
 # kept), and delete the others (moved to other ends or another family).
 LINK_EXISTING = (
     "UNWIND $rows AS row\n"
-    + _union_all(
+    + union_all(
         "MATCH (s)-[r:__REL__ {id: row.id}]->(t) USING INDEX SEEK r:__REL__(id) "
         "RETURN r, (s.id <> row.source_id OR t.id <> row.target_id OR row.rel_type <> '__REL__') AS moved",
         "row",
@@ -343,200 +332,6 @@ RETURN count(CASE WHEN s.id = row[1] AND t.id = row[2] THEN r END) AS created
 """)
 
 # ---------------------------------------------------------------------------------------------
-# Reads
-
-PING = "RETURN 1 AS ok"
-
-GET_UNITS = f"""
-UNWIND $ids AS id
-MATCH (u:Unit {{id: id}})
-USING INDEX SEEK u:Unit(id)
-RETURN {_UNIT_MAP} AS unit
-"""
-
-GET_REGIONS = f"""
-UNWIND $codes AS code
-MATCH (r:Region {{code: code}})
-USING INDEX SEEK r:Region(code)
-RETURN {_REGION_MAP} AS region
-"""
-
-GET_LINKS = (
-    "UNWIND $ids AS id\n"
-    + _union_all("MATCH (s)-[r:__REL__ {id: id}]->(t) USING INDEX SEEK r:__REL__(id) RETURN s, r, t", "id")
-    + f"\nRETURN {_LINK_MAP} AS link\n"
-)
-
-# by the parent_id property (indexed), exactly as the embedded store's children index
-CHILDREN = f"""
-UNWIND $ids AS id
-MATCH (u:Unit {{parent_id: id}})
-USING INDEX SEEK u:Unit(parent_id)
-RETURN id, {_UNIT_MAP} AS unit
-ORDER BY id, u.id
-"""
-
-NEIGHBOURS = f"""
-UNWIND $ids AS id
-MATCH (u:Unit {{id: id}})-[:UNDER|{_ANY_LINK}]-(n:Unit)
-USING INDEX SEEK u:Unit(id)
-WHERE n <> u
-RETURN id, collect(DISTINCT n.id) AS near
-"""
-
-COUNT_UNITS = "MATCH (u:Unit) RETURN count(u) AS n"
-
-ALL_REGIONS = f"""
-MATCH (r:Region)
-RETURN {_REGION_MAP} AS region
-ORDER BY r.code
-"""
-
-# One record with one list (in id order: collect keeps the order of the WITH … ORDER BY): tens of
-# thousands of driver Records cost the client far more than one list of as many lists. The
-# fields of each row, in the order of the list in the statement:
-UNIT_ROW_FIELDS: tuple[str, ...] = ("id", "name", "name_en", "kind", "level", "region_code", "parent_id", "extra")  # fmt: skip
-UNITS_OF_KINDS = """
-MATCH (u:Unit)
-WHERE u.kind IN $kinds
-WITH u ORDER BY u.id
-RETURN collect([u.id, u.name, u.name_en, u.kind, u.level, u.region_code, u.parent_id, u.extra]) AS units
-"""
-
-# $kind, $level, $region_code, $needle (lower-cased) are null when not filtered on. The region
-# filter takes the region and every region below it: regions whose parent_code is the code, and
-# everything WITHIN those (the code itself counts even if no such region exists, as embedded).
-_FIND_UNITS = """
-WITH CASE WHEN $region_code IS NULL THEN null
-     ELSE [$region_code]
-          + [(c:Region {parent_code: $region_code})<-[:WITHIN*0..]-(s:Region) | s.code]
-     END AS codes
-MATCH (u:Unit)
-WHERE ($kind IS NULL OR u.kind = $kind)
-  AND ($level IS NULL OR u.level = $level)
-  AND (codes IS NULL OR u.region_code IN codes)
-  AND ($needle IS NULL OR toLower(u.name) CONTAINS $needle
-       OR toLower(coalesce(u.name_en, '')) CONTAINS $needle)
-"""
-
-# The total and one page in one statement (one round trip). $skip >= 0; $end is the end of the
-# page (exclusive) or null for the rest, as Python's list[skip:end]. Every record carries the total;
-# an empty page is one record whose item is null. The matches are collected as references (the
-# page alone is projected), in order; the page is unwound by position and returned in that order.
-_PAGE_OF_ALL = """
-WITH size(matched) AS total,
-     CASE WHEN $end IS NULL THEN matched[$skip..] ELSE matched[$skip..$end] END AS rows
-UNWIND CASE WHEN size(rows) = 0 THEN [null] ELSE range(0, size(rows) - 1) END AS i
-WITH total, rows[i] AS x, i
-"""
-
-_UNITS_PAGE = (
-    _FIND_UNITS
-    + "WITH u ORDER BY u.id\nWITH collect(u) AS matched"
-    + _PAGE_OF_ALL
-    + "WITH total, x AS u, i\n"
-)
-
-FIND_UNITS_TOTAL_AND_PAGE = _UNITS_PAGE + f"RETURN total, {_UNIT_MAP} AS unit\nORDER BY i\n"
-
-# The same page with, per unit, what a listing shows beside it (Store.find_units_with): its parent
-# and region (a list of one, or empty) and its children by id, each by an index seek. One variant
-# per combination asked for, keyed (parents, regions, children); what is not asked is null.
-_WITH_PARENT = f"COLLECT {{ MATCH (p:Unit {{id: u.parent_id}}) RETURN {_PARENT_MAP} }}"
-_WITH_REGION = f"COLLECT {{ MATCH (r:Region {{code: u.region_code}}) RETURN {_REGION_MAP} }}"
-_WITH_CHILDREN = f"COLLECT {{ MATCH (c:Unit {{parent_id: u.id}}) RETURN {_CHILD_MAP} ORDER BY c.id }}"
-
-
-def _find_units_with(parents: bool, regions: bool, children: bool) -> str:
-    def column(asked: bool, subquery: str, name: str) -> str:
-        value = "CASE WHEN u IS NULL THEN null ELSE " + subquery + " END" if asked else "null"
-        return ",\n  " + value + " AS " + name
-
-    return (
-        _UNITS_PAGE
-        + f"RETURN total, {_UNIT_MAP} AS unit"
-        + column(parents, _WITH_PARENT, "parent")
-        + column(regions, _WITH_REGION, "region")
-        + column(children, _WITH_CHILDREN, "children")
-        + "\nORDER BY i\n"
-    )
-
-
-FIND_UNITS_WITH: dict[tuple[bool, bool, bool], str] = {
-    (p, r, c): _find_units_with(p, r, c) for p in (False, True) for r in (False, True) for c in (False, True)
-}
-
-_LINK_FILTER = """($year IS NULL OR r.year = $year)
-  AND ($rel_type IS NULL OR type(r) = $rel_type)
-  AND ($kind IS NULL OR r.kind = $kind)"""
-
-# links with $unit_id at either end (and $other_id at the other, when given)
-_FIND_LINKS_OF_UNIT = f"""
-MATCH (u:Unit {{id: $unit_id}})-[r:{_ANY_LINK}]-(o)
-USING INDEX SEEK u:Unit(id)
-WHERE ($other_id IS NULL OR o.id = $other_id)
-  AND {_LINK_FILTER}
-WITH DISTINCT r
-WITH r, startNode(r) AS s, endNode(r) AS t
-"""
-
-# links dated in $year: one year-index seek per relationship type
-_FIND_LINKS_OF_YEAR = (
-    _union_all("MATCH (s)-[r:__REL__]->(t) WHERE r.year = $year RETURN s, r, t")
-    + f"\nWITH s, r, t WHERE {_LINK_FILTER}\n"
-)
-
-_FIND_LINKS_ALL = f"""
-MATCH (s)-[r:{_ANY_LINK}]->(t)
-WHERE {_LINK_FILTER}
-"""
-
-_LINKS_TOTAL_AND_PAGE = (
-    "WITH r, s, t ORDER BY r.date, r.id\nWITH collect([r, s, t]) AS matched"
-    + _PAGE_OF_ALL
-    + f"""WITH total, x[0] AS r, x[1] AS s, x[2] AS t, i
-RETURN total, {_LINK_MAP} AS link
-ORDER BY i
-"""
-)
-FIND_LINKS_OF_UNIT_TOTAL_AND_PAGE = _FIND_LINKS_OF_UNIT + _LINKS_TOTAL_AND_PAGE
-FIND_LINKS_OF_YEAR_TOTAL_AND_PAGE = _FIND_LINKS_OF_YEAR + _LINKS_TOTAL_AND_PAGE
-FIND_LINKS_ALL_TOTAL_AND_PAGE = _FIND_LINKS_ALL + _LINKS_TOTAL_AND_PAGE
-
-YEARS = f"""
-MATCH ()-[r:{_ANY_LINK}]->()
-RETURN DISTINCT r.year AS year
-ORDER BY year
-"""
-
-LINK_TOTALS = (
-    _union_all("MATCH ()-[r:__REL__]->() WHERE r.year = $year RETURN r")
-    + "\nRETURN r.kind AS kind, min("
-    + _FAMILY_OF
-    + """) AS family, count(r) AS records,
-       sum(r.count) AS count, sum(coalesce(r.participants, 0)) AS participants
-ORDER BY kind
-"""
-)
-
-# $years: list of years; $kinds: list of kinds or null for all. One record, `rows`: a list of
-# [source_id, target_id, kind, year, count, participants, records] in that order (see UNITS_OF_KINDS),
-# in no order: the client sorts it. Grouped by the nodes, whose ids are read once per pair rather
-# than once per link, and not sorted here: 0.6 s of server time for a national year's 200,000 links
-# against 0.9-1.0 s, where sorting the 118,000 rows in Python costs the client about 0.1 s.
-PAIR_COUNTS = (
-    _union_all(
-        "MATCH (s)-[r:__REL__]->(t) WHERE r.year IN $years AND ($kinds IS NULL OR r.kind IN $kinds)"
-        " RETURN s, t, r.kind AS kind, r.year AS year, r.count AS count, r.participants AS participants"
-    )
-    + """
-WITH s, t, kind, year, sum(count) AS count, sum(coalesce(participants, 0)) AS participants,
-     count(*) AS records
-RETURN collect([s.id, t.id, kind, year, count, participants, records]) AS rows
-"""
-)
-
-# ---------------------------------------------------------------------------------------------
 # The store generation (Store.generation): one (:Meta {id: 'store'}) node whose ``generation`` every
 # committed write bumps in its own transaction (Neo4jStore._write_tx runs GENERATION_BUMP last).
 # A new Meta node (a new or emptied database) starts from the clock in milliseconds rather than 0,
@@ -557,3 +352,48 @@ RETURN m.generation AS generation
 # For tests and the docs: empties the database in batches (an auto-commit query, not a
 # transaction function).
 CLEAR_DATABASE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+
+
+# ---------------------------------------------------------------------------------------------
+# Gaps written back for Neo4j Browser (Store.write_gaps; rows built by graph.rules.gapwrite)
+
+#: Idempotent schema statements for the Gap and Coverage nodes (applied before each write).
+GAP_SCHEMA = (
+    "CREATE CONSTRAINT gap_id IF NOT EXISTS FOR (g:Gap) REQUIRE g.id IS UNIQUE",
+    "CREATE CONSTRAINT coverage_id IF NOT EXISTS FOR (c:Coverage) REQUIRE c.id IS UNIQUE",
+    "CREATE INDEX gap_year IF NOT EXISTS FOR (g:Gap) ON (g.year)",
+    "CREATE INDEX coverage_year IF NOT EXISTS FOR (c:Coverage) ON (c.year)",
+)
+
+GAPS_DELETE_YEAR = """
+MATCH (n) WHERE (n:Gap OR n:Coverage) AND n.year = $year
+WITH n, n:Gap AS gap
+DETACH DELETE n
+RETURN count(CASE WHEN gap THEN 1 END) AS gaps
+"""
+
+GAPS_WRITE = """
+UNWIND $rows AS row
+MATCH (u:Unit {id: row.unit_id})
+CREATE (g:Gap)
+SET g = row.props
+CREATE (g)-[:GAP_OF {year: row.props.year}]->(u)
+WITH g, row
+OPTIONAL MATCH (c:Unit {id: row.counterpart_id})
+FOREACH (_ IN CASE WHEN c IS NULL THEN [] ELSE [1] END |
+  CREATE (g)-[:MISSING_CONTACT_WITH {year: row.props.year}]->(c))
+WITH g, row
+OPTIONAL MATCH (s:Unit {id: row.subject_id})
+FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END |
+  CREATE (g)-[:CONCERNS {year: row.props.year}]->(s))
+RETURN count(g) AS written
+"""
+
+COVERAGE_WRITE = """
+UNWIND $rows AS row
+MATCH (u:Unit {id: row.unit_id})
+CREATE (c:Coverage)
+SET c = row
+CREATE (c)-[:COVERAGE_OF {year: row.year}]->(u)
+RETURN count(c) AS written
+"""

@@ -8,14 +8,27 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import strawberry
 
+from ...store.base import Page
 from ..errors import InvalidArgument
 
-__all__ = ["Connection", "Edge", "PageInfo", "encode_cursor", "decode_cursor", "window", "connection"]
+if TYPE_CHECKING:
+    from .context import Info
+
+__all__ = [
+    "Connection",
+    "Edge",
+    "PageInfo",
+    "encode_cursor",
+    "decode_cursor",
+    "window",
+    "connection",
+    "paged",
+]
 
 T = TypeVar("T")
 M = TypeVar("M")
@@ -68,25 +81,51 @@ class Edge(Generic[T]):
 
 @strawberry.type(description="A page of a longer list: pass pageInfo.endCursor as `after` for the next.")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
-    total_count: int = strawberry.field(description="Length of the whole list, not of this page.")
+    # Edges, cursors and pageInfo are made only when asked for: a list read through `nodes` (a
+    # nested list of each of 100 units, say) builds none of them.
+    _items: strawberry.Private[list[T]]
+    _offset: strawberry.Private[int]
+    _total: strawberry.Private[int]
+
+    @strawberry.field
+    def edges(self) -> list[Edge[T]]:
+        return [Edge(node=item, cursor=encode_cursor(self._offset + i)) for i, item in enumerate(self._items)]
+
+    @strawberry.field
+    def page_info(self) -> PageInfo:
+        n, offset = len(self._items), self._offset
+        return PageInfo(
+            has_next_page=offset + n < self._total,
+            has_previous_page=offset > 0,
+            start_cursor=encode_cursor(offset) if n else None,
+            end_cursor=encode_cursor(offset + n - 1) if n else None,
+        )
+
+    @strawberry.field(description="Length of the whole list, not of this page.")
+    def total_count(self) -> int:
+        return self._total
 
     @strawberry.field(description="The nodes of this page (shortcut for edges { node }).")
     def nodes(self) -> list[T]:
-        return [e.node for e in self.edges]
+        return self._items
 
 
 def connection(items: Sequence[M], total: int, offset: int, convert: Callable[[M], T]) -> Connection[T]:
     """A connection for one page of ``items`` that starts at ``offset`` in a list of ``total``."""
-    edges = [Edge(node=convert(item), cursor=encode_cursor(offset + i)) for i, item in enumerate(items)]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=offset + len(items) < total,
-            has_previous_page=offset > 0,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-        total_count=total,
-    )
+    return Connection(_items=[convert(item) for item in items], _offset=offset, _total=total)
+
+
+async def paged(
+    info: Info,
+    first: int | None,
+    after: str | None,
+    fetch: Callable[[int, int], Awaitable[Page[M]]],
+    convert: Callable[[M], T],
+) -> Connection[T]:
+    """Every Relay connection of the API in one place: ``first``/``after`` checked against the
+    settings' page sizes, ``fetch(offset, limit)`` asked for that page (and the total), the
+    page returned with its cursors."""
+    s = info.context.settings
+    offset, limit = window(first, after, default=s.default_page_size, cap=s.max_page_size)
+    page = await fetch(offset, limit)
+    return connection(page.items, page.total, offset, convert)

@@ -11,7 +11,7 @@ from typing import Any
 
 import strawberry
 
-from ...vocabulary import vocabulary
+from ...model.vocabulary import vocabulary
 
 __all__ = ["UnitKind", "Level", "RegionLevel", "Family", "LinkKind", "Side", "to_enum"]
 

@@ -10,13 +10,14 @@ loader                    store calls per batch
 ``children``              ``children``
 ``bureau``                ``get_units`` per level climbed (party branch → committee → bureau)
 ``counterparts``          ``bureau`` + ``units_of_kinds`` + ``children``
-``links``                 ``find_links`` per distinct filter (family, kind, year)
-``timeline``              ``pair_counts`` per distinct list of years
+``links``                 ``links_of_units`` per distinct filter, order and window
+``timeline``              ``unit_timelines`` per distinct list of years
 ``requirements``          ``rules.evaluate`` per year (``units_of_kinds`` + ``pair_counts``)
 ========================  =====================================================================
 
-For a batch of links of many units, one ``find_links`` without a unit filter is fetched and
-partitioned here: the store interface has no "links of these units" call (see docs/graphql.md).
+Links and timelines of many units expand from those units (``Store.links_of_units``,
+``Store.unit_timelines``: on Neo4j one statement that starts at the units' nodes), never from
+every link of a year.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from strawberry.dataloader import DataLoader
 
 from ... import rules as rules_mod
 from ...model import Link, Region, Unit
+from ...model.vocabulary import vocabulary
 from ...rules import LOCAL_COMMITTEE, Requirement
-from ...store.base import LinkQuery, Page, UnitsWith
-from ...vocabulary import vocabulary
+from ...store.base import LinksOfUnits, Page, UnitsWith
+from ...store.filters import Cond, Order
 
 if TYPE_CHECKING:
     from .context import Context
@@ -45,15 +47,15 @@ BUREAU_KIND = "tax_bureau"
 @dataclass(frozen=True)
 class LinkKey:
     unit_id: str
-    family: str | None
-    kind: str | None
-    year: int | None
+    where: Cond | None
+    order: tuple[Order, ...]
     offset: int
     limit: int
+    ends: bool = False  # the units at the links' ends are wanted too (primed into ``unit``)
 
     @property
-    def filter(self) -> tuple[str | None, str | None, int | None]:
-        return (self.family, self.kind, self.year)
+    def filter(self) -> tuple[Any, ...]:
+        return (self.where, self.order, self.offset, self.limit, self.ends)
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,11 @@ class Loaders:
         self.timeline: DataLoader[TimelineKey, list[YearTotals]] = DataLoader(self._load_timeline)
         self.requirements: DataLoader[int, dict[str, list[Requirement]]] = DataLoader(self._load_requirements)
         self._years: list[int] | None = None
+
+    def prime_units(self, units: dict[str, Unit]) -> None:
+        """Seed ``unit`` with units that came along with an answer (the ends of links)."""
+        if units:
+            self.unit.prime_many(units)
 
     def prime_units_with(self, found: UnitsWith, *, parents: bool, regions: bool, children: bool) -> None:
         """Seed the loaders with what came along with a page of units (``Store.find_units_with``),
@@ -192,25 +199,14 @@ class Loaders:
             groups[key.filter].append(key)
         pages: dict[LinkKey, Page[Link]] = {}
         store = self._ctx.store
-        for (family, kind, year), group in groups.items():
-            if len(group) == 1:
-                k = group[0]
-                q = LinkQuery(unit_id=k.unit_id, family=family, kind=kind, year=year)
-                pages[k] = await self._ctx.call(store.find_links, q, k.offset, k.limit)
-                continue
-            everything = await self._ctx.call(
-                store.find_links, LinkQuery(family=family, kind=kind, year=year)
+        for (where, order, offset, limit, ends), group in groups.items():
+            ids = list(dict.fromkeys(k.unit_id for k in group))
+            found: LinksOfUnits = await self._ctx.call(
+                store.links_of_units, ids, where, order, offset, limit, ends=ends
             )
-            wanted = {k.unit_id for k in group}
-            of_unit: dict[str, list[Link]] = defaultdict(list)
-            for link in everything.items:  # already ordered by (date, id)
-                if link.source_id in wanted:
-                    of_unit[link.source_id].append(link)
-                if link.target_id in wanted and link.target_id != link.source_id:
-                    of_unit[link.target_id].append(link)
+            self.prime_units(found.units)
             for k in group:
-                mine = of_unit.get(k.unit_id, [])
-                pages[k] = Page(mine[k.offset : k.offset + k.limit], len(mine))
+                pages[k] = found.pages.get(k.unit_id, Page([], 0))
         return [pages[k] for k in keys]
 
     async def _load_timeline(self, keys: list[TimelineKey]) -> list[list[YearTotals]]:
@@ -221,25 +217,23 @@ class Loaders:
             groups[key.years].append(key)
         for years_key, group in groups.items():
             years = list(years_key) if years_key is not None else await self.years()
-            wanted = {k.unit_id for k in group}
+            wanted = list(dict.fromkeys(k.unit_id for k in group))
             acc: dict[tuple[str, int], YearTotals] = {}
             for uid in wanted:
                 for y in years:
                     acc[(uid, y)] = YearTotals(y, by_family={f: [0, 0, 0] for f in families})
             if years:
-                pcs = await self._ctx.call(self._ctx.store.pair_counts, sorted(set(years)), None)
-                family_of = vocabulary().family_of
-                for pc in pcs:
-                    ends = {pc.source_id, pc.target_id} & wanted
-                    for uid in ends:
-                        t = acc[(uid, pc.year)]
-                        t.records += pc.records
-                        t.count += pc.count
-                        t.participants += pc.participants
-                        fam = t.by_family[family_of(pc.kind)]  # type: ignore[index]
-                        fam[0] += pc.records
-                        fam[1] += pc.count
-                        fam[2] += pc.participants
+                found = await self._ctx.call(self._ctx.store.unit_timelines, wanted, sorted(set(years)))
+                for uid, totals in found.items():
+                    for yt in totals:
+                        t = acc[(uid, yt.year)]
+                        t.records += yt.records
+                        t.count += yt.count
+                        t.participants += yt.participants
+                        fam = t.by_family[yt.family]  # type: ignore[index]
+                        fam[0] += yt.records
+                        fam[1] += yt.count
+                        fam[2] += yt.participants
             for k in group:
                 out[k] = [acc[(k.unit_id, y)] for y in years]
         return [out[k] for k in keys]

@@ -30,7 +30,19 @@ def _fields(selections: Iterable[Any]) -> Iterable[SelectedField]:
 
 def item_fields(info: Info) -> set[str]:
     """Names (as in the schema, camelCase) of the fields selected on this connection's items,
-    through ``edges { node { … } }`` and ``nodes { … }``."""
+    through ``edges { node { … } }`` and ``nodes { … }``.
+
+    Remembered per request and field: a nested list (``Unit.links`` of each of 200 units) asks
+    the same question once per parent, and building ``info.selected_fields`` is not cheap."""
+    cache: dict[tuple[int, ...], set[str]] = info.context.__dict__.setdefault("_item_fields", {})
+    key = tuple(map(id, info._raw_info.field_nodes))
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = _item_fields(info)
+    return found
+
+
+def _item_fields(info: Info) -> set[str]:
     names: set[str] = set()
     for connection in info.selected_fields:
         for field in _fields(connection.selections):

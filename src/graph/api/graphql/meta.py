@@ -6,8 +6,8 @@ from enum import Enum
 
 import strawberry
 
+from ...model.vocabulary import Vocabulary
 from ...rules import LOCAL_COMMITTEE, SUBORDINATE_LOCALITIES, Rule
-from ...vocabulary import Vocabulary
 from .enums import Family, Level, LinkKind, Side, UnitKind
 
 __all__ = ["RuleInfo", "Direction", "VocabularyInfo", "rule_from_model", "vocabulary_from_model"]

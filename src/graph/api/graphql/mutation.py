@@ -110,7 +110,7 @@ def _rows(items: list[Any], fields: list[str]) -> list[dict[str, Any]]:
 
 
 async def _validate_and_write(info: Info, table: str, rows: list[dict[str, Any]], source: str) -> Any:
-    from loaders import rows_to_dataset
+    from ...ingest import rows_to_dataset
 
     ctx = info.context
 

@@ -7,13 +7,18 @@ from typing import Annotated
 
 import strawberry
 
-from ... import paths, rules
+from ... import rules
 from ...errors import NotFound
-from ...stats import stats as compute_stats
-from ...store.base import LinkQuery, UnitQuery
-from ...vocabulary import vocabulary
+from ...model import Link as LinkModel
+from ...model import Unit as UnitModel
+from ...model.vocabulary import vocabulary
+from ...queries import paths
+from ...queries.stats import stats as compute_stats
+from ...store import filters as flt
+from ...store.base import LinkQuery, Page
 from ..errors import InvalidArgument
-from .connection import Connection, connection
+from .aggregates import LinkGroup, UnitsAggregate, link_group_from_model, units_aggregate_from_model
+from .connection import Connection, paged
 from .context import Info
 from .coverage import Coverage, Requirement, coverage_from_model, requirement_from_model
 from .enums import Family, Level, LinkKind, RegionLevel, UnitKind
@@ -22,7 +27,20 @@ from .lookahead import item_fields
 from .meta import RuleInfo, VocabularyInfo, rule_from_model, vocabulary_from_model
 from .region import Region, region_from_model
 from .stats import Stats, stats_from_dict
-from .unit import AfterArg, FirstArg, Unit, page_window, unit_from_model
+from .unit import AfterArg, FirstArg, Unit, unit_from_model
+from .where import (
+    LinkGroupBy,
+    LinkOrder,
+    LinkWhere,
+    UnitOrder,
+    UnitWhere,
+    legacy_link_cond,
+    link_cond,
+    link_orders,
+    unit_cond,
+    unit_orders,
+)
+from .where import group_by as group_by_
 
 __all__ = ["Query"]
 
@@ -66,7 +84,10 @@ class Query:
         found = await info.context.loaders.unit.load(str(id))
         return unit_from_model(found) if found else None
 
-    @strawberry.field(description="Units matching every filter given, by id.")
+    @strawberry.field(
+        description="Units matching every filter given (`where`: any question in one request), by "
+        "`orderBy`, then id."
+    )
     async def units(
         self,
         info: Info,
@@ -78,30 +99,21 @@ class Query:
         name_contains: Annotated[
             str | None, strawberry.argument(description="Case-insensitive, in the Chinese or English name.")
         ] = None,
+        where: UnitWhere | None = None,
+        order_by: list[UnitOrder] | None = None,
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[Unit]:
-        offset, limit = page_window(info, first, after)
-        if name_contains is not None and len(name_contains) > MAX_NAME_FILTER:
-            raise InvalidArgument(f"nameContains: at most {MAX_NAME_FILTER} characters")
-        q = UnitQuery(
-            kind=_value(kind),
-            level=_value(level),
-            region_code=await _region(info, region_code),
-            name_contains=name_contains or None,
-        )
-        # the parents, regions and children the query will ask of these units come with the page
-        wanted = item_fields(info)
-        along = {
-            "parents": "parent" in wanted,
-            "regions": "region" in wanted,
-            "children": "children" in wanted,
-        }
-        found = await info.context.call(info.context.store.find_units_with, q, offset, limit, **along)
-        info.context.loaders.prime_units_with(found, **along)
-        return connection(found.page.items, found.page.total, offset, unit_from_model)
+        async def fetch(offset: int, limit: int) -> Page[UnitModel]:
+            if name_contains is not None and len(name_contains) > MAX_NAME_FILTER:
+                raise InvalidArgument(f"nameContains: at most {MAX_NAME_FILTER} characters")
+            return await _units_where(
+                info, kind, level, region_code, name_contains, where, order_by, offset, limit
+            )
 
-    @strawberry.field(description="Links matching every filter given, by date then id.")
+        return await paged(info, first, after, fetch, unit_from_model)
+
+    @strawberry.field(description="Links matching every filter given, by `orderBy`, then date, then id.")
     async def links(
         self,
         info: Info,
@@ -111,18 +123,52 @@ class Query:
         family: Family | None = None,  # type: ignore[valid-type]
         kind: LinkKind | None = None,  # type: ignore[valid-type]
         year: int | None = None,
+        where: LinkWhere | None = None,
+        order_by: list[LinkOrder] | None = None,
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[Link]:
-        offset, limit = page_window(info, first, after)
-        q = LinkQuery(
-            unit_id=str(unit_id) if unit_id is not None else None,
-            family=_value(family),
-            kind=_value(kind),
-            year=_year(year),
+        async def fetch(offset: int, limit: int) -> Page[LinkModel]:
+            if where is not None or order_by:
+                cond = flt.and_(
+                    flt.End("either", flt.Field("id", "eq", str(unit_id))) if unit_id is not None else None,
+                    legacy_link_cond(family, kind, year),
+                    link_cond(where, anchored=False),
+                )
+                wanted = item_fields(info)
+                ends = "source" in wanted or "target" in wanted
+                found = await info.context.call(
+                    info.context.store.find_links_where, cond, link_orders(order_by), offset, limit, ends=ends
+                )
+                info.context.loaders.prime_units(found.units)
+                return found.page
+            q = LinkQuery(
+                unit_id=str(unit_id) if unit_id is not None else None,
+                family=_value(family),
+                kind=_value(kind),
+                year=_year(year),
+            )
+            return await info.context.call(info.context.store.find_links, q, offset, limit)
+
+        return await paged(info, first, after, fetch, link_from_model)
+
+    @strawberry.field(description="How many units match `where`, by kind, level and region.")
+    async def units_aggregate(self, info: Info, where: UnitWhere | None = None) -> UnitsAggregate:
+        found = await info.context.call(info.context.store.aggregate_units, unit_cond(where))
+        return units_aggregate_from_model(found)
+
+    @strawberry.field(
+        description="Links matching `where`, grouped by `groupBy` (none: one group; no group when nothing "
+        "matches): records, events, participants, first and last date, ordered by the group."
+    )
+    async def links_aggregate(
+        self, info: Info, where: LinkWhere | None = None, group_by: list[LinkGroupBy] | None = None
+    ) -> list[LinkGroup]:
+        groups = group_by_(group_by)
+        found = await info.context.call(
+            info.context.store.aggregate_links, link_cond(where, anchored=False), groups
         )
-        page = await info.context.call(info.context.store.find_links, q, offset, limit)
-        return connection(page.items, page.total, offset, link_from_model)
+        return [link_group_from_model(g, groups) for g in found]
 
     @strawberry.field(description="Links between two units, either direction, by date then id.")
     async def links_between(
@@ -136,12 +182,17 @@ class Query:
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[Link]:
-        offset, limit = page_window(info, first, after)
-        q = LinkQuery(
-            unit_id=str(a_id), other_id=str(b_id), family=_value(family), kind=_value(kind), year=_year(year)
-        )
-        page = await info.context.call(info.context.store.find_links, q, offset, limit)
-        return connection(page.items, page.total, offset, link_from_model)
+        async def fetch(offset: int, limit: int) -> Page[LinkModel]:
+            q = LinkQuery(
+                unit_id=str(a_id),
+                other_id=str(b_id),
+                family=_value(family),
+                kind=_value(kind),
+                year=_year(year),
+            )
+            return await info.context.call(info.context.store.find_links, q, offset, limit)
+
+        return await paged(info, first, after, fetch, link_from_model)
 
     @strawberry.field(
         description="Coverage of the year: met/expected requirements, by level, rule, region group and "
@@ -261,3 +312,34 @@ class Query:
             if (level is None or r.level == level.value)
             and (parent_code is None or r.parent_code == parent_code)
         ]
+
+
+async def _units_where(
+    info: Info, kind: object, level: object, region_code: str | None, name_contains: str | None,
+    where: UnitWhere | None, order_by: list[UnitOrder] | None, offset: int, limit: int,
+) -> Page[UnitModel]:  # fmt: skip
+    """``units``: the old arguments join ``where``; one store call (one Cypher statement on Neo4j),
+    and a second only to say that an unknown ``regionCode`` is unknown when nothing matched."""
+    if region_code is not None and not _REGION_CODE.fullmatch(region_code):
+        raise InvalidArgument(
+            f"regionCode must be a six-digit division code (GB/T 2260), got {region_code!r}"
+        )
+    needle = name_contains or None
+    cond = flt.and_(
+        flt.Field("kind", "eq", _value(kind)) if kind is not None else None,
+        flt.Field("level", "eq", _value(level)) if level is not None else None,
+        flt.RegionWithin(region_code) if region_code is not None else None,
+        flt.AnyOf((flt.Field("name", "icontains", needle), flt.Field("name_en", "icontains", needle)))
+        if needle
+        else None,
+        unit_cond(where),
+    )
+    wanted = item_fields(info)
+    along = {"parents": "parent" in wanted, "regions": "region" in wanted, "children": "children" in wanted}
+    found = await info.context.call(
+        info.context.store.find_units_where, cond, unit_orders(order_by), offset, limit, **along
+    )
+    info.context.loaders.prime_units_with(found, **along)
+    if region_code is not None and found.page.total == 0:
+        await _region(info, region_code)  # an unknown region is an error, not an empty list
+    return found.page

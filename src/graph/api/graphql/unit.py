@@ -6,26 +6,26 @@ from typing import Annotated, Any
 
 import strawberry
 
+from ...model import Link as LinkModel
 from ...model import Unit as UnitModel
-from ...vocabulary import vocabulary
+from ...model.vocabulary import vocabulary
+from ...store.base import Page
+from ...store.filters import and_
 from ..errors import InvalidArgument
-from .connection import Connection, connection, window
+from .connection import Connection, paged
 from .context import Info
 from .coverage import Requirement, UnitCoverage, requirement_from_model, unit_coverage
 from .enums import Family, Level, LinkKind, Side, UnitKind
 from .link import Link, link_from_model
 from .loaders import LinkKey, TimelineKey
+from .lookahead import item_fields
 from .region import Region, region_from_model
 from .stats import TimelineYear, timeline_from_totals
+from .where import LinkOrder, LinkWhere, legacy_link_cond, link_cond, link_orders
 
-__all__ = ["Unit", "Property", "unit_from_model", "page_window", "FirstArg", "AfterArg", "MAX_TIMELINE_YEARS"]
+__all__ = ["Unit", "Property", "unit_from_model", "FirstArg", "AfterArg", "MAX_TIMELINE_YEARS"]
 
 MAX_TIMELINE_YEARS = 50
-
-
-def page_window(info: Info, first: int | None, after: str | None) -> tuple[int, int]:
-    s = info.context.settings
-    return window(first, after, default=s.default_page_size, cap=s.max_page_size)
 
 
 FirstArg = Annotated[
@@ -86,11 +86,13 @@ class Unit:
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[Unit]:
-        offset, limit = page_window(info, first, after)
-        found = await info.context.loaders.children.load(str(self.id))
-        if kind is not None:
-            found = [u for u in found if u.kind == kind.value]
-        return connection(found[offset : offset + limit], len(found), offset, unit_from_model)
+        async def fetch(offset: int, limit: int) -> Page[UnitModel]:
+            found = await info.context.loaders.children.load(str(self.id))
+            if kind is not None:
+                found = [u for u in found if u.kind == kind.value]
+            return Page(found[offset : offset + limit], len(found))
+
+        return await paged(info, first, after, fetch, unit_from_model)
 
     @strawberry.field(
         description="Its horizontal counterparts. For a bureau: the local party committee of its region and "
@@ -108,20 +110,36 @@ class Unit:
         found = await info.context.loaders.bureau.load(str(self.id))
         return unit_from_model(found) if found else None
 
-    @strawberry.field(description="Links with this unit at either end, by date then id.")
+    @strawberry.field(
+        description="Links with this unit at either end matching every filter given (`where` sees them "
+        "from this unit: `counterpart`, `direction`), by `orderBy`, then date, then id."
+    )
     async def links(
         self,
         info: Info,
         family: Family | None = None,  # type: ignore[valid-type]
         kind: LinkKind | None = None,  # type: ignore[valid-type]
         year: int | None = None,
+        where: LinkWhere | None = None,
+        order_by: list[LinkOrder] | None = None,
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[Link]:
-        offset, limit = page_window(info, first, after)
-        key = LinkKey(str(self.id), family and family.value, kind and kind.value, year, offset, limit)
-        page = await info.context.loaders.links.load(key)
-        return connection(page.items, page.total, offset, link_from_model)
+        async def fetch(offset: int, limit: int) -> Page[LinkModel]:
+            # the same for every unit this field is resolved on in this request: worked out once
+            memo: dict[tuple[int, ...], Any] = info.context.__dict__.setdefault("_unit_links", {})
+            node = tuple(map(id, info._raw_info.field_nodes))
+            args = memo.get(node)
+            if args is None:
+                cond = and_(legacy_link_cond(family, kind, year), link_cond(where, anchored=True))
+                wanted = item_fields(info)
+                args = memo[node] = (cond, link_orders(order_by), "source" in wanted or "target" in wanted)
+            cond, order, ends = args
+            return await info.context.loaders.links.load(
+                LinkKey(str(self.id), cond, order, offset, limit, ends)
+            )
+
+        return await paged(info, first, after, fetch, link_from_model)
 
     @strawberry.field(
         description="Its coverage in a year (met/expected of the rules that bind it, with the "

@@ -23,7 +23,7 @@ from dataclasses import fields, is_dataclass
 from typing import Any
 
 from ... import rules as rules_mod
-from ... import stats as stats_mod
+from ...queries import stats as stats_mod
 
 __all__ = ["AnswerCache", "cache_key", "approx_size", "CACHED_FUNCTIONS", "CACHED_STORE_METHODS"]
 
@@ -32,7 +32,7 @@ CACHED_FUNCTIONS: dict[Callable[..., Any], str] = {
     rules_mod.evaluate: "rules.evaluate",
     rules_mod.coverage: "rules.coverage",
     rules_mod.gaps: "rules.gaps",
-    stats_mod.stats: "stats.stats",
+    stats_mod.stats: "queries.stats",
 }
 #: Store methods whose answers are cached the same way
 CACHED_STORE_METHODS = frozenset(

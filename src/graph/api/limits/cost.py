@@ -13,6 +13,8 @@ server do, not with what the data happens to hold:
   ``pageInfo`` are not multiplied;
 * a plain list multiplies what it selects by its expected length (:data:`LIST_SIZES`, 10 unless
   said; ``shortestPath`` by ``maxHops + 1``, ``coverageTrend`` by the number of years);
+* a ``where`` adds 1 per condition, and ``hasLink``/``noLink`` 10 times (1 + their condition)
+  (:mod:`graph.api.graphql.where_cost`);
 * fragments count where they are spread; ``__typename`` is free, introspection costs 1 per field.
 
 A query whose cost is over ``TIAOKUAI_MAX_COST`` is refused before any store work (error code
@@ -44,6 +46,8 @@ from graphql import (
     value_from_ast_untyped,
 )
 
+from ..graphql import where_cost
+
 __all__ = [
     "FIELD_COSTS",
     "LIST_SIZES",
@@ -57,6 +61,7 @@ __all__ = [
 #: weight of a field (``Type.field``), where it is not 1 (objects) or 0 (scalars). The heavy ones
 #: compute over a whole year of links (coverage, gaps: the rule engine) or walk the graph.
 FIELD_COSTS: dict[str, int] = {
+    **where_cost.FIELD_COSTS,  # the aggregates (graph.api.graphql.where_cost)
     "Query.coverage": 50,
     "Query.coverageTrend": 50,  # per year
     "Query.gaps": 50,
@@ -155,6 +160,8 @@ class _Walk:
         key = f"{parent.name}.{name}"
         named = get_named_type(definition.type)
         weight = FIELD_COSTS.get(key, 1 if is_composite_type(named) else 0)
+        if key in where_cost.WHERE_ARGUMENTS:  # filters: 1 per condition, link filters more
+            weight += where_cost.where_cost(self.arg(node, "where"))
         if not is_composite_type(named):
             return weight
         if _is_connection(named):
@@ -235,4 +242,9 @@ def cost_table_markdown() -> str:
     rows.append("| `Query.shortestPath` | `maxHops` + 1 |")
     rows.append("| `Query.coverageTrend` | the number of `years` (10 when not given) |")
     rows.append(f"| any other list | {DEFAULT_LIST_SIZE} |")
+    rows += [
+        "",
+        f"A `where` argument (of {', '.join('`' + k + '`' for k in where_cost.WHERE_ARGUMENTS)}) adds 1 "
+        f"per condition; `hasLink` and `noLink` add {where_cost.PER_LINK_FILTER} × (1 + their condition).",
+    ]
     return "\n".join(rows) + "\n"

@@ -22,7 +22,7 @@ from graphql import GraphQLError
 from strawberry.types import ExecutionResult
 
 from ...store import deadline
-from ..security import SafeGraphQLRouter
+from ..ide import TiaokuaiGraphQLRouter
 from .extension import charge
 from .refusals import STATUS_OF_CODE, refusal_response
 
@@ -39,8 +39,8 @@ def _code_of(reason: str, status: int) -> tuple[int, str | None]:
     return status, None
 
 
-class LimitedGraphQLRouter(SafeGraphQLRouter):
-    """:class:`~graph.api.security.SafeGraphQLRouter` with the limits of :mod:`graph.api.limits`."""
+class LimitedGraphQLRouter(TiaokuaiGraphQLRouter):
+    """:class:`~graph.api.ide.TiaokuaiGraphQLRouter` with the limits of :mod:`graph.api.limits`."""
 
     async def run(self, *args: Any, **kwargs: Any) -> Any:
         try:

@@ -1,0 +1,416 @@
+"""Validating ledger rows and turning them into a :class:`~graph.model.Dataset`.
+
+Every problem of a load is collected (never raised one by one) so that a user fixes a ledger in
+one pass. References to units and regions outside the load are checked with one batched store call
+per table, because on Neo4j each call is a network round trip and ledgers run to 100,000 rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from operator import itemgetter
+from typing import Any, TypeVar
+
+from ..errors import LoadError, RowProblem
+from ..gcpause import collector_paused
+from ..model import Dataset, Link, Region, Unit
+from ..model.vocabulary import vocabulary
+from ..store.base import Store
+from .cells import DATE_FORMATS, cell_text, parse_date, parse_int
+from .ids import link_id, link_key
+from .references import Defined, Where, check_region_levels, find_cycles, resolve
+from .tables import ParsedLedgers, Table
+
+__all__ = ["build_dataset", "validate_tables", "PROGRESS_EVERY"]
+
+PROGRESS_EVERY = 5000
+Progress = Callable[[int, int], None]
+T = TypeVar("T", Unit, Region)
+
+_UNIT_FIELDS = ("name", "kind", "level", "region_code", "parent_id", "name_en")
+_REGION_FIELDS = ("name", "level", "parent_code")
+_LINK_FIELDS = ("date", "kind", "source_id", "target_id", "count", "participants", "title")
+_LINK_PICK = ("date", "kind", "source_id", "target_id", "count", "participants", "title", "id")
+
+# C0 controls other than tab, line feed and carriage return, DEL, and lone surrogates (which API
+# rows can carry): no output can hold them (GraphML/GEXF are XML 1.0; CSV, JSON, HTML are UTF-8).
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _picker(table: Table, columns: tuple[str, ...]) -> Callable[[Any], list[str]]:
+    """A function giving a row's cells for ``columns`` as trimmed text ("" where absent).
+
+    Rows may be shorter than the header (CSV) and columns may be missing (API rows), so each row is
+    padded; the absent columns then point at a padding cell. itemgetter keeps this in C.
+    """
+    indexes = table.header.columns
+    width = max(indexes.values(), default=-1) + 1
+    get = itemgetter(*(indexes.get(c, width) for c in columns))
+    if table.text_only:  # CSV: every cell is already a str
+        strip, text_pad = str.strip, [""] * (width + 1)
+        return lambda row: list(map(strip, get(row + text_pad)))
+    pad = ("",) * (width + 1)
+
+    def pick(row: Any) -> list[str]:
+        return [c.strip() if c.__class__ is str else cell_text(c) for c in get((*row, *pad))]
+
+    return pick
+
+
+def _region_parent(region: Region) -> str | None:
+    return region.parent_code
+
+
+def _unit_parent(unit: Unit) -> str | None:
+    return unit.parent_id
+
+
+def _integer(text: str) -> int | None:
+    return int(text) if len(text) < 19 and text.isdecimal() else parse_int(text)  # 19 digits may not fit
+
+
+def _is_region_code(text: str) -> bool:
+    return len(text) == 6 and text.isascii() and text.isdigit()
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.6)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+class _Builder:
+    """Collects rows of all tables, then checks what needs the whole load (references, cycles)."""
+
+    def __init__(self, store: Store | None, progress: Progress | None, total: int):
+        self.store = store
+        self.vocab = vocabulary()
+        self.progress = progress
+        self.total = total
+        self.done = 0
+        self.problems: list[RowProblem] = []
+        self.warnings: list[str] = []
+        # id -> (object, where, label of its parent column); first definition wins
+        self.regions: dict[str, Defined[Region]] = {}
+        self.units: dict[str, Defined[Unit]] = {}
+        self.links: dict[str, tuple[Link, Where]] = {}
+        # ids defined by rows with problems: references to them are not reported a second time
+        self.bad_regions: set[str] = set()
+        self.bad_units: set[str] = set()
+        self.region_refs: list[tuple[str, str, int, str]] = []  # (code, table, row, column label)
+        self.unit_refs: list[tuple[str, str, int, str]] = []
+        self.occurrences: dict[tuple[str, str], int] = defaultdict(int)
+        self.repeats: dict[tuple[str, str], int] = defaultdict(int)
+        self._words: dict[tuple[str, str], str | None] = {}
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def problem(self, table: Table, row: int, column: str, message: str) -> None:
+        self.problems.append(RowProblem(table.name, row, table.header.labels.get(column, column), message))
+
+    def tick(self) -> None:
+        self.done += 1
+        if self.progress is not None and self.done % PROGRESS_EVERY == 0:
+            self.progress(self.done, self.total)
+
+    def word(self, what: str, text: str) -> str | None:
+        """Canonical kind or level for a ledger word, cached: ledgers repeat a few words a lot."""
+        key = (what, text)
+        if key not in self._words:
+            v = self.vocab
+            if what == "unit_kind":
+                self._words[key] = v.unit_kind(text)
+            elif what == "link_kind":
+                self._words[key] = v.link_kind(text)
+            else:
+                self._words[key] = v.level(text, v.unit_levels if what == "unit_level" else v.region_levels)
+        return self._words[key]
+
+    def kind(self, table: Table, row: int, text: str, what: str) -> str | None:
+        if not text:
+            self.problem(table, row, "kind", "missing value")
+            return None
+        kind = self.word(what, text)
+        if kind is None:
+            kinds = self.vocab.unit_kinds if what == "unit_kind" else self.vocab.link_kinds
+            names = list(kinds)
+            hint = _suggest(text, names + [k.zh for k in kinds.values()])
+            noun = "unit" if what == "unit_kind" else "link"
+            self.problem(
+                table, row, "kind",
+                f'unknown {noun} kind "{text}"{hint}; valid kinds: {", ".join(names)} '
+                "(or their Chinese names)",
+            )  # fmt: skip
+        return kind
+
+    def level(self, table: Table, row: int, text: str, what: str) -> str | None:
+        if not text:
+            self.problem(table, row, "level", "missing value")
+            return None
+        level = self.word(what, text)
+        if level is None:
+            allowed = self.vocab.unit_levels if what == "unit_level" else self.vocab.region_levels
+            self.problem(
+                table, row, "level",
+                f'unknown level "{text}"; use {", ".join(allowed)} (Chinese such as 省, 市, 县 accepted)',
+            )  # fmt: skip
+        return level
+
+    def writable(self, table: Table, row: int, values: Mapping[str, str]) -> bool:
+        """False (with a problem per cell) when a cell holds a character no output can hold."""
+        ok = True
+        for column, text in values.items():
+            m = _UNWRITABLE.search(text)
+            if m is not None:
+                self.problem(table, row, column, f"contains the control character U+{ord(m.group()):04X}")
+                ok = False
+        return ok
+
+    def required(self, table: Table, row: int, values: Mapping[str, str], *columns: str) -> bool:
+        ok = True
+        for column in columns:
+            if not values.get(column):
+                self.problem(table, row, column, "missing value")
+                ok = False
+        return ok
+
+    @staticmethod
+    def values(table: Table, row: Any) -> dict[str, str]:
+        n = len(row)
+        return {c: cell_text(row[i]) if i < n else "" for c, i in table.header.columns.items()}
+
+    # -- tables ----------------------------------------------------------------------------------
+    def add_table(self, table: Table) -> None:
+        {"regions": self.add_regions, "units": self.add_units, "links": self.add_links}[table.table](table)
+
+    def add_regions(self, table: Table) -> None:
+        parent_label = table.header.labels.get("parent_code", "parent_code")
+        for number, row in table.rows:
+            self.tick()
+            v = self.values(table, row)
+            ok = self.required(table, number, v, "code", "name") & self.writable(table, number, v)
+            code, parent = v.get("code", ""), v.get("parent_code", "")
+            if code and not _is_region_code(code):
+                self.problem(table, number, "code", f'"{code}" is not a six-digit region code (GB/T 2260)')
+                ok = False
+            level = self.level(table, number, v.get("level", ""), "region_level")
+            if parent and not _is_region_code(parent):
+                self.problem(table, number, "parent_code", f'"{parent}" is not a six-digit region code')
+                ok = False
+            elif parent:
+                self.region_refs.append((parent, table.name, number, parent_label))
+            if not ok or level is None:
+                if code:
+                    self.bad_regions.add(code)
+                continue
+            region = Region(code, v["name"], level, parent or None)
+            self.merge(self.regions, region, code, (table, number), parent_label, _REGION_FIELDS, "code")
+
+    def add_units(self, table: Table) -> None:
+        labels = table.header.labels
+        parent_label = labels.get("parent_id", "parent_id")
+        region_label = labels.get("region_code", "region_code")
+        extras = table.header.extras
+        for number, row in table.rows:
+            self.tick()
+            v = self.values(table, row)
+            ok = self.required(table, number, v, "id", "name") & self.writable(table, number, v)
+            kind = self.kind(table, number, v.get("kind", ""), "unit_kind")
+            level = self.level(table, number, v.get("level", ""), "unit_level")
+            region, parent = v.get("region_code", ""), v.get("parent_id", "")
+            if region:
+                self.region_refs.append((region, table.name, number, region_label))
+            elif level is not None and level != "national":
+                self.problem(table, number, "region_code", f"missing value (required for a {level} unit)")
+                ok = False
+            if parent:
+                self.unit_refs.append((parent, table.name, number, parent_label))
+            uid = v.get("id", "")
+            if not ok or kind is None or level is None:
+                if uid:
+                    self.bad_units.add(uid)
+                continue
+            n = len(row)
+            extra = {text: t for text, i in extras if i < n and (t := cell_text(row[i]))}
+            if not self.writable(table, number, extra):
+                self.bad_units.add(uid)
+                continue
+            name_en = v.get("name_en") or None
+            unit = Unit(uid, v["name"], kind, level, region or None, parent or None, name_en, extra)
+            self.merge(self.units, unit, uid, (table, number), parent_label, _UNIT_FIELDS, "id")
+
+    def merge(
+        self,
+        seen: dict[str, Defined[T]],
+        item: T,
+        key: str,
+        at: tuple[Table, int],
+        parent_label: str,
+        fields: tuple[str, ...],
+        id_column: str,
+    ) -> None:
+        """Keep the first definition of an id; identical repeats collapse, different ones are errors.
+
+        Unit ``extra`` columns from several files are merged unless they disagree on a value.
+        """
+        table, number = at
+        if key not in seen:
+            seen[key] = (item, (table.name, number), parent_label)
+            return
+        old, where, old_label = seen[key]
+        differ = [f for f in fields if getattr(old, f) != getattr(item, f)]
+        if isinstance(item, Unit) and isinstance(old, Unit):
+            differ += [k for k, val in item.extra.items() if k in old.extra and old.extra[k] != val]
+            if not differ and item.extra.keys() - old.extra.keys():
+                seen[key] = (replace(old, extra={**item.extra, **old.extra}), where, old_label)  # type: ignore[arg-type]
+        if differ:
+            self.problem(
+                table, number, id_column,
+                f"{key} is already defined at {where[0]}:{where[1]} with a different {', '.join(differ)}",
+            )  # fmt: skip
+
+    def add_links(self, table: Table) -> None:
+        """The hot loop of a load (ledgers run to 100,000 rows), so cells are picked by index."""
+        labels = table.header.labels
+        source_label = labels.get("source_id", "source_id")
+        target_label = labels.get("target_id", "target_id")
+        family_of = self.vocab.family_of
+        occurrences, links, unit_refs = self.occurrences, self.links, self.unit_refs
+        name, file = table.name, table.file
+        kinds: dict[str, str | None] = {}
+        dates: dict[str, dt.date | None] = {}  # a ledger has a few hundred distinct dates at most
+        pick = _picker(
+            table, ("date", "kind", "source_id", "target_id", "count", "participants", "title", "id")
+        )
+        for number, row in table.rows:
+            self.tick()
+            cells = pick(row)
+            if _UNWRITABLE.search("".join(cells)):
+                self.writable(table, number, dict(zip(_LINK_PICK, cells, strict=True)))
+                continue
+            date_text, word, source, target, count_text, people_text, title, lid = cells
+            date = (
+                dates[date_text] if date_text in dates else dates.setdefault(date_text, parse_date(date_text))
+            )
+            kind = kinds[word] if word in kinds else kinds.setdefault(word, self.word("link_kind", word))
+            count = _integer(count_text) if count_text else 1
+            participants = _integer(people_text) if people_text else None
+            if source:
+                unit_refs.append((source, name, number, source_label))
+            if target:
+                unit_refs.append((target, name, number, target_label))
+            if (
+                date is None or kind is None or not source or not target or count is None or count < 1
+                or (people_text and (participants is None or participants < 0))
+            ):  # fmt: skip
+                self.link_problems(table, number, date_text, word, source, target, count_text, people_text)
+                continue
+            subject = title or None
+            explicit = bool(lid)
+            if not explicit:
+                key = link_key(date, kind, source, target, subject)
+                occurrences[(file, key)] += 1
+                lid = link_id(key, occurrences[(file, key)])
+            link = Link(
+                lid, kind, family_of(kind), date, source, target, count, participants, subject, name, number
+            )
+            if lid in links:
+                self.merge_link(link, table, number, explicit)
+            else:
+                links[lid] = (link, (name, number))
+
+    def link_problems(
+        self, table: Table, number: int, date_text: str, word: str, source: str, target: str,
+        count_text: str, people_text: str,
+    ) -> None:  # fmt: skip
+        """Say what is wrong with a link row (kept off the fast path: only bad rows come here)."""
+        if not date_text:
+            self.problem(table, number, "date", "missing value")
+        elif parse_date(date_text) is None:
+            self.problem(table, number, "date", f'"{date_text}" is not a date; use {DATE_FORMATS}')
+        self.kind(table, number, word, "link_kind")
+        self.required(table, number, {"source_id": source, "target_id": target}, "source_id", "target_id")
+        count = parse_int(count_text) if count_text else 1
+        if count is None or count < 1:
+            self.problem(table, number, "count", f'"{count_text}" is not a positive integer')
+        participants = parse_int(people_text) if people_text else None
+        if people_text and (participants is None or participants < 0):
+            self.problem(table, number, "participants", f'"{people_text}" is not a non-negative integer')
+
+    def merge_link(self, link: Link, table: Table, number: int, explicit: bool) -> None:
+        """A second row with the same link id: collapse if identical, otherwise report it."""
+        old, where = self.links[link.id]
+        differ = [f for f in _LINK_FIELDS if getattr(old, f) != getattr(link, f)]
+        if not differ:
+            if where[0] != table.name:
+                self.repeats[(table.name, where[0])] += 1
+            return
+        if explicit:
+            message = (f"{link.id} is already used at {where[0]}:{where[1]} by a different link "
+                       f"({', '.join(differ)})")  # fmt: skip
+            self.problem(table, number, "id", message)
+        else:
+            message = (f"same date, kind, units and title as {where[0]}:{where[1]} but a different "
+                       f"{', '.join(differ)}; give the rows distinct ids or titles")  # fmt: skip
+            self.problem(table, number, differ[0], message)
+
+    def finish(self) -> Dataset:
+        store = self.store
+        get_regions = store.get_regions if store is not None else None
+        get_units = store.get_units if store is not None else None
+        problems = self.problems
+        regions_found = resolve(
+            self.region_refs,
+            self.regions.keys() | self.bad_regions,
+            self.regions,
+            get_regions,
+            "region",
+            problems,
+        )
+        units_found = resolve(
+            self.unit_refs, self.units.keys() | self.bad_units, self.units, get_units, "unit", problems
+        )
+        check_region_levels(self.regions, regions_found, self.vocab.region_levels, problems)
+        find_cycles(self.regions, regions_found, _region_parent, get_regions, "region", problems)
+        find_cycles(self.units, units_found, _unit_parent, get_units, "unit", problems)
+        for (later, earlier), n in self.repeats.items():
+            self.warnings.append(
+                f"{later}: {n} link row(s) repeat rows of {earlier} (same date, kind, units, title, "
+                "count) and were loaded once"
+            )
+        if self.progress is not None:
+            self.progress(self.total, self.total)
+        return Dataset(
+            regions=[r for r, _, _ in self.regions.values()],
+            units=[u for u, _, _ in self.units.values()],
+            links=[lk for lk, _ in self.links.values()],
+        )
+
+
+def validate_tables(
+    tables: list[Table], store: Store | None, progress: Progress | None = None
+) -> tuple[Dataset, list[RowProblem], list[str]]:
+    """Validate tables against each other and the store: (dataset, problems, warnings)."""
+    builder = _Builder(store, progress, sum(len(t.rows) for t in tables))
+    with collector_paused():
+        for table in tables:
+            builder.add_table(table)
+        dataset = builder.finish()
+    return dataset, builder.problems, builder.warnings
+
+
+def build_dataset(
+    parsed: ParsedLedgers, store: Store | None, *, progress: Progress | None = None
+) -> tuple[Dataset, list[str]]:
+    """Validate everything read; raise :class:`~graph.errors.LoadError` with every problem at once.
+
+    With ``store`` None, every reference must resolve inside the load itself.
+    """
+    dataset, problems, warnings = validate_tables(parsed.tables, store, progress)
+    problems = parsed.problems + problems
+    if problems:
+        raise LoadError(problems)
+    return dataset, parsed.warnings + warnings

@@ -1,0 +1,193 @@
+"""The embedded store's file: a SQLite schema, its versions, and how a file is recognised.
+
+Everything SQL that defines the file lives here (the questions' SQL is in ``embedded.py``). The
+file is a SQLite 3 database whose header carries ``PRAGMA application_id`` = :data:`APPLICATION_ID`
+(the bytes ``tkg1``) and ``PRAGMA user_version`` = the schema version. Versions only move
+forward: :data:`MIGRATIONS` ``[n]`` takes a file from version ``n`` to ``n + 1``, in one
+transaction, and a file of a newer version than :data:`SCHEMA_VERSION` is refused, never changed.
+
+Indexes are named for the question they answer (``links_of_source``, ``pairs_by_year`` …), so that
+``EXPLAIN QUERY PLAN`` reads like the store's methods. ``pair_totals`` is a summary of ``links``
+that every write keeps up to date in its own transaction (a materialised ``GROUP BY``).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "APPLICATION_ID",
+    "SCHEMA_VERSION",
+    "MIGRATIONS",
+    "LINK_INDEXES",
+    "Header",
+    "read_header",
+]
+
+#: ``PRAGMA application_id`` of a tiaokuai store: b"tkg1" read as a big-endian integer
+APPLICATION_ID = int.from_bytes(b"tkg1", "big")
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+#: the version 1 schema, as executed (tables first, then the indexes of each question)
+SCHEMA_V1 = """
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('generation', 0);
+
+CREATE TABLE regions (
+    code        TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    level       TEXT NOT NULL,
+    parent_code TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE units (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    level       TEXT NOT NULL,
+    region_code TEXT,
+    parent_id   TEXT,
+    name_en     TEXT,
+    extra       TEXT  -- the ledger's extra columns, one JSON object (keys sorted); NULL for none
+) WITHOUT ROWID;
+
+CREATE TABLE links (
+    id           TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    family       TEXT NOT NULL,
+    date         TEXT NOT NULL,     -- ISO 8601, YYYY-MM-DD
+    year         INTEGER NOT NULL,  -- the year of date
+    source_id    TEXT NOT NULL REFERENCES units (id),
+    target_id    TEXT NOT NULL REFERENCES units (id),
+    count        INTEGER NOT NULL,
+    participants INTEGER,
+    title        TEXT,
+    source_file  TEXT,              -- provenance: the ledger file and spreadsheet row
+    source_row   INTEGER
+);
+
+-- links summed per (year, source, target, kind), kept by every write in its transaction: what
+-- coverage, gaps and the network analysis read (Store.pair_counts), without re-reading the links
+CREATE TABLE pair_totals (
+    year         INTEGER NOT NULL,
+    source_id    TEXT NOT NULL,
+    target_id    TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    count        INTEGER NOT NULL,  -- sum of the links' count
+    participants INTEGER NOT NULL,  -- sum of participants (none counts 0)
+    records      INTEGER NOT NULL,  -- number of links
+    PRIMARY KEY (year, source_id, target_id, kind)
+) WITHOUT ROWID;
+
+CREATE INDEX units_by_parent ON units (parent_id, id);
+CREATE INDEX units_by_kind ON units (kind, id);
+CREATE INDEX units_by_region ON units (region_code, id);
+CREATE INDEX regions_by_parent ON regions (parent_code, code);
+"""
+
+#: the links' indexes: ``(name, definition)``. A big load drops and rebuilds the non-unique ones
+#: inside its transaction (sorting once beats a million random inserts into each B-tree).
+LINK_INDEXES: tuple[tuple[str, str], ...] = (
+    ("link_by_id", "CREATE UNIQUE INDEX link_by_id ON links (id)"),
+    # link_totals, years: one year's links by kind, covering
+    ("links_by_year", "CREATE INDEX links_by_year ON links (year, kind, family, count, participants)"),
+    # find_links: every link, or a year's (a date range), in (date, id) order
+    ("links_by_date", "CREATE INDEX links_by_date ON links (date, id)"),
+    # find_links(unit_id), neighbours: a unit's links at either end
+    ("links_of_source", "CREATE INDEX links_of_source ON links (source_id, target_id)"),
+    ("links_of_target", "CREATE INDEX links_of_target ON links (target_id, source_id)"),
+)  # fmt: skip
+
+
+#: ``MIGRATIONS[n]`` is the SQL script that takes a file from version ``n`` to ``n + 1`` (run in one
+#: transaction with the new ``user_version``); append, never edit a released one
+MIGRATIONS: list[str] = [
+    SCHEMA_V1 + "\n".join(definition + ";" for _, definition in LINK_INDEXES),
+    # version 2: the year's gaps and coverage as `tiaokuai gaps --write` stores them
+    """
+CREATE TABLE gaps (
+    id               TEXT PRIMARY KEY,  -- GAP-<year>-<unit>-<rule>[-<subordinate>]
+    year             INTEGER NOT NULL,
+    unit_id          TEXT NOT NULL REFERENCES units (id),
+    rule             TEXT,
+    family           TEXT,
+    counterpart_kind TEXT,
+    counterpart_id   TEXT REFERENCES units (id),
+    subject_id       TEXT REFERENCES units (id),  -- the subordinate bureau of a per-subordinate rule
+    required         INTEGER,
+    observed         INTEGER,
+    name             TEXT  -- a caption such as 缺联络·宣传部
+) WITHOUT ROWID;
+CREATE INDEX gaps_of_year ON gaps (year, unit_id);
+
+CREATE TABLE coverage (
+    id       TEXT PRIMARY KEY,  -- COV-<year>-<unit>
+    year     INTEGER NOT NULL,
+    unit_id  TEXT NOT NULL REFERENCES units (id),
+    expected INTEGER NOT NULL,
+    met      INTEGER NOT NULL,
+    ratio    REAL,
+    name     TEXT
+) WITHOUT ROWID;
+CREATE INDEX coverage_of_year ON coverage (year, unit_id);
+""",
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class Header:
+    """What the first 100 bytes of a file say (see https://www.sqlite.org/fileformat.html)."""
+
+    size: int  # of the file, in bytes
+    kind: str  # "empty" | "sqlite" | "pickle" | "other" | "short"
+    page_size: int = 0
+    pages: int = 0  # the header's database size, when valid (else 0)
+    user_version: int = 0
+    application_id: int = 0
+    pickle_format: str | None = None  # "tiaokuai-embedded/2" for an old store file
+
+    @property
+    def expected_size(self) -> int:
+        return self.page_size * self.pages
+
+
+def read_header(path: Path) -> Header:
+    """Recognise a file without opening it with SQLite (which could change it) or unpickling it."""
+    with path.open("rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        head = f.read(100)
+    if not head:
+        return Header(size, "empty")
+    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):  # a pickle
+        found = None
+        at = head.find(b"tiaokuai-embedded/")
+        if at >= 0:
+            found = head[at : at + 24].split(b"\x94", 1)[0].decode("ascii", "replace")
+            found = "".join(ch for ch in found if ch.isprintable())
+        return Header(size, "pickle", pickle_format=found)
+    if not head.startswith(SQLITE_MAGIC[: len(head)]):
+        return Header(size, "other")
+    if len(head) < 100:
+        return Header(size, "short")
+    (page_size,) = struct.unpack(">H", head[16:18])
+    page_size = 65536 if page_size == 1 else page_size
+    change_counter, pages = struct.unpack(">II", head[24:32])
+    (user_version, application_id) = struct.unpack(">iI", head[60:64] + head[68:72])
+    (valid_for,) = struct.unpack(">I", head[92:96])
+    return Header(
+        size,
+        "sqlite",
+        page_size=page_size,
+        pages=pages if valid_for == change_counter else 0,
+        user_version=user_version,
+        application_id=application_id,
+    )
