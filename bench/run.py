@@ -648,7 +648,9 @@ def bench_bolt_roundtrips(run: Run) -> None:
 
     store = _neo4j_store(run)
     counting = CountingStore(store)
-    app = create_app(load_settings(max_page_size=1000, graphiql=False), counting)  # type: ignore[arg-type]
+    # (a budget for this 1,000-unit query, and no answer cache: the round trips are measured)
+    settings = load_settings(max_page_size=1000, graphiql=False, max_cost=100_000, cache_mb=0)
+    app = create_app(settings, counting)  # type: ignore[arg-type]
 
     async def go() -> tuple[dict[str, Any], int, int, dict[str, int], float]:
         transport = httpx.ASGITransport(app=app)
@@ -863,14 +865,74 @@ def bench_serve(run: Run, on_neo4j: bool) -> None:
     )
 
 
+def bench_serve_limits(run: Run) -> None:
+    """Issue 17's shared-service figures (bench/serve_limits.py) for each store, on the national
+    set at the plan's serve scale (no suffix) and on the bundled sample (``_sample``)."""
+    import serve_limits
+
+    from graph.model import Dataset
+    from graph.store.embedded import EmbeddedStore
+    from graph.synthetic.national import build_national
+    from graph.synthetic.sample import write_sample
+    from loaders import load_paths
+
+    plan = run.plan
+    seconds = max(3.0, plan.serve_seconds / 2)
+    national = build_national(plan.serve_scale, plan.seed)
+    ledgers = run.work / "serve-limits-sample"
+    write_sample(ledgers)
+
+    def write_national(store: Any) -> None:
+        store.write(Dataset(regions=national.regions, units=national.units, links=national.links))
+
+    def write_bundled(store: Any) -> None:
+        load_paths(store, [ledgers])
+
+    national_prefecture = next(r.code for r in national.regions if r.level == "prefecture")
+    for set_suffix, fill, prefecture in (
+        ("", write_national, national_prefecture),
+        ("_sample", write_bundled, "230700"),
+    ):
+        stores: list[tuple[str, str]] = []
+        path = run.work / f"serve-limits{set_suffix}.tkg"
+        fill(EmbeddedStore(path))
+        stores.append(("", str(path)))
+        if run.neo4j_uri:
+            store = _neo4j_store(run)
+            try:
+                _clear(store)
+                fill(store)
+            finally:
+                store.close()
+            stores.append(("_neo4j", run.neo4j_uri))
+        for store_suffix, location in stores:
+            suffix = store_suffix + set_suffix
+            out = serve_limits.measure(
+                tiaokuai(), location, prefecture, run.work, f"{suffix or '_national'}", seconds, run.say
+            )
+            run.put(**{f"{k}{suffix}": v for k, v in out.items() if k != "serve_limits_first_errors"})
+            if out.get("serve_limits_first_errors"):
+                run.notes.append(
+                    f"serve limits{suffix} errors, first ones: {out['serve_limits_first_errors']}"
+                )
+
+
 # ---------------------------------------------------------------------------------------------
 # Driver
 # ---------------------------------------------------------------------------------------------
 
 
 def _check_targets(results: dict[str, Any]) -> dict[str, Any]:
+    import serve_limits
+
     out = {}
-    for key, op, bound in TARGETS:
+    limits = [
+        (key + suffix, op, bound)
+        for key, op, bound in serve_limits.TARGETS
+        for suffix in ("", "_neo4j", "_sample", "_neo4j_sample")
+        if key + suffix in results
+    ]
+    for key, op, bound in [*TARGETS, *limits]:
         value = results.get(key)
         ok = None if value is None else (value >= bound if op == ">=" else value <= bound)
         out[key] = {"target": f"{op} {bound:g}", "value": value, "pass": ok}
@@ -970,7 +1032,7 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
 #: every step of a run, in order (``--only`` picks some; ``generate`` always runs)
 STEPS = (
     "generate", "embedded", "embedded_load", "embedded_rules", "loaders", "embedded_rss", "serve_embedded",
-    "neo4j_load", "neo4j_rules", "bolt_roundtrips", "graphql_lookup", "serve_neo4j", "peer",
+    "neo4j_load", "neo4j_rules", "bolt_roundtrips", "graphql_lookup", "serve_neo4j", "peer", "serve",
 )  # fmt: skip
 #: steps that do not need the national data (``generate`` is skipped when only these run)
 WITHOUT_NATIONAL = {"peer"}
@@ -1048,6 +1110,8 @@ def main(argv: list[str] | None = None) -> int:
                     steps.append(("serve_neo4j", lambda: bench_serve(run, on_neo4j=True)))
                 # last: it replaces the database with the bundled sample
                 steps.append(("peer", lambda: bench_peer(run, _start_serve)))
+        if not args.no_serve:  # fills the stores it measures itself (issue 17)
+            steps.append(("serve", lambda: bench_serve_limits(run)))
         if only:
             keep_generate = not only <= WITHOUT_NATIONAL
             steps = [(n, step) for n, step in steps if (n == "generate" and keep_generate) or n in only]

@@ -22,6 +22,14 @@ variable                        meaning (default)
 ``TIAOKUAI_MAX_HOPS``           largest ``maxHops`` for shortestPath (``12``)
 ``TIAOKUAI_GRAPHIQL``           serve GraphiQL at ``/graphql`` to browsers (``true``)
 ``TIAOKUAI_LOG_FORMAT``         ``json`` (one JSON object a line) or ``text`` (key=value)
+``TIAOKUAI_MAX_COST``           largest query cost admitted (``10000``; docs/graphql.md, Limits)
+``TIAOKUAI_COST_PER_MINUTE``    cost points per client per minute (``300000``; 0: no limit)
+``TIAOKUAI_REQUEST_TIMEOUT``    seconds a request may run (``10``)
+``TIAOKUAI_CACHE_MB``           answers cached per worker process, in MB (``64``; 0: none)
+``TIAOKUAI_INTROSPECTION``      allow schema introspection (``true``)
+``TIAOKUAI_HEAVY_COST``         queries this costly run in a low-priority process (``1000``)
+``TIAOKUAI_HEAVY_PROCESSES``    such processes per worker (``1``)
+``TIAOKUAI_WORKERS``            worker processes of ``serve`` (the number of CPUs)
 ==============================  ===============================================================
 """
 
@@ -82,6 +90,25 @@ class Settings(BaseSettings):
     )
     graphiql: bool = True
     log_format: Literal["json", "text"] = "json"
+    # -- limits of a shared service (graph.api.limits; docs/graphql.md, "Limits") --
+    max_cost: int = Field(
+        default=10_000, ge=1, description="Largest cost a query may have; costlier ones are refused."
+    )
+    cost_per_minute: int = Field(
+        default=300_000, ge=0, description="Cost points per client (key or address) per minute; 0: no limit."
+    )
+    request_timeout: float = Field(default=10.0, gt=0, le=3_600, description="Seconds a request may run.")
+    cache_mb: float = Field(default=64.0, ge=0, description="Answers cached per worker process, in MB.")
+    introspection: bool = Field(default=True, description="Allow schema introspection (__schema, __type).")
+    heavy_cost: int = Field(
+        default=1_000,
+        ge=0,
+        description="Queries costing at least this run in a lower-priority process of `serve` (0: never).",
+    )
+    heavy_processes: int = Field(default=1, ge=1, le=16, description="Such processes per worker.")
+    workers: int | None = Field(
+        default=None, ge=1, le=64, description="Worker processes of `serve`; None: the number of CPUs."
+    )
 
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod

@@ -13,6 +13,7 @@ __all__ = [
     "StoreBusy",
     "NotFound",
     "ConfigError",
+    "DeadlineExceeded",
     "GapWriteUnsupported",
 ]
 
@@ -60,6 +61,10 @@ class NotFound(TiaokuaiError):
 
 class ConfigError(TiaokuaiError):
     """Settings are missing, malformed or unsafe."""
+
+
+class DeadlineExceeded(TiaokuaiError):
+    """The work ran past its deadline (the API's ``TIAOKUAI_REQUEST_TIMEOUT``) and was stopped."""
 
 
 class GapWriteUnsupported(TiaokuaiError):

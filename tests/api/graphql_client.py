@@ -92,4 +92,7 @@ _WITH_DEFAULTS = ("find_units_with", "find_units_where", "find_links_where", "li
                   "aggregate_links", "unit_timelines")  # fmt: skip
 for _name in (*StoreBase.__abstractmethods__, *_WITH_DEFAULTS):
     setattr(CountingStore, _name, _counted(_name))
+# the store generation is the answer cache's key (graph.api.limits.cache), read once per request
+# that asks a cached question: not a question about the data, so not counted
+CountingStore.generation = lambda self: self.inner.generation()  # type: ignore[method-assign]
 CountingStore.__abstractmethods__ = frozenset()

@@ -48,7 +48,14 @@ def run(
 @pytest.fixture
 def counted(sample_store: Store) -> Iterator[tuple[TestClient, CountingStore]]:
     counting = CountingStore(sample_store)
-    with TestClient(create_app(settings(max_page_size=1000), counting)) as client:
+    with TestClient(
+        create_app(
+            # the batching is what is measured: no answer cache (graph.api.limits.cache), and a budget
+            # for this query of 1,000 units with everything (a cost of about 102,000)
+            settings(max_page_size=1000, max_cost=200_000, cache_mb=0, cost_per_minute=0),
+            counting,
+        )
+    ) as client:
         yield client, counting
 
 

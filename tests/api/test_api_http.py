@@ -109,7 +109,7 @@ def test_require_key_for_reads(small_store: Store) -> None:
         ok = client.post(
             "/graphql", json={"query": "{ years }"}, headers={"Authorization": f"Bearer {API_KEY}"}
         )
-        assert ok.status_code == 200 and ok.json() == {"data": {"years": []}}
+        assert ok.status_code == 200 and ok.json() == {"data": {"years": []}, "extensions": {"cost": 0}}
 
 
 class BrokenStore(EmbeddedStore):
@@ -188,4 +188,4 @@ def test_live_server_answers_over_tcp(small_store: Store) -> None:
     with live_server(create_app(settings(), small_store)) as base:
         assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
         body = httpx.post(f"{base}/graphql", json={"query": '{ unit(id: "TB-230000") { name } }'}).json()
-        assert body == {"data": {"unit": {"name": "国家税务总局黑龙江省税务局"}}}
+        assert body == {"data": {"unit": {"name": "国家税务总局黑龙江省税务局"}}, "extensions": {"cost": 1}}

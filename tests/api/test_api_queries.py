@@ -373,4 +373,7 @@ def test_depth_limit(client: GraphQLClient) -> None:
 def test_queries_via_get(client: GraphQLClient) -> None:
     response = client.http.get("/graphql", params={"query": '{ unit(id: "TB-230000") { name } }'})
     assert response.status_code == 200
-    assert response.json() == {"data": {"unit": {"name": "国家税务总局黑龙江省税务局"}}}
+    assert response.json() == {
+        "data": {"unit": {"name": "国家税务总局黑龙江省税务局"}},
+        "extensions": {"cost": 1},
+    }

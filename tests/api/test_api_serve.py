@@ -40,7 +40,8 @@ def test_serve_get_answers_one_request(store_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {
-        "data": {"unit": {"name": "国家税务总局黑龙江省税务局", "level": "PROVINCIAL"}}
+        "data": {"unit": {"name": "国家税务总局黑龙江省税务局", "level": "PROVINCIAL"}},
+        "extensions": {"cost": 1},
     }
     bad = CliRunner().invoke(cli, ["serve", "--store", str(store_path), "--get", "/nowhere"])
     assert bad.exit_code == 1
@@ -78,7 +79,7 @@ def test_server_process_logs_requests_and_stops_on_sigterm(store_path: Path) -> 
             )
             time.sleep(0.1)
         assert httpx.get(f"{base}/readyz").json()["status"] == "ready"
-        assert httpx.post(f"{base}/graphql", json={"query": "{ years }"}).json() == {"data": {"years": []}}
+        assert httpx.post(f"{base}/graphql", json={"query": "{ years }"}).json()["data"] == {"years": []}
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
     finally:

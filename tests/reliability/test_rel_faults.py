@@ -308,6 +308,11 @@ def _gql(http: httpx.Client, query: str = QUERY) -> tuple[float, dict[str, Any]]
 def _wait_recovered(http: httpx.Client, timeout: float) -> float:
     start = time.monotonic()
     while time.monotonic() - start < timeout:
+        r = http.post("/graphql", json={"query": QUERY})
+        body = r.json()
+        if r.status_code == 504:  # the server is starting: the request ran out of its time (issue 17)
+            assert body["errors"][0]["extensions"]["code"] == "TIMEOUT", body
+            continue
         _, body = _gql(http)
         if not body.get("errors") and http.get("/readyz").status_code == 200:
             return time.monotonic() - start

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from strawberry.fastapi import GraphQLRouter
 
@@ -22,7 +23,9 @@ from ..store.base import Store
 from .audit import AuditExtension
 from .deps import StoreDep, get_context
 from .graphql.schema import build_schema
-from .ide import TiaokuaiGraphQLRouter
+from .limits import Limits
+from .limits.refusals import graphql_http_exception_handler
+from .limits.router import LimitedGraphQLRouter
 from .middleware import BodyLimitMiddleware, RequestLogMiddleware
 from .pages import install as install_pages
 
@@ -43,16 +46,20 @@ def create_app(settings: Settings, store: Store, rules: Sequence[Rule] | None = 
     app.state.settings = settings
     app.state.store = store
     app.state.rules = list(rules) if rules is not None else load_rules()
+    app.state.limits = Limits(settings)  # cost rate buckets and answer cache of this process
 
     schema = build_schema(settings)
     schema.extensions = (*schema.extensions, AuditExtension)  # an audit record for every write
-    router: GraphQLRouter = TiaokuaiGraphQLRouter(  # undecodable bodies are 400; GraphiQL offline
+    # undecodable bodies are 400, GraphiQL offline (TiaokuaiGraphQLRouter); deadline, cost
+    # refusals, every refusal as JSON (LimitedGraphQLRouter)
+    router: GraphQLRouter = LimitedGraphQLRouter(
         schema,
         context_getter=get_context,
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=True,
     )
     app.include_router(router, prefix="/graphql")
+    app.add_exception_handler(StarletteHTTPException, graphql_http_exception_handler)
     install_pages(app)  # /report, /unit/{id} and GraphiQL's /static assets (graph.api.pages)
 
     @app.get("/healthz", summary="The process is up.")

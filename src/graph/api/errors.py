@@ -22,6 +22,7 @@ __all__ = [
     "Forbidden",
     "StoreDown",
     "InvalidInput",
+    "RequestTimeout",
     "should_mask_error",
     "is_expected",
     "MASKED_MESSAGE",
@@ -61,6 +62,12 @@ class Forbidden(ApiError):
 
 class StoreDown(ApiError):
     code = "STORE_UNAVAILABLE"
+
+
+class RequestTimeout(ApiError):
+    """The request ran past TIAOKUAI_REQUEST_TIMEOUT (graph.api.limits)."""
+
+    code = "TIMEOUT"
 
 
 class InvalidInput(ApiError):

@@ -41,13 +41,28 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_big = {"errors": [{"message": f"request body larger than {self.limit} bytes"}]}
+        too_big = {
+            "errors": [
+                {
+                    "message": f"request body larger than {self.limit} bytes (TIAOKUAI_MAX_BODY_BYTES)",
+                    "extensions": {"code": "BODY_TOO_LARGE", "maxBytes": self.limit},
+                }
+            ]
+        }
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
-                    await _send_json(send, 400, {"errors": [{"message": "malformed Content-Length"}]})
+                    await _send_json(
+                        send,
+                        400,
+                        {
+                            "errors": [
+                                {"message": "malformed Content-Length", "extensions": {"code": "BAD_REQUEST"}}
+                            ]
+                        },
+                    )
                     return
                 if declared > self.limit:
                     await _send_json(send, 413, too_big)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,11 @@ __all__ = ["serve", "schema", "asgi_get"]
 @click.option("--host", help="Interface to listen on (default 127.0.0.1; env TIAOKUAI_HOST).")
 @click.option("--port", type=int, help="Port (default 8000; env TIAOKUAI_PORT).")
 @click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Worker processes over the same store (default: the number of CPUs; env TIAOKUAI_WORKERS).",
+)
+@click.option(
     "--get",
     "get_path",
     metavar="PATH",
@@ -28,18 +34,26 @@ __all__ = ["serve", "schema", "asgi_get"]
 )
 @store_option
 @handle_errors
-def serve(host: str | None, port: int | None, get_path: str | None, store_location: str | None) -> None:
+def serve(
+    host: str | None, port: int | None, workers: int | None, get_path: str | None, store_location: str | None
+) -> None:
     """Serve the GraphQL API at /graphql (GraphiQL in a browser), with /healthz and /readyz.
 
     Settings come from TIAOKUAI_* variables (see docs/graphql.md): API keys for mutations in
-    TIAOKUAI_API_KEYS (comma-separated), CORS origins, page size and query limits. Stops gracefully
-    on Ctrl-C or SIGTERM, finishing requests in flight.
+    TIAOKUAI_API_KEYS (comma-separated), CORS origins, page size and query limits, the cost budget,
+    rate, request timeout and cache (docs/graphql.md, Limits). With several workers (--workers, by
+    default one per CPU) each is a process of its own over the same store. Stops gracefully on
+    Ctrl-C or SIGTERM, finishing requests in flight.
     """
     from ..api import create_app
     from ..api.logs import configure_logging
     from ..config import load_settings
 
-    settings = load_settings(host=host, port=port, store=store_location)
+    settings = load_settings(host=host, port=port, store=store_location, workers=workers)
+    n_workers = settings.workers or os.cpu_count() or 1
+    if get_path is None and n_workers > 1:
+        _serve_workers(settings, n_workers)
+        return
     with open_from(settings.store, timeout=settings.neo4j_timeout) as store:
         app = create_app(settings, store)
         if get_path is not None:
@@ -52,6 +66,9 @@ def serve(host: str | None, port: int | None, get_path: str | None, store_locati
 
         import uvicorn
 
+        from ..api.limits.offload import enable_offload
+
+        enable_offload(app, settings, store.location)  # costly queries in a lower-priority process
         configure_logging(settings.log_format)
         if not settings.loopback_only and not settings.api_keys:
             click.echo(
@@ -72,6 +89,45 @@ def serve(host: str | None, port: int | None, get_path: str | None, store_locati
             err=True,
         )
         uvicorn.Server(config).run()
+
+
+def _serve_workers(settings: Any, n_workers: int) -> None:
+    """``n_workers`` uvicorn worker processes, each building its app from the environment
+    (graph.api.factory), over the same store."""
+    import uvicorn
+
+    from ..api.logs import configure_logging
+    from ..store import default_store_path
+
+    configure_logging(settings.log_format)
+    with open_from(settings.store, timeout=settings.neo4j_timeout) as store:  # fail here, not per worker
+        location = store.location
+    # the workers read their settings from the environment: what came as options goes there too
+    os.environ["TIAOKUAI_STORE"] = settings.store or str(default_store_path())
+    os.environ["TIAOKUAI_HOST"] = settings.host
+    os.environ["TIAOKUAI_PORT"] = str(settings.port)
+    os.environ["TIAOKUAI_WORKERS"] = str(n_workers)
+    if not settings.loopback_only and not settings.api_keys:
+        click.echo(
+            f"warning: listening on {settings.host} with no API keys; mutations are disabled", err=True
+        )
+    click.echo(
+        f"tiaokuai: GraphQL at http://{settings.host}:{settings.port}/graphql ({location}), "
+        f"{n_workers} workers",
+        err=True,
+    )
+    uvicorn.run(
+        "graph.api.factory:app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=n_workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
 
 
 @click.command()

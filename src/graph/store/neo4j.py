@@ -26,12 +26,12 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from ..errors import ConfigError, StoreError, StoreUnavailable
+from ..errors import ConfigError, DeadlineExceeded, StoreError, StoreUnavailable
 from ..model import Dataset, Link, Region, Unit
 from ..model.captions import caption
 from ..model.vocabulary import vocabulary
 from ..resources import schema_path
-from . import cypher, cypher_reads
+from . import cypher, cypher_reads, deadline
 from .base import Store, WriteSummary
 from .neo4j_gaps import Neo4jGapWriter
 from .neo4j_reads import Neo4jReads, _unique
@@ -170,6 +170,13 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Store):
             ) from exc
         except ne.Neo4jError as exc:
             code = exc.code or ""
+            if "TransactionTimedOut" in code or (
+                code.endswith("Terminated") and (deadline.remaining() or 1) <= 0
+            ):
+                raise DeadlineExceeded(
+                    f"{where} stopped {doing}: the request ran out of time (the server cancelled the "
+                    "transaction at the deadline)"
+                ) from exc
             if code.endswith("DatabaseNotFound"):
                 raise StoreUnavailable(
                     f"{where}: the database does not exist; set NEO4J_DATABASE to an existing one"
@@ -189,18 +196,23 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Store):
         transaction, as ``execute_query``, adds BEGIN and COMMIT: two). The driver does not retry
         auto-commit queries, so a transient failure or a lost connection is retried once here;
         reads are safe to repeat."""
-        from neo4j import READ_ACCESS
+        from neo4j import READ_ACCESS, Query
         from neo4j import exceptions as ne
 
         with self._translate(doing):
             for attempt in (1, 2):
+                # within a request's deadline (graph.store.deadline), the server cancels the
+                # transaction when the time is up
+                deadline.check(doing)
+                left = deadline.remaining()
+                statement = query if left is None else Query(query, timeout=max(left, 0.001))
                 try:
                     with self._driver.session(
                         database=self.database, default_access_mode=READ_ACCESS, fetch_size=-1
                     ) as session:
-                        return list(session.run(query, params))
+                        return list(session.run(statement, params))
                 except (ne.Neo4jError, ne.DriverError) as exc:
-                    if attempt == 2 or not exc.is_retryable():
+                    if attempt == 2 or not exc.is_retryable() or (deadline.remaining() or 1) <= 0:
                         raise
         raise AssertionError("unreachable")
 
@@ -238,15 +250,17 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Store):
 
         from neo4j import exceptions as ne
 
-        deadline: float | None = None
+        retry_until: float | None = None
         delay = 1.0
         with self._translate(doing):
             while True:
                 try:
                     # a session per attempt: one whose connection failed is not reused
+                    deadline.check(doing)
+                    left = deadline.remaining()
                     with (
                         self._driver.session(database=self.database) as session,
-                        session.begin_transaction() as tx,
+                        session.begin_transaction(timeout=None if left is None else max(left, 0.001)) as tx,
                     ):
                         result = work(tx)
                         if bump:
@@ -260,8 +274,8 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Store):
                             f"({exc.message}); nothing was written. {too_big}"
                         ) from exc
                     now = time.monotonic()
-                    deadline = deadline or now + self._retry_time
-                    if not exc.is_retryable() or now > deadline:
+                    retry_until = retry_until or now + self._retry_time
+                    if not exc.is_retryable() or now > retry_until or (deadline.remaining() or 1) <= 0:
                         raise
                     time.sleep(delay * random.uniform(0.8, 1.2))
                     delay *= 2

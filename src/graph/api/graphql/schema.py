@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -20,6 +20,8 @@ from strawberry.types import ExecutionContext
 
 from ...config import Settings
 from ..errors import MASKED_MESSAGE, is_expected, should_mask_error
+from ..limits.cost import describe_costs
+from ..limits.extension import LimitsExtension
 from .mutation import Mutation
 from .query import Query
 
@@ -49,6 +51,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     limit_rules = [
         *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        *([] if settings.introspection else [NoSchemaIntrospectionCustomRule]),
     ]
     # Factories: a fresh extension instance per request (they keep per-operation state); the
     # caches themselves are module-level LRUs shared by all instances of the same maxsize.
@@ -58,11 +61,15 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         # Parsing and validating a lookup costs more than running it; both caches key on the
         # query text (and parse options) or the parsed document, schema and rules, never on the
         # variables, so every request still runs its resolvers (tests/api/test_api_caches.py).
-        lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        lambda: ParserCache(maxsize=1024),
+        lambda: ValidationCache(maxsize=1024),
+        # the cost budget and the cost rate, after validation and before any resolver runs
+        LimitsExtension,
         lambda: MaskErrors(should_mask_error=should_mask_error, error_message=MASKED_MESSAGE),
     ]
-    return _Schema(query=Query, mutation=Mutation, extensions=extensions)
+    schema = _Schema(query=Query, mutation=Mutation, extensions=extensions)
+    describe_costs(schema._schema)  # "Cost: N." in the descriptions of the heavier fields
+    return schema
 
 
 def schema_sdl() -> str:
