@@ -59,6 +59,17 @@ def _page_bounds(total: int, offset: int, limit: int | None) -> tuple[int, int]:
     return start, max(0, stop - start)
 
 
+def _years_and_kinds(years: Sequence[int], kinds: Sequence[str] | None) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its parameters) that pair_counts and pair_month_counts share: links of
+    ``years``, and of ``kinds`` when given."""
+    where = f"year IN ({', '.join('?' * len(years))})"
+    params: list[Any] = list(years)
+    if kinds is not None:
+        where += f" AND kind IN {_IDS}"
+        params.append(_ids_json(kinds))
+    return where, params
+
+
 class EmbeddedStore(EmbeddedWhere, EmbeddedWrites, Store):
     """The default store: one SQLite file. Many readers and one writer at a time, across processes."""
 
@@ -236,15 +247,11 @@ class EmbeddedStore(EmbeddedWhere, EmbeddedWrites, Store):
         wanted = sorted(set(years))
         if not wanted:
             return []
+        where, params = _years_and_kinds(wanted, kinds)
         sql = (
             "SELECT source_id, target_id, kind, year, count, participants, records FROM pair_totals "
-            f"WHERE year IN ({', '.join('?' * len(wanted))})"
+            f"WHERE {where} ORDER BY source_id, target_id, kind, year"  # for one year, the key's order: no sort
         )
-        params: list[Any] = list(wanted)
-        if kinds is not None:
-            sql += f" AND kind IN {_IDS}"
-            params.append(_ids_json(kinds))
-        sql += " ORDER BY source_id, target_id, kind, year"  # for one year, the key's order: no sort
         make = partial(tuple.__new__, PairCount)  # PairCount._make without its per-row length check
         with self._reading() as conn:
             return list(map(make, conn.execute(sql, params)))
@@ -255,14 +262,11 @@ class EmbeddedStore(EmbeddedWhere, EmbeddedWrites, Store):
         wanted = sorted(set(years))
         if not wanted:
             return []
+        where, params = _years_and_kinds(wanted, kinds)
         sql = (
             "SELECT source_id, target_id, kind, year, CAST(substr(date, 6, 2) AS INTEGER) AS month, SUM(count) "
-            f"FROM links WHERE year IN ({', '.join('?' * len(wanted))})"
+            f"FROM links WHERE {where}"
         )
-        params: list[Any] = list(wanted)
-        if kinds is not None:
-            sql += f" AND kind IN {_IDS}"
-            params.append(_ids_json(kinds))
         if until is not None:
             sql += " AND date <= ?"  # ISO dates compare as text
             params.append(until.isoformat())
