@@ -6,6 +6,7 @@ Each read is one round trip returning compact rows; aggregation happens here, in
 
 from __future__ import annotations
 
+from .cypher_load import visible
 from .cypher import (
     _ANY_LINK,
     _CHILD_MAP,
@@ -58,7 +59,10 @@ RETURN {_REGION_MAP} AS region
 
 GET_LINKS = (
     "UNWIND $ids AS id\n"
-    + union_all("MATCH (s)-[r:__REL__ {id: id}]->(t) USING INDEX SEEK r:__REL__(id) RETURN s, r, t", "id")
+    + union_all(
+        "MATCH (s)-[r:__REL__ {id: id}]->(t) USING INDEX SEEK r:__REL__(id) WHERE " + visible("r") + " RETURN s, r, t",
+        "id",
+    )
     + f"\nRETURN {_LINK_MAP} AS link\n"
 )
 
@@ -73,9 +77,9 @@ ORDER BY id, u.id
 
 NEIGHBOURS = f"""
 UNWIND $ids AS id
-MATCH (u:Unit {{id: id}})-[:UNDER|{_ANY_LINK}]-(n:Unit)
+MATCH (u:Unit {{id: id}})-[e:UNDER|{_ANY_LINK}]-(n:Unit)
 USING INDEX SEEK u:Unit(id)
-WHERE n <> u
+WHERE n <> u AND {visible("e")}
 RETURN id, collect(DISTINCT n.id) AS near
 """
 
@@ -161,9 +165,13 @@ FIND_UNITS_WITH: dict[tuple[bool, bool, bool], str] = {
     (p, r, c): _find_units_with(p, r, c) for p in (False, True) for r in (False, True) for c in (False, True)
 }
 
-_LINK_FILTER = """($year IS NULL OR r.year = $year)
+_LINK_FILTER = (
+    """($year IS NULL OR r.year = $year)
   AND ($rel_type IS NULL OR type(r) = $rel_type)
-  AND ($kind IS NULL OR r.kind = $kind)"""
+  AND ($kind IS NULL OR r.kind = $kind)
+  AND """
+    + visible("r")
+)
 
 # links with $unit_id at either end (and $other_id at the other, when given)
 _FIND_LINKS_OF_UNIT = f"""
@@ -200,12 +208,13 @@ FIND_LINKS_ALL_TOTAL_AND_PAGE = _FIND_LINKS_ALL + _LINKS_TOTAL_AND_PAGE
 
 YEARS = f"""
 MATCH ()-[r:{_ANY_LINK}]->()
+WHERE {visible("r")}
 RETURN DISTINCT r.year AS year
 ORDER BY year
 """
 
 LINK_TOTALS = (
-    union_all("MATCH ()-[r:__REL__]->() WHERE r.year = $year RETURN r")
+    union_all("MATCH ()-[r:__REL__]->() WHERE r.year = $year AND " + visible("r") + " RETURN r")
     + "\nRETURN r.kind AS kind, min("
     + _FAMILY_OF
     + """) AS family, count(r) AS records,
@@ -222,7 +231,8 @@ ORDER BY kind
 PAIR_COUNTS = (
     union_all(
         "MATCH (s)-[r:__REL__]->(t) WHERE r.year IN $years AND ($kinds IS NULL OR r.kind IN $kinds)"
-        " RETURN s, t, r.kind AS kind, r.year AS year, r.count AS count, r.participants AS participants"
+        " AND " + visible("r") + " RETURN s, t, r.kind AS kind, r.year AS year, r.count AS count,"
+        " r.participants AS participants"
     )
     + """
 WITH s, t, kind, year, sum(count) AS count, sum(coalesce(participants, 0)) AS participants,
@@ -236,8 +246,8 @@ RETURN collect([s.id, t.id, kind, year, count, participants, records]) AS rows
 PAIR_MONTH_COUNTS = (
     union_all(
         "MATCH (s)-[r:__REL__]->(t) WHERE r.year IN $years AND ($kinds IS NULL OR r.kind IN $kinds)"
-        " AND ($until IS NULL OR r.date <= $until)"
-        " RETURN s, t, r.kind AS kind, r.year AS year, r.date.month AS month, r.count AS count"
+        " AND ($until IS NULL OR r.date <= $until) AND " + visible("r")
+        + " RETURN s, t, r.kind AS kind, r.year AS year, r.date.month AS month, r.count AS count"
     )
     + """
 WITH s, t, kind, year, month, sum(count) AS count
@@ -249,8 +259,8 @@ RETURN collect([s.id, t.id, kind, year, month, count]) AS rows
 PAIR_DATES = (
     union_all(
         "MATCH (s)-[r:__REL__]->(t) WHERE ($kinds IS NULL OR r.kind IN $kinds)"
-        " AND ($until IS NULL OR r.date <= $until)"
-        " RETURN s, t, r.date AS date"
+        " AND ($until IS NULL OR r.date <= $until) AND " + visible("r")
+        + " RETURN s, t, r.date AS date"
     )
     + """
 WITH s.id AS source, t.id AS target, collect(DISTINCT date) AS dates

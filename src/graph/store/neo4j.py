@@ -330,17 +330,24 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Store):
                 out[region.code] = (region.name, parent.name if parent else None)
         return out
 
-    def write(self, dataset: Dataset) -> WriteSummary:
-        summary = WriteSummary(
-            regions=len(dataset.regions), units=len(dataset.units), links=len(dataset.links)
-        )
+    #: above this many links a write goes in batches (graph.store.neo4j_load), not one transaction
+    staged_above: int = 100_000
+    #: concurrent transactions of a batched load (None: graph.store.neo4j_load.default_jobs())
+    jobs: int | None = None
+    #: called with (links written, links to write) as a batched load goes
+    write_progress: Callable[[int, int], None] | None = None
+
+    def _rows(
+        self, dataset: Dataset
+    ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]], list[dict[str, Any]], list[Link], dict[str, str]]:
+        """The rows of a write: regions, units by kind label, structure rows, links (sorted by id,
+        each id once: the last row of an id wins, as when the embedded store applies them one by
+        one) and each link's relationship type. Raises StoreError on an unknown kind or family."""
         vocab = vocabulary()
-        # the last row of an id wins, as when the embedded store applies them one by one
         regions = list({r.code: r for r in dataset.regions}.values())
         units = list({u.id: u for u in dataset.units}.values())
         # sorted by id, so that each batch spans a narrow id range (see cypher.LINK_RANGE_CLEAR)
         links = sorted({lk.id: lk for lk in dataset.links}.values(), key=lambda lk: lk.id)
-
         region_rows: list[dict[str, Any]] = [
             {"code": r.code, "name": r.name, "level": r.level, "parent_code": r.parent_code} for r in regions
         ]
@@ -361,44 +368,64 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Store):
         structure_rows: list[dict[str, Any]] = [
             {"id": u.id, "parent_id": u.parent_id, "region_code": u.region_code} for u in units
         ]
-        # link_rel: id -> relationship type; the rows themselves are built batch by batch in the
-        # transaction, while the server works on the batch before (see _write_links)
         link_rel: dict[str, str] = {}
         for lk in links:
             if lk.family not in vocab.families:
                 raise StoreError(f"link {lk.id}: unknown family {lk.family!r}; nothing was written")
             link_rel[lk.id] = vocab.rel_type(lk.family)
+        return region_rows, unit_rows, structure_rows, links, link_rel
+
+    def _write_structure(
+        self, tx: Any, region_rows: list[dict[str, Any]], unit_rows: dict[str, list[dict[str, Any]]],
+        structure_rows: list[dict[str, Any]], size: int,
+    ) -> None:  # fmt: skip
+        """Regions, their WITHIN edges, units and their UNDER and IN_REGION edges, inside ``tx``."""
+
+        def run(query: str, **params: Any) -> Any:
+            return tx.run(query, params)
+
+        # regions, then their WITHIN edges (parents may come later in the same load)
+        for rows in _chunks(region_rows, size):
+            run(cypher.REGION_MERGE, rows=rows).consume()
+        for rows in _chunks(region_rows, size):
+            run(cypher.REGION_UNLINK_PARENT, rows=rows).consume()
+            run(cypher.REGION_LINK_PARENT, rows=[r for r in rows if r["parent_code"]]).consume()
+            codes = [r["code"] for r in rows]
+            run(cypher.REGION_ADOPT_CHILDREN, codes=codes).consume()
+            run(cypher.REGION_ADOPT_UNITS, codes=codes).consume()
+        # units (one statement per kind label), then UNDER and IN_REGION
+        for label, label_rows in unit_rows.items():
+            for rows in _chunks(label_rows, size):
+                run(cypher.UNIT_MERGE[label], rows=rows).consume()
+        for rows in _chunks(structure_rows, size):
+            run(cypher.UNIT_UNLINK_PARENT, rows=rows).consume()
+            run(cypher.UNIT_LINK_PARENT, rows=[r for r in rows if r["parent_id"]]).consume()
+            run(cypher.UNIT_ADOPT_CHILDREN, ids=[r["id"] for r in rows]).consume()
+            run(cypher.UNIT_UNLINK_REGION, rows=rows).consume()
+            run(cypher.UNIT_LINK_REGION, rows=[r for r in rows if r["region_code"]]).consume()
+
+    def write(self, dataset: Dataset) -> WriteSummary:
+        """One transaction for up to :attr:`staged_above` links; a bigger write goes in batches
+        that readers see only once all of them are written (graph.store.neo4j_load)."""
+        summary = WriteSummary(
+            regions=len(dataset.regions), units=len(dataset.units), links=len(dataset.links)
+        )
+        region_rows, unit_rows, structure_rows, links, link_rel = self._rows(dataset)
         if not (region_rows or unit_rows or links):
             return summary
-
         size = max(1, int(self.batch_size))
+        self.ensure_schema()
+        if len(links) > self.staged_above:
+            from .neo4j_load import StagedLoad
+
+            load = StagedLoad(self, jobs=self.jobs, progress=self.write_progress)
+            summary.links_created = load.run(region_rows, unit_rows, structure_rows, links, link_rel)
+            return summary
 
         def work(tx: Any) -> int:
-            def run(query: str, **params: Any) -> Any:
-                return tx.run(query, params)
-
-            # regions, then their WITHIN edges (parents may come later in the same load)
-            for rows in _chunks(region_rows, size):
-                run(cypher.REGION_MERGE, rows=rows).consume()
-            for rows in _chunks(region_rows, size):
-                run(cypher.REGION_UNLINK_PARENT, rows=rows).consume()
-                run(cypher.REGION_LINK_PARENT, rows=[r for r in rows if r["parent_code"]]).consume()
-                codes = [r["code"] for r in rows]
-                run(cypher.REGION_ADOPT_CHILDREN, codes=codes).consume()
-                run(cypher.REGION_ADOPT_UNITS, codes=codes).consume()
-            # units (one statement per kind label), then UNDER and IN_REGION
-            for label, label_rows in unit_rows.items():
-                for rows in _chunks(label_rows, size):
-                    run(cypher.UNIT_MERGE[label], rows=rows).consume()
-            for rows in _chunks(structure_rows, size):
-                run(cypher.UNIT_UNLINK_PARENT, rows=rows).consume()
-                run(cypher.UNIT_LINK_PARENT, rows=[r for r in rows if r["parent_id"]]).consume()
-                run(cypher.UNIT_ADOPT_CHILDREN, ids=[r["id"] for r in rows]).consume()
-                run(cypher.UNIT_UNLINK_REGION, rows=rows).consume()
-                run(cypher.UNIT_LINK_REGION, rows=[r for r in rows if r["region_code"]]).consume()
+            self._write_structure(tx, region_rows, unit_rows, structure_rows, size)
             return self._write_links(tx, links, link_rel, size)
 
-        self.ensure_schema()
         summary.links_created = self._write_tx(
             work,
             f"writing {len(links)} links in one transaction",

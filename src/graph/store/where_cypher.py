@@ -26,6 +26,7 @@ from typing import Any
 
 from ..model.vocabulary import vocabulary
 from . import cypher, cypher_reads
+from .cypher_load import visible
 from .filters import (
     LINK_FIELDS,
     LINK_GROUPS,
@@ -209,6 +210,9 @@ class _Compiler:
                 cond = self.link(where, _Ctx(r, s, t, rel, out, o))
                 if cond == FALSE:
                     continue
+                cond = _and([cond, visible(r)])
+                if cond == FALSE:
+                    continue
                 pattern = f"({v})-[{r}:{rel}]->({o})" if out else f"({v})<-[{r}:{rel}]-({o})"
                 where_text = "" if cond == TRUE else f" WHERE {cond}"
                 ret = returns.replace("$r", r).replace("$s", s).replace("$t", t)
@@ -277,6 +281,7 @@ class _Compiler:
                 cond = self.link(cond_tree, _Ctx("r", "s", "t", rel))
                 if cond == FALSE:
                     continue
+                cond = _and([cond, visible("r")])
                 where_text = "" if cond == TRUE else f" WHERE {cond}"
                 out.append(f"MATCH ({s_pat})-[r:{rel}]->({t_pat}){where_text} RETURN s, r, t")
         return out
@@ -483,7 +488,7 @@ MATCH (u:Unit {{id: id}})
 USING INDEX SEEK u:Unit(id)
 RETURN id, COLLECT {{
   MATCH (u)-[r:{"|".join(cypher.REL_TYPES)}]-()
-  WHERE r.year IN $years
+  WHERE r.year IN $years AND {visible("r")}
   WITH DISTINCT r
   WITH r.year AS year, type(r) AS rel, count(*) AS records, sum(r.count) AS count,
        sum(coalesce(r.participants, 0)) AS participants
