@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
-from ..errors import GapWriteUnsupported
+from ..errors import GapWriteUnsupported, StoreError
 from ..model import Dataset, Link, Region, Unit
 
 if TYPE_CHECKING:
@@ -214,6 +214,12 @@ class Store(abc.ABC):
         are replaced by id; links are keyed by id, so writing the same dataset twice changes
         nothing.
         """
+
+    def clear(self) -> int:
+        """Delete every region, unit, link and gap record (``tiaokuai clear``); returns how many
+        regions, units and other records were deleted. Bumps the generation. Neo4j deletes in
+        batches, so a store of any size can be emptied on the default heap."""
+        raise StoreError(f"{self.location} cannot be cleared")
 
     def write_gaps(
         self, year: int, gaps: Sequence[dict[str, Any]], coverage: Sequence[dict[str, Any]]

@@ -142,7 +142,8 @@ LINK_CREATE_TAGGED: dict[str, str] = {rel: _create_tagged(rel) for rel in REL_TY
 LINKS_STORED = (
     "UNWIND $ids AS id\nCALL (id) {\n  "
     + "\n  UNION ALL\n  ".join(
-        f"MATCH (s)-[r:{rel} {{id: id}}]->(t) USING INDEX SEEK r:{rel}(id) RETURN r, s, t" for rel in REL_TYPES
+        f"MATCH (s)-[r:{rel} {{id: id}}]->(t) USING INDEX SEEK r:{rel}(id) RETURN r, s, t"
+        for rel in REL_TYPES
     )
     + "\n}\nRETURN collect([r.id, type(r), s.id, t.id, r.kind, r.date, r.count, r.participants, r.title,"
     " r.source_file, r.source_row]) AS stored\n"
@@ -191,8 +192,7 @@ def _recover(rel: str) -> str:
 #: remove the links of loads that never committed ($loads), in batches (auto-commit queries)
 RECOVER_LINKS: dict[str, str] = {rel: _recover(rel) for rel in REL_TYPES}
 RECOVER_UNITS = (
-    "MATCH (n:StagedUnit) WHERE n.load_id IN $loads "
-    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS"
+    "MATCH (n:StagedUnit) WHERE n.load_id IN $loads CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS"
 )
 
 #: ``tiaokuai clear``: relationships first (a node's DETACH DELETE could hold thousands), then nodes

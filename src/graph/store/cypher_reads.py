@@ -6,7 +6,6 @@ Each read is one round trip returning compact rows; aggregation happens here, in
 
 from __future__ import annotations
 
-from .cypher_load import visible
 from .cypher import (
     _ANY_LINK,
     _CHILD_MAP,
@@ -17,6 +16,7 @@ from .cypher import (
     _UNIT_MAP,
     union_all,
 )
+from .cypher_load import visible
 
 __all__ = [
     "PING",
@@ -60,7 +60,9 @@ RETURN {_REGION_MAP} AS region
 GET_LINKS = (
     "UNWIND $ids AS id\n"
     + union_all(
-        "MATCH (s)-[r:__REL__ {id: id}]->(t) USING INDEX SEEK r:__REL__(id) WHERE " + visible("r") + " RETURN s, r, t",
+        "MATCH (s)-[r:__REL__ {id: id}]->(t) USING INDEX SEEK r:__REL__(id) WHERE "
+        + visible("r")
+        + " RETURN s, r, t",
         "id",
     )
     + f"\nRETURN {_LINK_MAP} AS link\n"
@@ -165,13 +167,10 @@ FIND_UNITS_WITH: dict[tuple[bool, bool, bool], str] = {
     (p, r, c): _find_units_with(p, r, c) for p in (False, True) for r in (False, True) for c in (False, True)
 }
 
-_LINK_FILTER = (
-    """($year IS NULL OR r.year = $year)
+_LINK_FILTER = """($year IS NULL OR r.year = $year)
   AND ($rel_type IS NULL OR type(r) = $rel_type)
   AND ($kind IS NULL OR r.kind = $kind)
-  AND """
-    + visible("r")
-)
+  AND """ + visible("r")
 
 # links with $unit_id at either end (and $other_id at the other, when given)
 _FIND_LINKS_OF_UNIT = f"""
@@ -246,7 +245,8 @@ RETURN collect([s.id, t.id, kind, year, count, participants, records]) AS rows
 PAIR_MONTH_COUNTS = (
     union_all(
         "MATCH (s)-[r:__REL__]->(t) WHERE r.year IN $years AND ($kinds IS NULL OR r.kind IN $kinds)"
-        " AND ($until IS NULL OR r.date <= $until) AND " + visible("r")
+        " AND ($until IS NULL OR r.date <= $until) AND "
+        + visible("r")
         + " RETURN s, t, r.kind AS kind, r.year AS year, r.date.month AS month, r.count AS count"
     )
     + """
@@ -259,8 +259,7 @@ RETURN collect([s.id, t.id, kind, year, month, count]) AS rows
 PAIR_DATES = (
     union_all(
         "MATCH (s)-[r:__REL__]->(t) WHERE ($kinds IS NULL OR r.kind IN $kinds)"
-        " AND ($until IS NULL OR r.date <= $until) AND " + visible("r")
-        + " RETURN s, t, r.date AS date"
+        " AND ($until IS NULL OR r.date <= $until) AND " + visible("r") + " RETURN s, t, r.date AS date"
     )
     + """
 WITH s.id AS source, t.id AS target, collect(DISTINCT date) AS dates

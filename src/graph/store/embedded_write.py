@@ -65,6 +65,17 @@ class EmbeddedWrites(SQLiteFile):
 
         return self._transaction(work)
 
+    def clear(self) -> int:
+        """Delete every row of the graph and its gap records in one transaction."""
+
+        def work(conn: sqlite3.Connection) -> int:
+            n = sum(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("regions", "units"))
+            for table in ("gaps", "coverage", "pair_totals", "links", "units", "regions"):
+                conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            return int(n)
+
+        return self._transaction(work)
+
     def write_gaps(
         self, year: int, gaps: Sequence[dict[str, Any]], coverage: Sequence[dict[str, Any]]
     ) -> GapsWritten:

@@ -25,6 +25,7 @@ invisible and is removed by :func:`recover`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections import defaultdict
@@ -88,7 +89,11 @@ class StagedLoad:
     """One batched load into ``store`` (see the module docstring)."""
 
     def __init__(
-        self, store: Neo4jStore, *, jobs: int | None = None, progress: Callable[[int, int], None] | None = None
+        self,
+        store: Neo4jStore,
+        *,
+        jobs: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ):
         self.store = store
         self.jobs = max(1, jobs or default_jobs())
@@ -100,7 +105,7 @@ class StagedLoad:
         self._stop = threading.Event()
 
     # -- plumbing ------------------------------------------------------------------------------
-    def _tx(self, work: Callable[[Any], Any], doing: str, *, bump: bool = False) -> Any:
+    def _tx(self, work: Any, doing: str, *, bump: bool = False) -> Any:
         return self.store._write_tx(work, doing, bump=bump)
 
     def _auto(self, query: str, doing: str, **params: Any) -> None:
@@ -111,10 +116,9 @@ class StagedLoad:
 
     def _beat(self) -> None:
         while not self._stop.wait(HEARTBEAT_S):
-            try:
+            # a missed beat only makes the load look older
+            with contextlib.suppress(Exception):
                 self._tx(lambda tx: tx.run(cypher_load.LOAD_HEARTBEAT).consume(), "renewing the heartbeat")
-            except Exception:  # noqa: BLE001 - a missed beat only makes the load look older
-                pass
 
     def _tick(self, n: int) -> None:
         with self._lock:
@@ -146,10 +150,8 @@ class StagedLoad:
             self._switch(region_rows, unit_rows, structure_rows, changed, link_rel)
         except BaseException:
             self._stop.set()
-            try:
+            with contextlib.suppress(Exception):  # else left for recover(); invisible meanwhile
                 _remove(store, [self.load])
-            except Exception:  # noqa: BLE001 - left for recover(); invisible meanwhile
-                pass
             raise
         finally:
             self._stop.set()
@@ -194,7 +196,9 @@ class StagedLoad:
         self._write(fresh, link_rel, node, size)
         return len(fresh), changed
 
-    def _sort_out(self, links: list[Link], link_rel: dict[str, str], size: int) -> tuple[list[Link], list[Link]]:
+    def _sort_out(
+        self, links: list[Link], link_rel: dict[str, str], size: int
+    ) -> tuple[list[Link], list[Link]]:
         """(links to create, stored links whose content differs); identical stored links drop out."""
         if not links:
             return [], []
@@ -208,7 +212,9 @@ class StagedLoad:
         changed: list[Link] = []
         for batch in _chunks(links, size):
             stored_rows = self._tx(
-                lambda tx, b=batch: tx.run(cypher_load.LINKS_STORED, ids=[lk.id for lk in b]).single()["stored"],
+                lambda tx, b=batch: tx.run(cypher_load.LINKS_STORED, ids=[lk.id for lk in b]).single()[
+                    "stored"
+                ],
                 "reading stored links",
             )
             stored = {row[0]: row for row in stored_rows}
@@ -239,12 +245,16 @@ class StagedLoad:
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix=f"load-{self.load}") as pool:
             for pairs in schedule(parts):
                 futures = [
-                    pool.submit(self._bucket, buckets[p], link_rel, node, size) for p in pairs if buckets.get(p)
+                    pool.submit(self._bucket, buckets[p], link_rel, node, size)
+                    for p in pairs
+                    if buckets.get(p)
                 ]
                 for f in futures:
                     f.result()
 
-    def _bucket(self, links: Sequence[Link], link_rel: dict[str, str], node: dict[str, str], size: int) -> None:
+    def _bucket(
+        self, links: Sequence[Link], link_rel: dict[str, str], node: dict[str, str], size: int
+    ) -> None:
         for batch in _chunks(links, size):
             by_rel: dict[str, list[list[Any]]] = defaultdict(list)
             for lk in batch:
