@@ -10,12 +10,14 @@ writes in many transactions, and what it writes stays invisible until one small 
   ``load_id: L``; units it creates are ``(:StagedUnit {id, load_id: L})`` nodes, without the
   ``:Unit`` label that every unit read matches, so no unit read needs a filter.
 * Every read of a link applies :func:`visible` to it: a link without ``load_id`` is visible; one
-  with a ``load_id`` only if that load is listed in ``Meta.committed``. The check of the list runs
-  only for tagged links (``OR`` is evaluated left to right, planned as a SelectOrSemiApply).
+  with a ``load_id`` only if that load was listed in ``Meta.committed`` when the statement began
+  (:data:`VISIBILITY_HEAD` reads the list once).
 * The switch (one transaction) writes the regions, the units and their structural edges, relabels
   the staged units ``:Unit``, appends ``L`` to ``Meta.committed`` and bumps the store generation.
-* Afterwards the tags are removed in batches (``UNTAG``) and ``L`` leaves ``Meta.committed``: a
-  committed row costs a read no more than the test ``load_id IS NULL``.
+* Afterwards, once every transaction that began before the switch has ended
+  (``OLDER_TRANSACTIONS``: such a reader still takes ``L`` for uncommitted, and would see rows
+  appear as their tags go), the tags are removed in batches (``UNTAG``) and ``L`` leaves
+  ``Meta.committed``, which stays short.
 * A load that never reached its switch (killed, server restarted) leaves tagged links and staged
   units whose load is not committed: invisible, and removed by ``RECOVER_*`` (``load --recover``,
   or the next load once the dead load's heartbeat is old).
@@ -28,6 +30,11 @@ from .cypher import REL_TYPES
 __all__ = [
     "LOAD_PROPERTY",
     "visible",
+    "COMMITTED",
+    "COMMITTED_EXPR",
+    "VISIBILITY_HEAD",
+    "OLDER_TRANSACTIONS",
+    "SERVER_NOW",
     "SCHEMA",
     "LOAD_BEGIN",
     "LOAD_STATE",
@@ -54,14 +61,21 @@ __all__ = [
 LOAD_PROPERTY = "load_id"
 
 
+#: the committed loads, read once at the start of a read statement (a WITH that every read
+#: statement begins with, or for graph.store.where_cypher a prelude variable), so that a statement
+#: running across a load's switch sees the whole statement before it or after it; Neo4j reads
+#: committed data row by row, and a check re-read per row would see the switch half-way
+COMMITTED = "committed"
+COMMITTED_EXPR = "coalesce(head(COLLECT { MATCH (vis:Meta {id: 'store'}) RETURN vis.committed }), [])"
+VISIBILITY_HEAD = f"WITH {COMMITTED_EXPR} AS {COMMITTED}\n"
+
+
 def visible(r: str) -> str:
     """The predicate every read applies to a link (or structural edge) variable ``r``: true for
-    untagged rows, and for rows of a committed load. ``tests/unit/test_load_visibility.py`` checks
-    that every read statement applies it to every relationship variable it matches."""
-    return (
-        f"({r}.{LOAD_PROPERTY} IS NULL OR EXISTS {{ MATCH (vis:Meta {{id: 'store'}}) "
-        f"WHERE {r}.{LOAD_PROPERTY} IN vis.committed }})"
-    )
+    untagged rows, and for rows of a load committed when the statement began (``committed``, from
+    :data:`VISIBILITY_HEAD`). ``tests/unit/test_load_visibility.py`` checks that every read
+    statement applies it to every link variable it matches."""
+    return f"({r}.{LOAD_PROPERTY} IS NULL OR {r}.{LOAD_PROPERTY} IN {COMMITTED})"
 
 
 #: idempotent schema for staged units (their id, and recovery by load)
@@ -173,6 +187,14 @@ def _untag(rel: str) -> str:
 
 #: after the switch: remove the tags of a committed load, in batches (an auto-commit query)
 UNTAG: dict[str, str] = {rel: _untag(rel) for rel in REL_TYPES}
+
+SERVER_NOW = "RETURN datetime() AS now"
+# transactions (other than the asking one) that began before $since
+OLDER_TRANSACTIONS = """
+SHOW TRANSACTIONS YIELD transactionId, startTime, currentQuery
+WHERE startTime < $since AND NOT currentQuery STARTS WITH 'SHOW TRANSACTIONS'
+RETURN count(*) AS n
+"""
 
 # the tags are gone: the load leaves the committed list (and the running ones)
 FORGET_LOAD = """

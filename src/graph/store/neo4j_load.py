@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +46,8 @@ __all__ = ["StagedLoad", "recover", "clear", "default_jobs", "schedule", "STALE_
 #: a running load whose heartbeat is older than this is taken for dead (milliseconds)
 STALE_MS = 30_000
 HEARTBEAT_S = 5.0
+#: how long a finished load waits for readers that began before its switch, before untagging
+UNTAG_WAIT_S = 60.0
 
 
 def default_jobs() -> int:
@@ -136,31 +139,37 @@ class StagedLoad:
         link_rel: dict[str, str],
     ) -> int:
         """Write everything; returns how many links were created. All or nothing for readers."""
-        store = self.store
+        self.begin()
+        try:
+            created, changed = self.stage(unit_rows, links, link_rel)
+            self.switch(region_rows, unit_rows, structure_rows, changed, link_rel)
+        except BaseException:
+            self._stop.set()
+            with contextlib.suppress(Exception):  # else left for recover(); invisible meanwhile
+                _remove(self.store, [self.load])
+            raise
+        finally:
+            self._stop.set()
+        self.finish()
+        return created
+
+    def begin(self) -> int:
+        """Recover a dead load (or refuse beside a live one), take a load number, start the heartbeat."""
         for statement in cypher_load.SCHEMA:
             self._tx(lambda tx, s=statement: tx.run(s).consume(), "creating the staging schema")
-        recover(store, force=False)
+        recover(self.store, force=False)
         self.load = self._tx(
             lambda tx: tx.run(cypher_load.LOAD_BEGIN).single(strict=True)["load"], "starting a load"
         )
         beat = threading.Thread(target=self._beat, name=f"load-{self.load}-heartbeat", daemon=True)
         beat.start()
-        try:
-            created, changed = self._stage(unit_rows, links, link_rel)
-            self._switch(region_rows, unit_rows, structure_rows, changed, link_rel)
-        except BaseException:
-            self._stop.set()
-            with contextlib.suppress(Exception):  # else left for recover(); invisible meanwhile
-                _remove(store, [self.load])
-            raise
-        finally:
-            self._stop.set()
-        for rel in cypher.REL_TYPES:
-            self._auto(cypher_load.UNTAG[rel], "removing the load's tags", load=self.load)
-        self._tx(lambda tx: tx.run(cypher_load.FORGET_LOAD, load=self.load).consume(), "finishing the load")
-        return created
+        return int(self.load)
 
-    def _stage(
+    def finish(self) -> None:
+        """After the switch: remove the committed load's tags and forget it."""
+        _untag(self, [self.load])
+
+    def stage(
         self, unit_rows: dict[str, list[dict[str, Any]]], links: list[Link], link_rel: dict[str, str]
     ) -> tuple[int, list[Link]]:
         """Stage new units and write new links; returns (links created, stored links that differ)."""
@@ -281,7 +290,7 @@ class StagedLoad:
             self._tx(work, f"writing a batch of {len(batch)} links (load {self.load})")
             self._tick(len(batch))
 
-    def _switch(
+    def switch(
         self,
         region_rows: list[dict[str, Any]],
         unit_rows: dict[str, list[dict[str, Any]]],
@@ -300,6 +309,32 @@ class StagedLoad:
             tx.run(cypher_load.COMMIT_LOAD, load=self.load).consume()
 
         self._tx(work, f"committing load {self.load} ({len(changed)} changed links)", bump=True)
+
+
+def _untag(load: StagedLoad, loads: list[int], wait: float = UNTAG_WAIT_S) -> bool:
+    """Remove the tags of committed ``loads`` and forget them, once every transaction that began
+    before now has ended (a reader that began before a switch takes its load for uncommitted, and
+    would see rows appear as their tags went). After ``wait`` seconds the tags stay, visible and
+    correct, for the next load or ``--recover``; returns whether they went."""
+    if not loads:
+        return True
+    since = load._tx(lambda tx: tx.run(cypher_load.SERVER_NOW).single(strict=True)["now"], "reading the time")
+    until = time.monotonic() + wait
+    while True:
+        older = load._tx(
+            lambda tx: tx.run(cypher_load.OLDER_TRANSACTIONS, since=since).single(strict=True)["n"],
+            "listing running transactions",
+        )
+        if not older:
+            break
+        if time.monotonic() > until:
+            return False
+        time.sleep(0.2)
+    for n in loads:
+        for rel in cypher.REL_TYPES:
+            load._auto(cypher_load.UNTAG[rel], "removing a committed load's tags", load=n)
+        load._tx(lambda tx, n=n: tx.run(cypher_load.FORGET_LOAD, load=n).consume(), "finishing a load")
+    return True
 
 
 def _remove(store: Neo4jStore, loads: list[int]) -> None:
@@ -328,11 +363,7 @@ def recover(store: Neo4jStore, *, force: bool = True) -> list[int]:
             "tiaokuai load --recover"
         )
     committed = {int(x) for x in state["committed"]}
-    for n in running:
-        if n in committed:
-            for rel in cypher.REL_TYPES:
-                load._auto(cypher_load.UNTAG[rel], "removing a committed load's tags", load=n)
-            load._tx(lambda tx, n=n: tx.run(cypher_load.FORGET_LOAD, load=n).consume(), "finishing a load")
+    _untag(load, [n for n in running if n in committed])
     dead = [n for n in running if n not in committed]
     if dead:
         _remove(store, dead)

@@ -26,7 +26,7 @@ from typing import Any
 
 from ..model.vocabulary import vocabulary
 from . import cypher, cypher_reads
-from .cypher_load import visible
+from .cypher_load import COMMITTED, COMMITTED_EXPR, VISIBILITY_HEAD, visible
 from .filters import (
     LINK_FIELDS,
     LINK_GROUPS,
@@ -139,7 +139,9 @@ class Statement:
 class _Compiler:
     def __init__(self) -> None:
         self.params: dict[str, Any] = {}
-        self.prelude: list[tuple[str, str]] = []  # (variable, expression) computed before the match
+        # (variable, expression) computed before the match; the loads committed when the statement
+        # began come first (graph.store.cypher_load.visible)
+        self.prelude: list[tuple[str, str]] = [(COMMITTED, COMMITTED_EXPR)]
         self._n = 0
 
     def param(self, value: Any) -> str:
@@ -483,7 +485,7 @@ def aggregate_links(where: Cond | None, group_by: Sequence[str]) -> Statement:
 
 # $ids, $years: per unit that exists, rows of [year, relationship type, records, count, participants]
 UNIT_TIMELINES = f"""
-UNWIND $ids AS id
+{VISIBILITY_HEAD}UNWIND $ids AS id
 MATCH (u:Unit {{id: id}})
 USING INDEX SEEK u:Unit(id)
 RETURN id, COLLECT {{
