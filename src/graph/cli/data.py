@@ -44,7 +44,6 @@ def load(
     fails or is killed leaves nothing visible, and the next load (or --recover) removes it.
     """
     from ..ingest import load_parsed, reader
-    from ..store.neo4j import Neo4jStore
     from .progress import progress_callback
 
     if not paths and not recover:
@@ -55,9 +54,7 @@ def load(
             _recover(store, quiet)
         if not paths:
             return
-        if isinstance(store, Neo4jStore):
-            store.jobs = jobs
-            store.write_progress = progress
+        store.configure_writes(jobs=jobs, progress=progress)
         report = load_parsed(store, reader()(list(paths)), dry_run=dry_run, progress=progress)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -73,16 +70,7 @@ def load(
 
 
 def _recover(store: Store, quiet: bool) -> None:
-    from ..store.neo4j import Neo4jStore
-    from ..store.neo4j_load import recover
-
-    if not isinstance(store, Neo4jStore):
-        if not quiet:
-            click.echo(
-                "nothing to recover: the embedded store rolls an interrupted load back itself", err=True
-            )
-        return
-    handled = recover(store, force=True)
+    handled = store.recover()
     if not quiet:
         click.echo(f"recovered {len(handled)} interrupted load(s) in {store.location}", err=True)
 

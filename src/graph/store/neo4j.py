@@ -316,6 +316,17 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Neo4jWrites, Store):
 
         return clear(self)
 
+    def configure_writes(
+        self, *, jobs: int | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> None:
+        self.jobs = jobs
+        self.write_progress = progress
+
+    def recover(self) -> list[int]:
+        from .neo4j_load import recover
+
+        return recover(self, force=True)
+
     def write(self, dataset: Dataset) -> WriteSummary:
         """One transaction for up to :attr:`staged_above` links; a bigger write goes in batches
         that readers see only once all of them are written (graph.store.neo4j_load)."""

@@ -139,8 +139,7 @@ class Statement:
 class _Compiler:
     def __init__(self) -> None:
         self.params: dict[str, Any] = {}
-        # (variable, expression) computed before the match; the loads committed when the statement
-        # began come first (graph.store.cypher_load.visible)
+        # (variable, expression) computed before the match: first the committed loads (cypher_load)
         self.prelude: list[tuple[str, str]] = [(COMMITTED, COMMITTED_EXPR)]
         self._n = 0
 
@@ -213,8 +212,6 @@ class _Compiler:
                 if cond == FALSE:
                     continue
                 cond = _and([cond, visible(r)])
-                if cond == FALSE:
-                    continue
                 pattern = f"({v})-[{r}:{rel}]->({o})" if out else f"({v})<-[{r}:{rel}]-({o})"
                 where_text = "" if cond == TRUE else f" WHERE {cond}"
                 ret = returns.replace("$r", r).replace("$s", s).replace("$t", t)
