@@ -98,11 +98,11 @@ def test_a_staged_load_is_invisible_through_every_method_until_its_switch(
     generation = neo4j_store.generation()
 
     neo4j_store.staged_above = 0
-    region_rows, unit_rows, structure_rows, links, link_rel = neo4j_store._rows(third)
+    region_rows, unit_rows, structure_rows, links, rel_of = neo4j_store._rows(third)
     load = StagedLoad(neo4j_store, jobs=2)
     load.begin()
     try:
-        created, changed = load.stage(unit_rows, links, link_rel)
+        created, changed = load.stage(unit_rows, links, rel_of)
         assert created == 400 and len(changed) == 30  # 30 identical stored links drop out
         assert leftovers(neo4j_driver) == (400, 3)  # written, but nobody sees them
         assert everything(neo4j_store, both) == before

@@ -333,7 +333,7 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Neo4jWrites, Store):
         summary = WriteSummary(
             regions=len(dataset.regions), units=len(dataset.units), links=len(dataset.links)
         )
-        region_rows, unit_rows, structure_rows, links, link_rel = self._rows(dataset)
+        region_rows, unit_rows, structure_rows, links, rel_of = self._rows(dataset)
         if not (region_rows or unit_rows or links):
             return summary
         size = max(1, int(self.batch_size))
@@ -342,12 +342,12 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Neo4jWrites, Store):
             from .neo4j_load import StagedLoad
 
             load = StagedLoad(self, jobs=self.jobs, progress=self.write_progress)
-            summary.links_created = load.run(region_rows, unit_rows, structure_rows, links, link_rel)
+            summary.links_created = load.run(region_rows, unit_rows, structure_rows, links, rel_of)
             return summary
 
         def work(tx: Any) -> int:
             self._write_structure(tx, region_rows, unit_rows, structure_rows, size)
-            return self._write_links(tx, links, link_rel, size)
+            return self._write_links(tx, links, rel_of, size)
 
         summary.links_created = self._write_tx(
             work,

@@ -136,13 +136,13 @@ class StagedLoad:
         unit_rows: dict[str, list[dict[str, Any]]],
         structure_rows: list[dict[str, Any]],
         links: list[Link],
-        link_rel: dict[str, str],
+        rel_of: dict[str, str],
     ) -> int:
         """Write everything; returns how many links were created. All or nothing for readers."""
         self.begin()
         try:
-            created, changed = self.stage(unit_rows, links, link_rel)
-            self.switch(region_rows, unit_rows, structure_rows, changed, link_rel)
+            created, changed = self.stage(unit_rows, links, rel_of)
+            self.switch(region_rows, unit_rows, structure_rows, changed, rel_of)
         except BaseException:
             self._stop.set()
             with contextlib.suppress(Exception):  # else left for recover(); invisible meanwhile
@@ -170,7 +170,7 @@ class StagedLoad:
         _untag(self, [self.load])
 
     def stage(
-        self, unit_rows: dict[str, list[dict[str, Any]]], links: list[Link], link_rel: dict[str, str]
+        self, unit_rows: dict[str, list[dict[str, Any]]], links: list[Link], rel_of: dict[str, str]
     ) -> tuple[int, list[Link]]:
         """Stage new units and write new links; returns (links created, stored links that differ)."""
         size = max(1, int(self.store.batch_size))
@@ -200,13 +200,13 @@ class StagedLoad:
                 f"cannot write links to Neo4j at {self.store.location}: unit(s) "
                 f"{', '.join(sorted(missing)[:10])} do not exist; nothing was written"
             )
-        fresh, changed = self._sort_out(links, link_rel, size)
+        fresh, changed = self._sort_out(links, rel_of, size)
         self._total = len(fresh)
-        self._write(fresh, link_rel, node, size)
+        self._write(fresh, rel_of, node, size)
         return len(fresh), changed
 
     def _sort_out(
-        self, links: list[Link], link_rel: dict[str, str], size: int
+        self, links: list[Link], rel_of: dict[str, str], size: int
     ) -> tuple[list[Link], list[Link]]:
         """(links to create, stored links whose content differs); identical stored links drop out."""
         if not links:
@@ -231,14 +231,14 @@ class StagedLoad:
                 row = stored.get(lk.id)
                 if row is None:
                     fresh.append(lk)
-                elif not _same(row, lk, link_rel[lk.id]):
+                elif not _same(row, lk, rel_of[lk.family]):
                     changed.append(lk)
         return fresh, changed
 
-    def _write(self, links: list[Link], link_rel: dict[str, str], node: dict[str, str], size: int) -> None:
+    def _write(self, links: list[Link], rel_of: dict[str, str], node: dict[str, str], size: int) -> None:
         """Create ``links`` tagged with the load: one stream, or ``jobs`` at a time in rounds."""
         if self.jobs <= 1 or len(links) < 2 * size:
-            self._bucket(links, link_rel, node, size)
+            self._bucket(links, rel_of, node, size)
             return
         parts = 2 * self.jobs
         part: dict[str, int] = {}
@@ -254,20 +254,16 @@ class StagedLoad:
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix=f"load-{self.load}") as pool:
             for pairs in schedule(parts):
                 futures = [
-                    pool.submit(self._bucket, buckets[p], link_rel, node, size)
-                    for p in pairs
-                    if buckets.get(p)
+                    pool.submit(self._bucket, buckets[p], rel_of, node, size) for p in pairs if buckets.get(p)
                 ]
                 for f in futures:
                     f.result()
 
-    def _bucket(
-        self, links: Sequence[Link], link_rel: dict[str, str], node: dict[str, str], size: int
-    ) -> None:
+    def _bucket(self, links: Sequence[Link], rel_of: dict[str, str], node: dict[str, str], size: int) -> None:
         for batch in _chunks(links, size):
             by_rel: dict[str, list[list[Any]]] = defaultdict(list)
             for lk in batch:
-                by_rel[link_rel[lk.id]].append(
+                by_rel[rel_of[lk.family]].append(
                     [lk.id, lk.source_id, lk.target_id, lk.kind, lk.date, lk.date.year, lk.count,
                      lk.participants, lk.title, lk.source_file, lk.source_row,
                      node[lk.source_id], node[lk.target_id]]
@@ -296,7 +292,7 @@ class StagedLoad:
         unit_rows: dict[str, list[dict[str, Any]]],
         structure_rows: list[dict[str, Any]],
         changed: list[Link],
-        link_rel: dict[str, str],
+        rel_of: dict[str, str],
     ) -> None:
         store = self.store
         size = max(1, int(store.batch_size))
@@ -305,7 +301,7 @@ class StagedLoad:
             tx.run(cypher_load.UNSTAGE_UNITS, load=self.load).consume()
             store._write_structure(tx, region_rows, unit_rows, structure_rows, size)
             if changed:
-                store._write_links(tx, changed, link_rel, size)
+                store._write_links(tx, changed, rel_of, size)
             tx.run(cypher_load.COMMIT_LOAD, load=self.load).consume()
 
         self._tx(work, f"committing load {self.load} ({len(changed)} changed links)", bump=True)

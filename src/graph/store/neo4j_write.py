@@ -71,12 +71,15 @@ class Neo4jWrites:
     ]:
         """The rows of a write: regions, units by kind label, structure rows, links (sorted by id,
         each id once: the last row of an id wins, as when the embedded store applies them one by
-        one) and each link's relationship type. Raises StoreError on an unknown kind or family."""
+        one) and the relationship type of each family. Raises StoreError on an unknown kind or family."""
         vocab = vocabulary()
         regions = list({r.code: r for r in dataset.regions}.values())
         units = list({u.id: u for u in dataset.units}.values())
-        # sorted by id, so that each batch spans a narrow id range (see cypher.LINK_RANGE_CLEAR)
-        links = sorted({lk.id: lk for lk in dataset.links}.values(), key=lambda lk: lk.id)
+        # sorted by id, so that each batch spans a narrow id range (see cypher.LINK_RANGE_CLEAR);
+        # of one id, the last (a stable sort keeps them in order)
+        ordered = sorted(dataset.links, key=lambda lk: lk.id)
+        links = [lk for i, lk in enumerate(ordered) if i + 1 == len(ordered) or ordered[i + 1].id != lk.id]
+        del ordered
         region_rows: list[dict[str, Any]] = [
             {"code": r.code, "name": r.name, "level": r.level, "parent_code": r.parent_code} for r in regions
         ]
@@ -97,12 +100,12 @@ class Neo4jWrites:
         structure_rows: list[dict[str, Any]] = [
             {"id": u.id, "parent_id": u.parent_id, "region_code": u.region_code} for u in units
         ]
-        link_rel: dict[str, str] = {}
+        # family -> relationship type (not a dict per link: a national load has a million)
+        rel_of: dict[str, str] = {f: vocab.rel_type(f) for f in vocab.families}
         for lk in links:
-            if lk.family not in vocab.families:
+            if lk.family not in rel_of:
                 raise StoreError(f"link {lk.id}: unknown family {lk.family!r}; nothing was written")
-            link_rel[lk.id] = vocab.rel_type(lk.family)
-        return region_rows, unit_rows, structure_rows, links, link_rel
+        return region_rows, unit_rows, structure_rows, links, rel_of
 
     def _write_structure(
         self, tx: Any, region_rows: list[dict[str, Any]], unit_rows: dict[str, list[dict[str, Any]]],
@@ -133,7 +136,7 @@ class Neo4jWrites:
             run(cypher.UNIT_UNLINK_REGION, rows=rows).consume()
             run(cypher.UNIT_LINK_REGION, rows=[r for r in rows if r["region_code"]]).consume()
 
-    def _write_links(self, tx: Any, links: Sequence[Link], link_rel: dict[str, str], size: int) -> int:
+    def _write_links(self, tx: Any, links: Sequence[Link], rel_of: dict[str, str], size: int) -> int:
         """Write ``links`` (sorted by id) in batches of ``size`` inside ``tx``; returns how many
         were created.
 
@@ -190,6 +193,7 @@ class Neo4jWrites:
         all_new = bool(links) and clear([lk.id for lk in links])
         created = 0
         for batch in _chunks(links, size):
+            link_rel = {lk.id: rel_of[lk.family] for lk in batch}
             rows = rows_of(batch)
             ids = [r[0] for r in rows]
             found: set[str] = set()
