@@ -27,7 +27,7 @@ from graph.model.vocabulary import vocabulary
 from graph.store import Store
 from graph.store.filters import Direction, Field, HasLink
 from graph.store.neo4j import Neo4jStore
-from graph.store.neo4j_load import StagedLoad, recover, schedule
+from graph.store.neo4j_load import Buckets, StagedLoad, recover
 
 pytestmark = pytest.mark.neo4j
 
@@ -126,14 +126,31 @@ def test_a_staged_load_is_invisible_through_every_method_until_its_switch(
     assert everything(neo4j_store, both) == everything(embedded_store, both)
 
 
-def test_the_schedule_never_runs_one_partition_twice_at_once() -> None:
-    for parts in (2, 4, 8):
-        rounds = schedule(parts)
-        seen = [p for r in rounds for p in r]
-        assert sorted(seen) == sorted({(a, b) for a in range(parts) for b in range(a, parts)})
-        for r in rounds:
-            used = [x for a, b in r for x in ({a, b})]
-            assert len(used) == len(set(used)), r
+def test_buckets_never_hand_out_a_partition_twice_at_once() -> None:
+    rnd = random.Random(3)
+    parts = 8
+    queue = Buckets({(a, b): [] for a in range(parts) for b in range(a, parts)})
+    held: list[tuple[int, int]] = []
+    taken = 0
+    while True:
+        if held and (rnd.random() < 0.5 or len(held) == parts):
+            queue.done(held.pop(rnd.randrange(len(held))))
+            continue
+        with queue.cond:  # what take() would do, without blocking the test
+            free = [p for p, _ in queue.todo if not set(p) & queue.busy]
+        if not free:
+            if not held:
+                break
+            queue.done(held.pop(0))
+            continue
+        got = queue.take()
+        assert got is not None
+        pair = got[0]
+        in_use = {x for p in held for x in p}
+        assert not set(pair) & in_use
+        held.append(pair)
+        taken += 1
+    assert taken == parts * (parts + 1) // 2 and queue.take() is None
 
 
 def state(store: Neo4jStore, driver: Any) -> tuple[Any, ...]:

@@ -10,10 +10,11 @@ rule are in :mod:`graph.store.cypher_load`; what follows is the order of the wor
 2. **Stage units**: units not in the store are created as ``:StagedUnit`` nodes (invisible).
 3. **Links** in batches of ``batch_size``, each batch its own managed transaction (retried on
    deadlocks and other transient errors), created with ``load_id: L`` (invisible). With ``jobs``
-   above 1 the links are partitioned by their end nodes (each unit hashed into one of ``2 × jobs``
-   partitions; a link goes to the bucket of its two partitions) and the buckets run in rounds of a
-   round-robin schedule, so that the transactions running at the same time never lock the same
-   node ("mix and batch"). Links already stored with the same content are skipped; stored links
+   above 1 the links are partitioned by their end nodes (each unit hashed into one of
+   ``PARTS_PER_JOB × jobs`` partitions; a link goes to the bucket of its two partitions) and
+   ``jobs`` workers take buckets none of whose partitions another worker is writing
+   (:class:`Buckets`), so that the transactions running at the same time never lock the same node
+   ("mix and batch"). Links already stored with the same content are skipped; stored links
    that differ are left to the switch.
 4. **Switch**: one transaction writes regions, units and structural edges, relabels the staged
    units, applies the changed links, marks ``L`` committed and bumps the store generation.
@@ -41,13 +42,15 @@ from . import cypher, cypher_load
 if TYPE_CHECKING:
     from .neo4j import Neo4jStore
 
-__all__ = ["StagedLoad", "recover", "clear", "default_jobs", "schedule", "STALE_MS"]
+__all__ = ["StagedLoad", "Buckets", "recover", "clear", "default_jobs", "STALE_MS"]
 
 #: a running load whose heartbeat is older than this is taken for dead (milliseconds)
 STALE_MS = 30_000
 HEARTBEAT_S = 5.0
 #: how long a finished load waits for readers that began before its switch, before untagging
 UNTAG_WAIT_S = 60.0
+#: partitions per concurrent transaction: more, smaller buckets keep every worker busy
+PARTS_PER_JOB = 4
 
 
 def default_jobs() -> int:
@@ -60,20 +63,36 @@ def default_jobs() -> int:
     return max(2, min(8, os.cpu_count() or 2))
 
 
-def schedule(parts: int) -> list[list[tuple[int, int]]]:
-    """Rounds of partition pairs (a, b), a <= b, such that no partition appears twice in a round:
-    the circle method of a round-robin tournament over ``parts`` (even) partitions, then one round
-    of the pairs (a, a). Every pair appears exactly once."""
-    if parts < 2 or parts % 2:
-        raise ValueError("parts must be even and at least 2")
-    ring = list(range(parts))
-    rounds: list[list[tuple[int, int]]] = []
-    for _ in range(parts - 1):
-        pairs = [(ring[i], ring[parts - 1 - i]) for i in range(parts // 2)]
-        rounds.append([(min(a, b), max(a, b)) for a, b in pairs])
-        ring = [ring[0], ring[-1], *ring[1:-1]]
-    rounds.append([(a, a) for a in range(parts)])
-    return rounds
+class Buckets:
+    """Buckets of links keyed by the pair of partitions of their two units, handed to workers so
+    that no two buckets being written at the same time share a partition (so their transactions
+    never lock the same node). Biggest first, and a worker takes any bucket that is free rather
+    than waiting for a round to end: a hub's bucket does not hold the others back."""
+
+    def __init__(self, buckets: dict[tuple[int, int], list[Link]]):
+        self.todo = sorted(buckets.items(), key=lambda kv: -len(kv[1]))
+        self.busy: set[int] = set()
+        self.cond = threading.Condition()
+        self.failed = False
+
+    def take(self) -> tuple[tuple[int, int], list[Link]] | None:
+        """The next bucket none of whose partitions is being written; None when all are done."""
+        with self.cond:
+            while True:
+                if not self.todo or self.failed:
+                    return None
+                for i, (pair, links) in enumerate(self.todo):
+                    if not set(pair) & self.busy:
+                        del self.todo[i]
+                        self.busy.update(pair)
+                        return pair, links
+                self.cond.wait()
+
+    def done(self, pair: tuple[int, int], failed: bool = False) -> None:
+        with self.cond:
+            self.busy.difference_update(pair)
+            self.failed = self.failed or failed
+            self.cond.notify_all()
 
 
 def _chunks(rows: Sequence[Any], size: int) -> list[Sequence[Any]]:
@@ -236,11 +255,11 @@ class StagedLoad:
         return fresh, changed
 
     def _write(self, links: list[Link], rel_of: dict[str, str], node: dict[str, str], size: int) -> None:
-        """Create ``links`` tagged with the load: one stream, or ``jobs`` at a time in rounds."""
+        """Create ``links`` tagged with the load: one stream, or ``jobs`` buckets at a time."""
         if self.jobs <= 1 or len(links) < 2 * size:
             self._bucket(links, rel_of, node, size)
             return
-        parts = 2 * self.jobs
+        parts = PARTS_PER_JOB * self.jobs
         part: dict[str, int] = {}
         buckets: dict[tuple[int, int], list[Link]] = defaultdict(list)
         for lk in links:
@@ -251,13 +270,21 @@ class StagedLoad:
             if b is None:
                 b = part[lk.target_id] = hash(lk.target_id) % parts
             buckets[(a, b) if a <= b else (b, a)].append(lk)
+        queue = Buckets(buckets)
+
+        def worker() -> None:
+            while (got := queue.take()) is not None:
+                pair, bucket = got
+                try:
+                    self._bucket(bucket, rel_of, node, size)
+                except BaseException:
+                    queue.done(pair, failed=True)
+                    raise
+                queue.done(pair)
+
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix=f"load-{self.load}") as pool:
-            for pairs in schedule(parts):
-                futures = [
-                    pool.submit(self._bucket, buckets[p], rel_of, node, size) for p in pairs if buckets.get(p)
-                ]
-                for f in futures:
-                    f.result()
+            for f in [pool.submit(worker) for _ in range(self.jobs)]:
+                f.result()
 
     def _bucket(self, links: Sequence[Link], rel_of: dict[str, str], node: dict[str, str], size: int) -> None:
         for batch in _chunks(links, size):
