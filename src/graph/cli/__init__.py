@@ -7,6 +7,7 @@ import click
 from .. import __version__
 from .analysis import analyse, report
 from .data import export, load, sample
+from .keys import audit, keys
 from .migrate import migrate
 from .reports import coverage, gaps, stats
 from .serve import schema, serve
@@ -26,7 +27,9 @@ def cli() -> None:
     """
 
 
-for command in (load, stats, coverage, gaps, trend, export, sample, serve, schema, analyse, report, migrate):
+for command in (
+    load, stats, coverage, gaps, trend, export, sample, serve, schema, analyse, report, migrate, keys, audit
+):
     cli.add_command(command)
 
 

@@ -70,7 +70,7 @@ def serve(
 
         enable_offload(app, settings, store.location)  # costly queries in a lower-priority process
         configure_logging(settings.log_format)
-        if not settings.loopback_only and not settings.api_keys:
+        if not settings.loopback_only and not settings.mutations_enabled:
             click.echo(
                 f"warning: listening on {settings.host} with no API keys; mutations are disabled", err=True
             )
@@ -107,7 +107,7 @@ def _serve_workers(settings: Any, n_workers: int) -> None:
     os.environ["TIAOKUAI_HOST"] = settings.host
     os.environ["TIAOKUAI_PORT"] = str(settings.port)
     os.environ["TIAOKUAI_WORKERS"] = str(n_workers)
-    if not settings.loopback_only and not settings.api_keys:
+    if not settings.loopback_only and not settings.mutations_enabled:
         click.echo(
             f"warning: listening on {settings.host} with no API keys; mutations are disabled", err=True
         )
