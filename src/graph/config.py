@@ -161,7 +161,9 @@ class Settings(BaseSettings):
                 f"default_page_size ({self.default_page_size}) exceeds max_page_size ({self.max_page_size})"
             )
         if self.require_key_for_reads and not self.api_keys and self.keys_file is None:
-            raise ValueError("require_key_for_reads is set but there are no keys (TIAOKUAI_KEYS_FILE)")
+            raise ValueError(
+                "require_key_for_reads is set but TIAOKUAI_API_KEYS is empty (and there is no TIAOKUAI_KEYS_FILE)"
+            )
         return self
 
     @property

@@ -13,8 +13,9 @@ The rules (docs/security.md):
 
 * a unit is visible when its region is one of the scope's regions or lies within one;
 * a link is visible when either end is;
-* a unit outside the scope that a visible link reaches is returned as a *stub*: id, name, kind and
-  level only (no region, parent, English name or extra columns);
+* a unit outside the scope that a visible link reaches, or that is the parent of a visible unit
+  (the vertical line: a county bureau knows its prefecture bureau), is returned as a *stub*: id,
+  name, kind and level only (no region, parent, English name or extra columns);
 * everything else does not exist for the caller: the same "not found" as a missing id.
 
 Writes: every unit written (and, if it exists, its stored version) must be in scope, every link
@@ -189,8 +190,11 @@ class ScopedStore(Store):
         }
         rest = tuple(i for i in wanted if i not in found)
         if rest:
-            reached = and_(Field("id", "in", rest), HasLink(End("counterpart", self.unit_scope())))
-            for u in self.inner.find_units_where(reached).page.items:
+            # a parent of a visible unit, or a unit with a link to one: the store decides which
+            below = self.inner.find_units_where(and_(Field("parent_id", "in", rest), self.unit_scope()))
+            parents = tuple(dict.fromkeys(u.parent_id for u in below.page.items if u.parent_id))
+            reached = AnyOf((Field("id", "in", parents), HasLink(End("counterpart", self.unit_scope()))))
+            for u in self.inner.find_units_where(and_(Field("id", "in", rest), reached)).page.items:
                 found[u.id] = _stub(u)
         return {i: found[i] for i in wanted if i in found}
 

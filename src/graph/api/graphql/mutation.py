@@ -87,7 +87,9 @@ def require_key(info: Info) -> None:
     """Refuse unless the request carried a valid key that may write. Raised before any store access."""
     ctx = info.context
     if not ctx.settings.mutations_enabled:
-        raise Forbidden("mutations are disabled: the server has no API keys (set TIAOKUAI_KEYS_FILE)")
+        raise Forbidden(
+            "mutations are disabled: the server has no API keys (set TIAOKUAI_KEYS_FILE; TIAOKUAI_API_KEYS is deprecated)"
+        )
     if not ctx.key_presented:
         raise Unauthenticated("this mutation needs an API key: send the header Authorization: Bearer KEY")
     if not ctx.authorized or ctx.caller is None:
