@@ -918,7 +918,9 @@ def bench_serve_limits(run: Run) -> None:
             run.put(**{f"{k}{suffix}": v for k, v in out.items() if k != "serve_limits_first_errors"})
             if not set_suffix:  # issue 18: a prefecture's key against an unscoped one (bench/scope_bench.py)
                 try:
-                    scoped = scope_bench.measure(tiaokuai(), location, prefecture, run.work, store_suffix, run.say)
+                    scoped = scope_bench.measure(
+                        tiaokuai(), location, prefecture, run.work, store_suffix, run.say
+                    )
                     run.put(**{f"{k}{store_suffix}": v for k, v in scoped.items()})
                 except Exception as exc:  # noqa: BLE001 - the other serve figures still count
                     run.errors[f"scope{store_suffix}"] = f"{type(exc).__name__}: {exc}"

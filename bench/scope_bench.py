@@ -89,7 +89,9 @@ def measure(tiaokuai: str, store: str, prefecture: str, work: Path, name: str, s
                 a = _timed(client, scoped, query, asked_scoped)[1]
                 b = _timed(client, whole, query, asked_whole)[1]
                 if a != b:  # the same bureaus, or the comparison means nothing
-                    raise RuntimeError(f"scoped and unscoped {label} answers differ: {str(a)[:200]} / {str(b)[:200]}")
+                    raise RuntimeError(
+                        f"scoped and unscoped {label} answers differ: {str(a)[:200]} / {str(b)[:200]}"
+                    )
                 for _ in range(3):  # warm: connections, plans, code paths
                     _timed(client, scoped, query, asked_scoped)
                     _timed(client, whole, query, asked_whole)

@@ -106,7 +106,9 @@ def test_a_scope_is_that_region_and_everything_within_it(api: GraphQLClient, key
     assert api.data(UNITS_Q, key=keys["province"])["units"]["totalCount"] == len(UNITS)
 
 
-def test_an_id_outside_the_scope_is_not_found_like_a_missing_one(api: GraphQLClient, keys: dict[str, str]) -> None:
+def test_an_id_outside_the_scope_is_not_found_like_a_missing_one(
+    api: GraphQLClient, keys: dict[str, str]
+) -> None:
     q = "query($id: ID!) { unit(id: $id) { id } }"
     assert api.data(q, {"id": "LPC-230200"}, key=keys["daoli"]) == {"unit": None}
     assert api.data(q, {"id": "NO-SUCH"}, key=keys["daoli"]) == {"unit": None}
@@ -116,7 +118,9 @@ def test_an_id_outside_the_scope_is_not_found_like_a_missing_one(api: GraphQLCli
     assert outside[0].replace("LPC-230200", "X") == missing[0].replace("NO-SUCH-UNIT", "X")
 
 
-def test_a_unit_reached_by_a_visible_link_shows_id_name_and_kind_only(api: GraphQLClient, keys: dict[str, str]) -> None:
+def test_a_unit_reached_by_a_visible_link_shows_id_name_and_kind_only(
+    api: GraphQLClient, keys: dict[str, str]
+) -> None:
     q = """{ links(first: 10) { totalCount nodes { id source { id name kind regionCode parentId nameEn } } } }"""
     links = api.data(q, key=keys["harbin"])["links"]
     assert {n["id"] for n in links["nodes"]} == {"L-1", "L-3"} and links["totalCount"] == 2
@@ -187,14 +191,18 @@ def test_added_and_revoked_keys_take_effect_without_a_restart(
         time.sleep(0.2)
     assert "revoked" in response.text
     refused = api.post(RECORD, {"links": link_rows(1)}, key=keys["harbin"])
-    assert refused.status_code == 401 and refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert (
+        refused.status_code == 401 and refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    )
 
 
 def test_expired_and_malformed_keys_are_refused(
     store: Store, keys_file: Path, keys: dict[str, str], serve: Callable[..., GraphQLClient]
 ) -> None:
     entries = read_keys(keys_file)
-    write_keys(keys_file, [replace(e, expires=dt.date(2020, 1, 1)) if e.name == "daoli" else e for e in entries])
+    write_keys(
+        keys_file, [replace(e, expires=dt.date(2020, 1, 1)) if e.name == "daoli" else e for e in entries]
+    )
     api = serve(store, api_keys=[], keys_file=keys_file)
     response = api.post("{ years }", key=keys["daoli"])
     assert response.status_code == 401 and "expired" in response.text
@@ -217,7 +225,9 @@ def test_a_malformed_keys_file_refuses_every_key(
         read_keys(keys_file)
 
 
-def test_key_comparison_is_constant_time(keys_file: Path, keys: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_key_comparison_is_constant_time(
+    keys_file: Path, keys: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every stored hash is compared, each with hmac.compare_digest over equal lengths, whichever
     key (or none) matches: the time says nothing about which key it was."""
     calls: list[tuple[int, int]] = []

@@ -21,14 +21,21 @@ def test_add_prints_the_key_once_and_stores_only_its_hash(run: Run, tmp_path: Pa
     assert key not in text and "sha256:" in text
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     (entry,) = read_keys(path)
-    assert (entry.name, entry.role, entry.regions, str(entry.expires)) == ("harbin", "write", ("230100", "230200"), "2030-06-30")
+    assert (entry.name, entry.role, entry.regions, str(entry.expires)) == (
+        "harbin",
+        "write",
+        ("230100", "230200"),
+        "2030-06-30",
+    )
     caller, why = KeyRing(path).lookup(key)
     assert why == "valid" and caller is not None and caller.regions == ("230100", "230200")
 
 
 def test_list_shows_no_secrets_and_revoke_marks_the_key(run: Run, tmp_path: Path) -> None:
     path = str(tmp_path / "keys.toml")
-    key = run("keys", "add", "--name", "province", "--role", "admin", "--all-regions", "--file", path).stdout.strip()
+    key = run(
+        "keys", "add", "--name", "province", "--role", "admin", "--all-regions", "--file", path
+    ).stdout.strip()
     run("keys", "add", "--name", "daoli", "--role", "read", "--region", "230102", "--file", path)
     rows = [json.loads(line) for line in run("keys", "list", "--json", "--file", path).stdout.splitlines()]
     assert [(r["name"], r["role"], r["regions"], r["state"]) for r in rows] == [
@@ -45,10 +52,16 @@ def test_bad_requests_exit_1_with_a_message(run: Run, tmp_path: Path) -> None:
     path = str(tmp_path / "keys.toml")
     run("keys", "add", "--name", "a", "--role", "read", "--region", "230100", "--file", path)
     cases = [
-        (["keys", "add", "--name", "a", "--role", "read", "--region", "230100", "--file", path], "exists already"),
+        (
+            ["keys", "add", "--name", "a", "--role", "read", "--region", "230100", "--file", path],
+            "exists already",
+        ),
         (["keys", "add", "--name", "b", "--role", "read", "--file", path], "--region CODE"),
         (["keys", "add", "--name", "b", "--role", "read", "--region", "2301", "--file", path], "six-digit"),
-        (["keys", "add", "--name", "b c", "--role", "read", "--region", "230100", "--file", path], "name must be"),
+        (
+            ["keys", "add", "--name", "b c", "--role", "read", "--region", "230100", "--file", path],
+            "name must be",
+        ),
         (["keys", "revoke", "nobody", "--file", path], "no key named"),
         (["keys", "list"], "TIAOKUAI_KEYS_FILE"),
     ]
@@ -72,7 +85,10 @@ def test_audit_reads_the_log_since_a_date(run: Run, tmp_path: Path) -> None:
     log.write_text("".join(json.dumps(r) + "\n" for r in records) + "not json\n", encoding="utf-8")
     out = run("audit", "--since", "2026-12-05", "--log", str(log)).stdout.splitlines()
     assert len(out) == 2 and "daoli" in out[0] and "links row 502" in out[0] and "r3" in out[1]
-    as_json = [json.loads(line) for line in run("audit", "--since", "2026-11-30", "--log", str(log), "--json").stdout.splitlines()]
+    as_json = [
+        json.loads(line)
+        for line in run("audit", "--since", "2026-11-30", "--log", str(log), "--json").stdout.splitlines()
+    ]
     assert [r["request_id"] for r in as_json] == ["r1", "r2", "r3"]
     missing = run("audit", "--since", "2026-12-05", check=False)
     assert missing.returncode != 0 and "TIAOKUAI_AUDIT_LOG" in missing.stderr

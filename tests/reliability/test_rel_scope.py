@@ -17,7 +17,6 @@ scope's answer to another). Every answer is checked against the sample read dire
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,7 +53,17 @@ from graph.store.base import LinkQuery
 
 STORE_KINDS = ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)]
 SETTINGS = Settings(max_cost=10_000_000, max_depth=20, max_aliases=200, max_tokens=100_000, cost_per_minute=0)
-COUNT_FIELDS = {"totalCount", "count", "records", "expected", "met", "units", "links", "participants", "events"}
+COUNT_FIELDS = {
+    "totalCount",
+    "count",
+    "records",
+    "expected",
+    "met",
+    "units",
+    "links",
+    "participants",
+    "events",
+}
 
 
 class Oracle:
@@ -98,7 +107,9 @@ def scoped_sample(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
 
 
 @pytest.fixture
-def sample(scoped_sample: tuple[Store, Oracle], sample_dir: Path, request: pytest.FixtureRequest) -> tuple[Store, Oracle]:
+def sample(
+    scoped_sample: tuple[Store, Oracle], sample_dir: Path, request: pytest.FixtureRequest
+) -> tuple[Store, Oracle]:
     store, oracle = scoped_sample
     uri = request.getfixturevalue("neo4j_uri") if type(store).__name__ == "Neo4jStore" else None
     ensure_sample(store, sample_dir, uri)
@@ -119,7 +130,10 @@ def execute(store: Store, query: str, variables: dict[str, Any], caller: Caller 
     result = asyncio.run(_SCHEMA.execute(query, variable_values=variables, context_value=ctx))
     errors = [e.message for e in result.errors or []]
     for e in result.errors or []:  # refusals of the API, never a failure inside it
-        assert e.original_error is None or isinstance(e.original_error, ApiError), (query, repr(e.original_error))
+        assert e.original_error is None or isinstance(e.original_error, ApiError), (
+            query,
+            repr(e.original_error),
+        )
     return {"data": result.data, "errors": errors}
 
 
@@ -134,7 +148,11 @@ class Draws:
         inside = sorted(view.visible) or sorted(oracle.units)
         self.ids = [*rnd.sample(inside, min(4, len(inside))), *rnd.sample(sorted(oracle.units), 4),
                     *rnd.sample(sorted(view.stubs) or inside, 1), "NO-SUCH-UNIT"]  # fmt: skip
-        self.codes = [*rnd.sample(sorted(view.codes), 1), *rnd.sample([r.code for r in oracle.regions], 2), "999999"]
+        self.codes = [
+            *rnd.sample(sorted(view.codes), 1),
+            *rnd.sample([r.code for r in oracle.regions], 2),
+            "999999",
+        ]
 
     def value(self, name: str, type_: Any) -> Any:  # noqa: PLR0911 - one branch per argument kind
         rnd = self.rnd
@@ -258,7 +276,9 @@ def walk(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ..
             yield from walk(v, path)
 
 
-def check_scoped(answer: dict[str, Any], oracle: Oracle, view: SimpleNamespace, query: str, asked: str) -> None:
+def check_scoped(
+    answer: dict[str, Any], oracle: Oracle, view: SimpleNamespace, query: str, asked: str
+) -> None:
     allowed_units = view.visible | view.stubs
     names_out = {u.name for i, u in oracle.units.items() if i not in allowed_units} - {
         oracle.units[i].name for i in allowed_units
@@ -300,7 +320,9 @@ FIELDS = sorted(_SCHEMA._schema.query_type.fields)
 def test_a_scoped_caller_sees_nothing_outside_its_scope(sample: tuple[Store, Oracle], data: Any) -> None:
     store, oracle = sample
     codes = [r.code for r in oracle.regions]
-    scope = tuple(sorted(set(data.draw(st.lists(st.sampled_from(codes), min_size=1, max_size=3), label="scope"))))
+    scope = tuple(
+        sorted(set(data.draw(st.lists(st.sampled_from(codes), min_size=1, max_size=3), label="scope")))
+    )
     field = data.draw(st.sampled_from(FIELDS), label="field")
     rnd = random.Random(data.draw(st.integers(0, 2**32), label="seed"))
     view = oracle.view(scope)

@@ -27,10 +27,10 @@ def cli() -> None:
     """
 
 
-for command in (
-    load, stats, coverage, gaps, trend, export, sample, serve, schema, analyse, report, migrate, keys, audit
-):
+for command in (load, stats, coverage, gaps, trend, export, sample, serve, schema, analyse, report, migrate):
     cli.add_command(command)
+cli.add_command(keys)  # the keys file: who may call the API, over which regions (docs/security.md)
+cli.add_command(audit)
 
 
 def main() -> None:

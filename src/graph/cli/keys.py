@@ -76,7 +76,9 @@ def keys_add(
     path = _file(keys_file)
     key = add_key(path, name, role, list(regions), expires.date() if expires else None)
     scope = ", ".join(regions) if regions else "the whole graph"
-    click.echo(f"added key {name!r} ({role}; {scope}) to {path}. Keep it now, it is not shown again:", err=True)
+    click.echo(
+        f"added key {name!r} ({role}; {scope}) to {path}. Keep it now, it is not shown again:", err=True
+    )
     click.echo(key)
 
 
@@ -103,7 +105,9 @@ def keys_list(as_json: bool, keys_file: Path | None) -> None:
             click.echo(json.dumps(row, ensure_ascii=False))
         else:
             regions = ",".join(e.regions) or "all"
-            click.echo(f"{e.name}\t{e.role}\t{regions}\t{row['created']}\t{row['expires'] or '-'}\t{row['state']}")
+            click.echo(
+                f"{e.name}\t{e.role}\t{regions}\t{row['created']}\t{row['expires'] or '-'}\t{row['state']}"
+            )
 
 
 @keys.command("revoke")
@@ -115,7 +119,9 @@ def keys_revoke(name: str, keys_file: Path | None) -> None:
     from ..api.keys import revoke_key
 
     entry = revoke_key(_file(keys_file), name)
-    click.echo(f"revoked key {entry.name!r} at {entry.revoked.isoformat() if entry.revoked else '?'}", err=True)
+    click.echo(
+        f"revoked key {entry.name!r} at {entry.revoked.isoformat() if entry.revoked else '?'}", err=True
+    )
 
 
 @click.command()

@@ -48,8 +48,19 @@ from .base import (
     UnitsWith,
     WriteSummary,
 )
-from .filters import AnyOf, Cond, End, Field, HasLink, LinkGroup, Order, RegionWithin, UnitsAggregate, and_
-from .filters import YearFamilyTotal
+from .filters import (
+    AnyOf,
+    Cond,
+    End,
+    Field,
+    HasLink,
+    LinkGroup,
+    Order,
+    RegionWithin,
+    UnitsAggregate,
+    YearFamilyTotal,
+    and_,
+)
 
 __all__ = ["ScopedStore", "expand_scope", "PASS_THROUGH"]
 
@@ -156,7 +167,10 @@ class ScopedStore(Store):
             if r.code not in codes and (r.parent_code or "") not in codes:
                 raise OutOfScope(f"regions row {i + 2}: region {r.code} is outside the key's scope")
         stored = self.inner.get_units(
-            dict.fromkeys([u.id for u in dataset.units] + [e for lk in dataset.links for e in (lk.source_id, lk.target_id)])
+            dict.fromkeys(
+                [u.id for u in dataset.units]
+                + [e for lk in dataset.links for e in (lk.source_id, lk.target_id)]
+            )
         )
         for i, u in enumerate(dataset.units):
             before = stored.get(u.id)
@@ -186,7 +200,9 @@ class ScopedStore(Store):
             return {}
         found = {
             u.id: u
-            for u in self.inner.find_units_where(and_(Field("id", "in", wanted), self.unit_scope())).page.items
+            for u in self.inner.find_units_where(
+                and_(Field("id", "in", wanted), self.unit_scope())
+            ).page.items
         }
         rest = tuple(i for i in wanted if i not in found)
         if rest:
@@ -208,7 +224,9 @@ class ScopedStore(Store):
             return {}
         found = {
             lk.id: lk
-            for lk in self.inner.find_links_where(and_(Field("id", "in", wanted), self.link_scope())).page.items
+            for lk in self.inner.find_links_where(
+                and_(Field("id", "in", wanted), self.link_scope())
+            ).page.items
         }
         return {i: found[i] for i in wanted if i in found}
 
@@ -252,7 +270,9 @@ class ScopedStore(Store):
             Field("kind", "eq", query.kind) if query.kind else None,
             Field("level", "eq", query.level) if query.level else None,
             RegionWithin(query.region_code) if query.region_code else None,
-            AnyOf((Field("name", "icontains", needle), Field("name_en", "icontains", needle))) if needle else None,
+            AnyOf((Field("name", "icontains", needle), Field("name_en", "icontains", needle)))
+            if needle
+            else None,
         )
 
     def find_units(self, query: UnitQuery, offset: int = 0, limit: int | None = None) -> Page[Unit]:
@@ -263,7 +283,13 @@ class ScopedStore(Store):
         parents: bool = False, regions: bool = False, children: bool = False,
     ) -> UnitsWith:  # fmt: skip
         return self.find_units_where(
-            self._unit_query_cond(query), (), offset, limit, parents=parents, regions=regions, children=children
+            self._unit_query_cond(query),
+            (),
+            offset,
+            limit,
+            parents=parents,
+            regions=regions,
+            children=children,
         )
 
     @staticmethod
@@ -292,13 +318,17 @@ class ScopedStore(Store):
         return sorted(int(g.key[0]) for g in self.inner.aggregate_links(self.link_scope(), ("year",)))
 
     def link_totals(self, year: int) -> list[LinkTotal]:
-        groups = self.inner.aggregate_links(and_(Field("year", "eq", year), self.link_scope()), ("kind", "family"))
+        groups = self.inner.aggregate_links(
+            and_(Field("year", "eq", year), self.link_scope()), ("kind", "family")
+        )
         return sorted(
             (LinkTotal(g.key[0], g.key[1], g.records, g.count, g.participants) for g in groups),
             key=lambda t: t.kind,
         )
 
-    def _pair_cond(self, years: Sequence[int] | None, kinds: Sequence[str] | None, until: dt.date | None) -> Cond:
+    def _pair_cond(
+        self, years: Sequence[int] | None, kinds: Sequence[str] | None, until: dt.date | None
+    ) -> Cond:
         cond = and_(
             Field("year", "in", tuple(sorted(set(years)))) if years is not None else None,
             Field("kind", "in", tuple(dict.fromkeys(kinds))) if kinds is not None else None,
@@ -314,7 +344,10 @@ class ScopedStore(Store):
         groups = self.inner.aggregate_links(
             self._pair_cond(years, kinds, None), ("source_id", "target_id", "kind", "year")
         )
-        return sorted(PairCount(*g.key[:3], int(g.key[3]), g.count, g.participants, g.records) for g in groups)
+        return sorted(
+            PairCount._make((g.key[0], g.key[1], g.key[2], int(g.key[3]), g.count, g.participants, g.records))
+            for g in groups
+        )
 
     def pair_month_counts(
         self, years: Sequence[int], kinds: Sequence[str] | None = None, until: dt.date | None = None
@@ -325,13 +358,18 @@ class ScopedStore(Store):
             self._pair_cond(years, kinds, until), ("source_id", "target_id", "kind", "year", "month")
         )
         return sorted(
-            PairMonthCount(*g.key[:3], int(g.key[3]), int(str(g.key[4])[5:7]), g.count) for g in groups
+            PairMonthCount._make(
+                (g.key[0], g.key[1], g.key[2], int(g.key[3]), int(str(g.key[4])[5:7]), g.count)
+            )
+            for g in groups
         )
 
     def pair_dates(self, kinds: Sequence[str] | None = None, until: dt.date | None = None) -> list[PairDates]:
         if kinds is not None and not kinds:
             return []
-        groups = self.inner.aggregate_links(self._pair_cond(None, kinds, until), ("source_id", "target_id", "date"))
+        groups = self.inner.aggregate_links(
+            self._pair_cond(None, kinds, until), ("source_id", "target_id", "date")
+        )
         dates: dict[tuple[str, str], set[dt.date]] = {}
         for g in groups:
             dates.setdefault((g.key[0], g.key[1]), set()).add(_date(g.key[2]))
@@ -379,7 +417,9 @@ class ScopedStore(Store):
             if not years:
                 continue
             cond = and_(
-                End("either", Field("id", "eq", uid)), Field("year", "in", tuple(sorted(set(years)))), self.link_scope()
+                End("either", Field("id", "eq", uid)),
+                Field("year", "in", tuple(sorted(set(years)))),
+                self.link_scope(),
             )
             out[uid] = [
                 YearFamilyTotal(int(g.key[0]), g.key[1], g.records, g.count, g.participants)

@@ -92,7 +92,7 @@ class LimitedGraphQLRouter(TiaokuaiGraphQLRouter):
             if code in codes:  # a refused request: the audit log names who asked
                 from ..audit import refused_query
 
-                refused_query(context, code, str((result.errors or [""])[0]))
+                refused_query(context, code, str(result.errors[0]) if result.errors else code)
                 break
         for code in ("TIMEOUT", "RATE_LIMITED", "QUERY_TOO_COSTLY"):
             if code in codes and (result.data is None or code == "TIMEOUT"):
