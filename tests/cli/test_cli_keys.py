@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import stat
 from pathlib import Path
-
-from conftest import Run
+from typing import Any
 
 from graph.api.keys import KeyRing, read_keys
+
+Run = Any  # the `run` fixture of tests/cli/conftest.py: run(*args, check=True)
 
 
 def test_add_prints_the_key_once_and_stores_only_its_hash(run: Run, tmp_path: Path) -> None:
