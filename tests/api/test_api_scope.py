@@ -274,3 +274,41 @@ def test_legacy_env_keys_still_write_unscoped_with_a_warning(
     rows = link_rows(1, "TB-230200", "LPC-230200")
     assert api.data(RECORD, {"links": rows}, key=API_KEY)["recordLinks"]["written"] == 1
     assert api.data(UNITS_Q)["units"]["totalCount"] == len(UNITS)  # no keys file: reads stay open
+
+
+def test_the_pages_need_a_key_and_show_its_scope(api: GraphQLClient, keys: dict[str, str]) -> None:
+    assert api.http.get("/unit/TB-230102").status_code == 401
+    mine = api.http.get("/unit/TB-230102", headers={"Authorization": f"Bearer {keys['daoli']}"})
+    assert mine.status_code == 200 and "TB-230102" in mine.text
+    other = api.http.get("/unit/TB-230200", headers={"Authorization": f"Bearer {keys['daoli']}"})
+    missing = api.http.get("/unit/NO-SUCH-UNIT", headers={"Authorization": f"Bearer {keys['daoli']}"})
+    assert other.status_code == missing.status_code == 404
+    report = api.http.get("/report/2020", headers={"Authorization": f"Bearer {keys['daoli']}"})
+    assert report.status_code == 200 and "齐齐哈尔" not in report.text
+
+
+def test_a_costly_query_run_in_the_pool_keeps_the_callers_scope(store: Store, keys: dict[str, str]) -> None:
+    """Queries over TIAOKUAI_HEAVY_COST run in another process (graph.api.limits.offload): the
+    caller's scope goes with them."""
+    import asyncio
+
+    from graph.api.auth import Caller
+    from graph.api.limits.offload import Offloader
+    from graph.config import Settings
+
+    offloader = Offloader(Settings(heavy_cost=1), store.location)
+    try:
+        body = asyncio.run(
+            offloader.execute(
+                UNITS_Q,
+                None,
+                None,
+                authorized=True,
+                key_presented=True,
+                seconds=60,
+                caller=Caller("daoli", "read", ("230102",)),
+            )  # fmt: skip
+        )
+    finally:
+        offloader.close()
+    assert {n["id"] for n in body["data"]["units"]["nodes"]} == {"TB-230102", "LPC-230102"}

@@ -304,6 +304,14 @@ def check_scoped(
                 assert uid in asked, (query, message)
 
 
+def ids(answer: dict[str, Any], known: set[str]) -> set[str]:
+    """Unit and link ids of an answer outside connections (whose pages differ by scope)."""
+    return {
+        leaf for path, _, leaf in walk(answer["data"] or {})
+        if isinstance(leaf, str) and leaf in known and "nodes" not in path and "edges" not in path
+    }  # fmt: skip
+
+
 def counts(answer: dict[str, Any]) -> dict[tuple[str, ...], int]:
     out: dict[tuple[str, ...], int] = {}
     for path, _, leaf in walk(answer["data"] or {}):
@@ -335,6 +343,8 @@ def test_a_scoped_caller_sees_nothing_outside_its_scope(sample: tuple[Store, Ora
         for path, n in counts(scoped).items():
             if path in big and "nodes" not in path and "edges" not in path:
                 assert n <= big[path], (query, path, n, big[path])
+        known = set(oracle.units) | {lk.id for lk in oracle.links}
+        assert ids(scoped, known) <= ids(whole, known), (query, ids(scoped, known) - ids(whole, known))
 
 
 def test_the_check_catches_a_leak(sample: tuple[Store, Oracle]) -> None:
