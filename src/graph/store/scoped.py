@@ -380,23 +380,41 @@ class ScopedStore(Store):
         self, where: Cond | None, order: Sequence[Order] = (), offset: int = 0, limit: int | None = None, *,
         parents: bool = False, regions: bool = False, children: bool = False,
     ) -> UnitsWith:  # fmt: skip
-        # the page's parents, regions and children come through this view, never the inner store's
-        page = self.inner.find_units_where(and_(where, self.unit_scope()), order, offset, limit).page
-        return self._units_with(page, parents, regions, children)
+        found = self.inner.find_units_where(
+            and_(where, self.unit_scope()), order, offset, limit, parents=parents, regions=regions
+        )
+        # In the same statement (one round trip on Neo4j): every unit of the page is in scope, so
+        # its region is; its parent is visible, in full when in scope, else as a stub. Children
+        # may lie outside: they are asked for through this view.
+        codes = self.codes
+        return UnitsWith(
+            found.page,
+            parents={i: p if p.region_code in codes else _stub(p) for i, p in found.parents.items()},
+            regions=found.regions,
+            children=self.children([u.id for u in found.page.items]) if children else {},
+        )
 
     def find_links_where(
         self, where: Cond | None, order: Sequence[Order] = (), offset: int = 0, limit: int | None = None, *,
         ends: bool = False,
     ) -> LinksWith:  # fmt: skip
-        page = self.inner.find_links_where(and_(where, self.link_scope()), order, offset, limit).page
-        return LinksWith(page, self._ends(page.items) if ends else {})
+        found = self.inner.find_links_where(and_(where, self.link_scope()), order, offset, limit, ends=ends)
+        return LinksWith(found.page, self._seen(found.units))
 
     def links_of_units(
         self, ids: Iterable[str], where: Cond | None, order: Sequence[Order] = (), offset: int = 0,
         limit: int | None = None, *, ends: bool = False,
     ) -> LinksOfUnits:  # fmt: skip
-        pages = self.inner.links_of_units(ids, and_(where, self.link_scope()), order, offset, limit).pages
-        return LinksOfUnits(pages, self._ends(lk for p in pages.values() for lk in p.items) if ends else {})
+        found = self.inner.links_of_units(
+            ids, and_(where, self.link_scope()), order, offset, limit, ends=ends
+        )
+        return LinksOfUnits(found.pages, self._seen(found.units))
+
+    def _seen(self, ends: dict[str, Unit]) -> dict[str, Unit]:
+        """The ends of visible links as the caller sees them: in full in scope, else stubs (the
+        statement returned them with the links: one round trip on Neo4j)."""
+        codes = self.codes
+        return {i: u if u.region_code in codes else _stub(u) for i, u in ends.items()}
 
     def aggregate_units(self, where: Cond | None) -> UnitsAggregate:
         return self.inner.aggregate_units(and_(where, self.unit_scope()))
