@@ -451,10 +451,8 @@ _GROUP_EXPR = {
     "year": "r.year",
     "month": "substring(toString(r.date), 0, 7)",
     "source_level": "s.level",
-    "source_id": "s.id",
-    "target_id": "t.id",
-    "date": "r.date",
 }
+_GROUP_EXPR |= {"source_id": "s.id", "target_id": "t.id", "date": "r.date"}  # store.scoped's pairs
 assert set(_GROUP_EXPR) == set(LINK_GROUPS)
 
 
