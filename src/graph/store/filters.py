@@ -262,6 +262,8 @@ def unit_sort_key(order: Sequence[Order]) -> Callable[[Unit], tuple[Any, ...]]:
 def _link_value(lk: Link, name: str) -> Any:
     if name == "year":
         return lk.date.year
+    if name == "date":  # ISO text, as SQLite holds it and Neo4j's toString gives it
+        return lk.date.isoformat()
     return getattr(lk, name)
 
 
@@ -330,6 +332,8 @@ def group_value(name: str, lk: Link, source: Unit | None) -> Any:
         return lk.date.strftime("%Y-%m")
     if name == "year":
         return lk.date.year
+    if name == "date":  # ISO text, as SQLite holds it and Neo4j's toString gives it
+        return lk.date.isoformat()
     if name == "source_level":
         return source.level if source is not None else None
     return getattr(lk, name)
