@@ -12,7 +12,7 @@ from graph.errors import OutOfScope
 from graph.model import Dataset, Link, Region, Unit
 from graph.store import LinkQuery, Store, UnitQuery
 from graph.store.base import Store as StoreBase
-from graph.store.filters import Field, HasLink
+from graph.store.filters import End, Field, HasLink, Not, RegionWithin
 from graph.store.scoped import PASS_THROUGH, ScopedStore
 
 REGIONS = [
@@ -127,3 +127,27 @@ def test_writes_outside_the_scope_are_refused_whole(loaded: Store) -> None:
         daoli.write_gaps(2021, [], [])
     assert loaded.generation() == before and loaded.get_links(["L-5"]) == {}
     assert daoli.write(Dataset(links=[inside])).links == 1
+
+
+def test_filters_cannot_read_what_a_stub_hides(loaded: Store) -> None:
+    """A filter on a link's end outside the scope may use what a stub shows (id, name, kind,
+    level); a hidden field or a count of invisible links never matches there."""
+    harbin = ScopedStore(loaded, ["230100"])
+    by_id = End("source", Field("id", "eq", "TB-230000"))
+    by_region = End("source", Field("region_code", "eq", "230000"))
+    by_links = End("source", HasLink(None, at_least=1))
+    assert [lk.id for lk in harbin.find_links_where(by_id).page.items] == ["L-3"]
+    assert loaded.find_links_where(by_region).page.total == 1
+    assert harbin.find_links_where(by_region).page.total == 0
+    assert harbin.find_links_where(Not(by_region)).page.total == 3  # and its negation always holds
+    assert [lk.id for lk in harbin.find_links_where(by_links).page.items] == ["L-1", "L-4"]
+    # the same, seen from a unit in scope (its links' counterparts)
+    seen = harbin.links_of_units(["LPC-230100"], End("counterpart", Field("region_code", "eq", "230000")))
+    assert seen.pages["LPC-230100"].total == 0
+    units = harbin.find_units_where(HasLink(End("counterpart", RegionWithin("230000")))).page.items
+    assert {u.id for u in units} == {
+        "LPC-230100",
+        "TB-230100",
+        "LPC-230102",
+        "TB-230102",
+    }  # in-scope ends only

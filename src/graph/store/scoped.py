@@ -61,6 +61,7 @@ from .filters import (
     YearFamilyTotal,
     and_,
 )
+from .scope_guard import guard
 
 __all__ = ["ScopedStore", "expand_scope", "PASS_THROUGH"]
 
@@ -141,6 +142,11 @@ class ScopedStore(Store):
     def link_scope(self) -> Cond:
         """Links with at least one end in scope."""
         return End("either", self.unit_scope())
+
+    def _guard(self, where: Cond | None) -> Cond | None:
+        """The caller's filter, asking nothing of a unit outside the scope that a stub hides
+        (graph.store.scope_guard)."""
+        return guard(where, self.unit_scope())
 
     def _visible_ids(self, ids: Iterable[str]) -> list[str]:
         wanted = tuple(dict.fromkeys(ids))
@@ -381,7 +387,12 @@ class ScopedStore(Store):
         parents: bool = False, regions: bool = False, children: bool = False,
     ) -> UnitsWith:  # fmt: skip
         found = self.inner.find_units_where(
-            and_(where, self.unit_scope()), order, offset, limit, parents=parents, regions=regions
+            and_(self._guard(where), self.unit_scope()),
+            order,
+            offset,
+            limit,
+            parents=parents,
+            regions=regions,
         )
         # In the same statement (one round trip on Neo4j): every unit of the page is in scope, so
         # its region is; its parent is visible, in full when in scope, else as a stub. Children
@@ -398,7 +409,9 @@ class ScopedStore(Store):
         self, where: Cond | None, order: Sequence[Order] = (), offset: int = 0, limit: int | None = None, *,
         ends: bool = False,
     ) -> LinksWith:  # fmt: skip
-        found = self.inner.find_links_where(and_(where, self.link_scope()), order, offset, limit, ends=ends)
+        found = self.inner.find_links_where(
+            and_(self._guard(where), self.link_scope()), order, offset, limit, ends=ends
+        )
         return LinksWith(found.page, self._seen(found.units))
 
     def links_of_units(
@@ -406,7 +419,7 @@ class ScopedStore(Store):
         limit: int | None = None, *, ends: bool = False,
     ) -> LinksOfUnits:  # fmt: skip
         found = self.inner.links_of_units(
-            ids, and_(where, self.link_scope()), order, offset, limit, ends=ends
+            ids, and_(self._guard(where), self.link_scope()), order, offset, limit, ends=ends
         )
         return LinksOfUnits(found.pages, self._seen(found.units))
 
@@ -417,10 +430,10 @@ class ScopedStore(Store):
         return {i: u if u.region_code in codes else _stub(u) for i, u in ends.items()}
 
     def aggregate_units(self, where: Cond | None) -> UnitsAggregate:
-        return self.inner.aggregate_units(and_(where, self.unit_scope()))
+        return self.inner.aggregate_units(and_(self._guard(where), self.unit_scope()))
 
     def aggregate_links(self, where: Cond | None, group_by: Sequence[str] = ()) -> list[LinkGroup]:
-        return self.inner.aggregate_links(and_(where, self.link_scope()), group_by)
+        return self.inner.aggregate_links(and_(self._guard(where), self.link_scope()), group_by)
 
     def unit_timelines(self, ids: Iterable[str], years: Sequence[int]) -> dict[str, list[YearFamilyTotal]]:
         """A unit in scope: all its links are visible (the inner store's answer); any other: only
