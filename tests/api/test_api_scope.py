@@ -312,3 +312,13 @@ def test_a_costly_query_run_in_the_pool_keeps_the_callers_scope(store: Store, ke
     finally:
         offloader.close()
     assert {n["id"] for n in body["data"]["units"]["nodes"]} == {"TB-230102", "LPC-230102"}
+
+
+def test_graphiql_opens_without_a_key_and_answers_nothing_without_one(api: GraphQLClient) -> None:
+    """The page holds no data and is where a person enters the key; a query still needs one."""
+    page = api.http.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "<html" in page.text.lower()
+    asked = api.http.get(
+        "/graphql", params={"query": "{ units { totalCount } }"}, headers={"Accept": "text/html"}
+    )
+    assert asked.status_code == 401 and "totalCount" not in asked.text

@@ -86,12 +86,27 @@ def scoped(store: Store, caller: Caller | None) -> Store:
     return ScopedStore(store, caller.regions)
 
 
+def _ide_page(request: Request, settings: Settings) -> bool:
+    """A browser opening GraphiQL: a GET for HTML without a query."""
+    return (
+        settings.graphiql
+        and request.method == "GET"
+        and "text/html" in request.headers.get("accept", "")
+        and "query" not in request.query_params
+    )
+
+
 def get_context(request: Request, settings: SettingsDep, store: StoreDep, rules: RulesDep) -> Context:
     """A fresh context (and fresh DataLoaders) per request."""
     header = request.headers.get("authorization")
     caller, why = identify(request)
     rid = request_id(request)
     if settings.reads_need_key and caller is None:
+        if _ide_page(request, settings):
+            # GraphiQL's page holds no data; it is how a person enters the key (Headers pane).
+            # Nothing could run with this context anyway: its store sees an empty scope.
+            return Context(ScopedStore(store, ()), settings, rules, authorized=False, key_presented=False,
+                           request_id=rid, refusal_reason=why)  # fmt: skip
         raise _refuse(request, why, rid)
     return Context(
         store, settings, rules, authorized=caller is not None, key_presented=header is not None,
