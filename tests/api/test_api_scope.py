@@ -197,15 +197,24 @@ def test_added_and_revoked_keys_take_effect_without_a_restart(
 
 
 def test_expired_and_malformed_keys_are_refused(
-    store: Store, keys_file: Path, keys: dict[str, str], serve: Callable[..., GraphQLClient]
+    store: Store,
+    keys_file: Path,
+    keys: dict[str, str],
+    serve: Callable[..., GraphQLClient],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     entries = read_keys(keys_file)
     write_keys(
         keys_file, [replace(e, expires=dt.date(2020, 1, 1)) if e.name == "daoli" else e for e in entries]
     )
     api = serve(store, api_keys=[], keys_file=keys_file)
-    response = api.post("{ years }", key=keys["daoli"])
+    with caplog.at_level(logging.INFO, logger="graph.api.audit"):
+        response = api.post("{ years }", key=keys["daoli"])
     assert response.status_code == 401 and "expired" in response.text
+    refused = [
+        json.loads(r.getMessage()[len("audit ") :]) for r in caplog.records if r.name == "graph.api.audit"
+    ]
+    assert any(r["key_name"] == "daoli" and r["key"] == "expired" for r in refused)
     for bad in ("", "tk_", keys["harbin"][:-1], keys["harbin"] + "x", "Bearer", "x" * 5000, "tk_" + "A" * 43):
         assert api.post("{ years }", key=bad or None).status_code == 401
     assert api.post("{ years }", key=keys["harbin"]).status_code == 200

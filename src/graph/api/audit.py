@@ -171,6 +171,7 @@ def refused_request(request: Any, why: str, request_id: str, operation: str | No
         outcome="refused",
         request_id=request_id,
         error="no valid API key" if why in ("none", "invalid") else f"key {why}",
+        key_name=getattr(getattr(request, "state", None), "key_name", None),
     )
     _emit(record)
 

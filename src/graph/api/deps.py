@@ -60,7 +60,10 @@ def identify(request: Request) -> tuple[Caller | None, str]:
     if token is None:
         return None, "none" if header is None else "invalid"
     ring = getattr(request.app.state, "keyring", None)
-    caller, why = ring.lookup(token) if ring is not None else (None, "invalid")
+    entry, why = ring.lookup_entry(token) if ring is not None else (None, "invalid")
+    caller = entry.caller() if entry is not None and why == "valid" else None
+    if entry is not None and caller is None:
+        request.state.key_name = entry.name  # an expired or revoked key: the audit log names it
     legacy = key_is_valid(token, settings.api_keys)  # always compared: no early exit
     if caller is None and legacy:
         return legacy_caller(token), "valid"

@@ -246,6 +246,11 @@ class KeyRing:
     def lookup(self, token: str | None) -> tuple[Caller | None, str]:
         """(the caller, "valid") for an active key; (None, why) otherwise: "none", "invalid",
         "expired" or "revoked". Every stored hash is compared, in constant time each."""
+        entry, why = self.lookup_entry(token)
+        return (entry.caller() if entry is not None and why == "valid" else None), why
+
+    def lookup_entry(self, token: str | None) -> tuple[KeyEntry | None, str]:
+        """The key's entry (an expired or revoked one too, for the audit log) and its state."""
         if not token:
             return None, "none"
         presented = hash_key(token).encode()
@@ -256,6 +261,4 @@ class KeyRing:
         if found is None:
             return None, "invalid"
         state = found.state(dt.datetime.now(dt.UTC))
-        if state != "active":
-            return None, state
-        return found.caller(), "valid"
+        return found, ("valid" if state == "active" else state)
