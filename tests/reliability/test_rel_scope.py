@@ -176,11 +176,15 @@ class Draws:
         if name == "where" and named.name == "UnitWhere":
             return rnd.choice([{"kind": {"eq": "TAX_BUREAU"}}, {"regionWithin": rnd.choice(self.codes)},
                                {"hasLink": {"year": {"eq": self.oracle.years[0]}}},
-                               {"id": {"in": self.ids[:5]}}, {"name": {"contains": "税务"}}])  # fmt: skip
+                               {"id": {"in": self.ids[:5]}}, {"name": {"contains": "税务"}},
+                               {"hasLink": {"counterpart": {"regionCode": {"startsWith": "23"}}}},
+                               {"NOT": {"hasLink": {"counterpart": {"hasLink": {"year": {"gte": 2019}}}}}}])  # fmt: skip
         if name == "where" and named.name == "LinkWhere":
             return rnd.choice([{"year": {"eq": self.oracle.years[-1]}}, {"unit": {"id": {"eq": self.ids[0]}}},
                                {"counterpart": {"kind": {"eq": "LOCAL_PARTY_COMMITTEE"}}},
-                               {"source": {"regionWithin": rnd.choice(self.codes)}}])  # fmt: skip
+                               {"source": {"regionWithin": rnd.choice(self.codes)}},
+                               {"target": {"hasLink": {"year": {"eq": self.oracle.years[0]}}}},
+                               {"unit": {"nameEn": {"contains": "Committee"}}, "NOT": {"source": {"level": {"eq": "COUNTY"}}}}])  # fmt: skip
         if isinstance(named, GraphQLEnumType):
             return rnd.choice(list(named.values))
         return None
