@@ -7,6 +7,7 @@ import click
 from .. import __version__
 from .analysis import analyse, report
 from .data import clear, export, load, sample
+from .keys import audit, keys
 from .migrate import migrate
 from .reports import coverage, gaps, stats
 from .serve import schema, serve
@@ -42,6 +43,8 @@ for command in (
     migrate,
 ):
     cli.add_command(command)
+cli.add_command(keys)  # the keys file: who may call the API, over which regions (docs/security.md)
+cli.add_command(audit)
 
 
 def main() -> None:

@@ -280,8 +280,7 @@ class _Compiler:
                 cond = self.link(cond_tree, _Ctx("r", "s", "t", rel))
                 if cond == FALSE:
                     continue
-                cond = _and([cond, visible("r")])
-                where_text = "" if cond == TRUE else f" WHERE {cond}"
+                where_text = f" WHERE {_and([cond, visible('r')])}"  # never TRUE: a link is checked
                 out.append(f"MATCH ({s_pat})-[r:{rel}]->({t_pat}){where_text} RETURN s, r, t")
         return out
 
@@ -456,6 +455,7 @@ _GROUP_EXPR = {
     "month": "substring(toString(r.date), 0, 7)",
     "source_level": "s.level",
 }
+_GROUP_EXPR |= {"source_id": "s.id", "target_id": "t.id", "date": "toString(r.date)"}  # store.scoped
 assert set(_GROUP_EXPR) == set(LINK_GROUPS)
 
 
