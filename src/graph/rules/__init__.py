@@ -162,15 +162,20 @@ def _requirement_maker() -> Callable[[str, str, str, str, str | None, int, int, 
     each of its 12 fields through ``object.__setattr__``: the same instance (equal, same hash) at
     half the cost, which counts when a national gaps call makes 25,000 of them. Falls back to the
     plain constructor if a field ever gets a default factory."""
+
+    def plain(unit_id: str, rule: str, family: str, cp_kind: str, cp_id: str | None, required: int,
+              observed: int, subject_id: str | None) -> Requirement:  # fmt: skip
+        return Requirement(unit_id, rule, family, cp_kind, cp_id, required, observed, subject_id=subject_id)
+
     fields = dataclasses.fields(Requirement)
     if any(f.default_factory is not dataclasses.MISSING or f.init is False for f in fields):  # type: ignore[misc]
-        return lambda *a: Requirement(*a[:7], subject_id=a[7])
+        return plain
     given = ("unit_id", "rule", "family", "counterpart_kind", "counterpart_id", "required", "observed",
              "subject_id")  # fmt: skip
     if [f.name for f in fields[: len(given)]] != list(given) or any(
         f.default is dataclasses.MISSING for f in fields[len(given) :]
     ):
-        return lambda *a: Requirement(*a[:7], subject_id=a[7])
+        return plain
     rest = {f.name: f.default for f in fields[len(given) :]}  # in field order, as __init__ sets them
     new = object.__new__
 
