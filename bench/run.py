@@ -908,7 +908,14 @@ def bench_serve_limits(run: Run) -> None:
         for store_suffix, location in stores:
             suffix = store_suffix + set_suffix
             out = serve_limits.measure(
-                tiaokuai(), location, prefecture, run.work, f"{suffix or '_national'}", seconds, run.say
+                tiaokuai(),
+                location,
+                prefecture,
+                run.work,
+                f"{suffix or '_national'}",
+                seconds,
+                run.say,
+                rounds=1 if plan.mode == "smoke" else 3,
             )
             run.put(**{f"{k}{suffix}": v for k, v in out.items() if k != "serve_limits_first_errors"})
             if out.get("serve_limits_first_errors"):
