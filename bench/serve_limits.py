@@ -333,8 +333,9 @@ def measure(tiaokuai: str, store: str, region: str, work: Path, name: str, secon
     (:func:`_settle`) before anything is measured. The refusal is timed first, on the idle
     2-worker server (a refusal does no store work: what it costs is the server's own). The mixed
     load then runs in ``rounds`` rounds of (trivial on 2 workers, mixed on 2 workers, mixed on 1
-    worker), and each rate is the median of its rounds: load from elsewhere on a shared machine
-    drifts over a run, and both sides of each ratio see the same drift. The costly phase comes last: on Neo4j
+    worker), measured back to back; each ratio is the median of the rounds' own ratios (load from
+    elsewhere on a shared machine drifts over a run, within a round much less), and the ratio of
+    the median rates is kept beside it (``*_of_medians``). The costly phase comes last: on Neo4j
     what it leaves running in the database must not be counted against anything else."""
     mixed = [YEARS, UNITS_PAGE, COVERAGE, gaps_query(region), STATS]
     out: dict[str, Any] = {}
@@ -373,8 +374,16 @@ def measure(tiaokuai: str, store: str, region: str, work: Path, name: str, secon
         serve_mixed_rps_1_worker_rounds=[round(m["rps"], 1) for m in mixed1s],
         serve_mixed_p99_ms=median([m["p99_ms"] for m in mixed2s if m["p99_ms"] is not None] or [0.0]),
         serve_mixed_errors=sum(m["errors"] for m in mixed2s + mixed1s + trivials),
-        serve_mixed_vs_trivial_rps=rps2 / trivial["rps"],
-        serve_workers_scaling=rps2 / rps1,
+        # each ratio: the median of the rounds' own ratios (the two sides of a round measured back
+        # to back, under the same load from elsewhere); the ratio of the median rates beside it
+        serve_mixed_vs_trivial_rps=median(
+            [m["rps"] / t["rps"] for m, t in zip(mixed2s, trivials, strict=True)]
+        ),
+        serve_mixed_vs_trivial_rps_of_medians=rps2 / trivial["rps"],
+        serve_workers_scaling=median(
+            [m2["rps"] / m1["rps"] for m2, m1 in zip(mixed2s, mixed1s, strict=True)]
+        ),
+        serve_workers_scaling_of_medians=rps2 / rps1,
         serve_cheap_p99_idle_ms=idle["p99_ms"],
         serve_cheap_p99_under_costly_ms=busy["p99_ms"],
         serve_costly_queries_done=busy["costly_done"],
@@ -390,7 +399,7 @@ def measure(tiaokuai: str, store: str, region: str, work: Path, name: str, secon
         f"({rps2:.0f}/{trivial['rps']:.0f} req/s), cheap p99 under costly/idle "
         f"{out['serve_cheap_p99_under_costly_vs_idle']:.2f} ({busy['p99_ms']:.1f}/{idle['p99_ms']:.1f} ms, "
         f"{busy['costly_done']} costly done), refused in {warm:.1f} ms ({first:.1f} ms the first), "
-        f"2 vs 1 worker {out['serve_workers_scaling']:.2f} ({rps2:.0f}/{rps1:.0f} req/s, medians of {rounds})"
+        f"2 vs 1 worker {out['serve_workers_scaling']:.2f} ({rps2:.0f}/{rps1:.0f} req/s; medians of {rounds} rounds)"
     )
     return out
 
