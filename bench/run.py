@@ -929,7 +929,14 @@ def bench_serve_limits(run: Run) -> None:
         for store_suffix, location in stores:
             suffix = store_suffix + set_suffix
             out = serve_limits.measure(
-                tiaokuai(), location, prefecture, run.work, f"{suffix or '_national'}", seconds, run.say
+                tiaokuai(),
+                location,
+                prefecture,
+                run.work,
+                f"{suffix or '_national'}",
+                seconds,
+                run.say,
+                rounds=1 if plan.mode == "smoke" else 3,
             )
             run.put(**{f"{k}{suffix}": v for k, v in out.items() if k != "serve_limits_first_errors"})
             if not set_suffix:  # issue 18: a prefecture's key against an unscoped one (bench/scope_bench.py)

@@ -13,7 +13,7 @@ from ..errors import StoreError
 from ..model import Dataset, Link, Region, Unit
 from .base import GapsWritten, WriteSummary
 from .sqlfile import SQLiteFile
-from .sqlschema import LINK_INDEXES
+from .sqlschema import LINK_INDEXES, PIN_LINK_STATS
 
 __all__ = ["EmbeddedWrites", "BULK_LINKS"]
 
@@ -192,6 +192,8 @@ class EmbeddedWrites(SQLiteFile):
             if bulk:
                 for _, definition in LINK_INDEXES[1:]:
                     conn.execute(definition)
+                for statement in PIN_LINK_STATS.split(";\n"):  # dropping an index dropped its stat row
+                    conn.execute(statement.rstrip(";"))
                 conn.execute("DELETE FROM pair_totals")
                 conn.execute(
                     "INSERT INTO pair_totals SELECT year, source_id, target_id, kind, SUM(count), "
