@@ -37,6 +37,9 @@ class Unit:
     parent_id: str | None = None
     name_en: str | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=True, hash=False)
+    #: its vertical system (schema/systems/<id>.yaml); None for the local side, which every system
+    #: shares (a load sets it; ledgers without the column are tax's)
+    system: str | None = "tax"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ strings keyed by label or relationship type. Everything a user supplies travels 
 
 Graph shape (contract section 5)::
 
-    (:Unit:<KindLabel> {id, name, name_en, kind, level, region_code, parent_id, extra, caption})
+    (:Unit:<KindLabel> {id, name, name_en, kind, level, region_code, parent_id, extra, system, caption})
     (:Region {code, name, level, parent_code})
     (:Unit)-[:UNDER]->(:Unit)          from parent_id
     (:Unit)-[:IN_REGION]->(:Region)    from region_code
@@ -128,7 +128,7 @@ def schema_statements(text: str) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 # Projections (what a read hands back to Python)
 
-_UNIT_MAP = "u {.id, .name, .name_en, .kind, .level, .region_code, .parent_id, .extra}"
+_UNIT_MAP = "u {.id, .name, .name_en, .kind, .level, .region_code, .parent_id, .extra, .system}"
 _REGION_MAP = "r {.code, .name, .level, .parent_code}"
 _PARENT_MAP = _UNIT_MAP.replace("u {", "p {", 1)
 _CHILD_MAP = _UNIT_MAP.replace("u {", "c {", 1)
@@ -189,7 +189,7 @@ MERGE (u:Unit {id: row.id})
 SET u:__LABEL__,
     u.name = row.name, u.name_en = row.name_en, u.kind = row.kind, u.level = row.level,
     u.region_code = row.region_code, u.parent_id = row.parent_id, u.extra = row.extra,
-    u.caption = row.caption
+    u.system = row.system, u.caption = row.caption
 __REMOVE__
 """
 

@@ -355,7 +355,7 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Store):
                     "id": u.id, "name": u.name, "name_en": u.name_en, "kind": u.kind,
                     "level": u.level, "region_code": u.region_code, "parent_id": u.parent_id,
                     "extra": json.dumps(u.extra, ensure_ascii=False, sort_keys=True) if u.extra else None,
-                    "caption": caption(u.name, around, own),
+                    "system": u.system, "caption": caption(u.name, around, own),
                 }
             )  # fmt: skip
         structure_rows: list[dict[str, Any]] = [

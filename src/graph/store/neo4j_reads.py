@@ -33,6 +33,7 @@ def _unit(m: Mapping[str, Any]) -> Unit:
         parent_id=m.get("parent_id"),
         name_en=m.get("name_en"),
         extra=json.loads(extra) if extra else {},
+        system=m.get("system"),
     )
 
 
@@ -125,6 +126,7 @@ class Neo4jReads:
         return {
             "kind": query.kind or None,
             "level": query.level or None,
+            "system": query.system or None,
             "region_code": query.region_code or None,
             "needle": query.name_contains.lower() if query.name_contains else None,
         }

@@ -22,6 +22,7 @@ __all__ = [
     "APPLICATION_ID",
     "SCHEMA_VERSION",
     "MIGRATIONS",
+    "ADDED_COLUMNS",
     "LINK_INDEXES",
     "Header",
     "read_header",
@@ -141,6 +142,21 @@ CREATE INDEX coverage_of_year ON coverage (year, unit_id);
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+#: Columns added to a table without a new version: ``(table, column, script)``. Every open adds
+#: the missing ones in one transaction (a file of any version gains them), because a new nullable
+#: column changes no existing row or query: readers of older files see it NULL-filled. Why not a
+#: version: a file written by this release stays readable by the last one, which names its columns
+#: in every read (its unit writes then stop with a clear "refused the write" and change nothing).
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    # issue 20: a unit's vertical system; the bureau-side units of an older file are tax's (the only
+    # system then), the local side has none
+    ("units", "system", """
+ALTER TABLE units ADD COLUMN system TEXT;
+UPDATE units SET system = 'tax' WHERE kind IN ('tax_bureau', 'bureau_party_committee', 'party_branch');
+CREATE INDEX units_by_system ON units (system, id);
+"""),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

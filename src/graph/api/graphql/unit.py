@@ -56,6 +56,10 @@ class Unit:
     region_code: str | None = strawberry.field(description="Six-digit division code of its locality.")
     parent_id: strawberry.ID | None = strawberry.field(description="See `parent`.")
     properties: list[Property] = strawberry.field(description="Extra ledger columns.")
+    system: str | None = strawberry.field(
+        description="Its vertical system's id (`tax`, `meteorology`, `customs` … from schema/systems); "
+        "null for the local side (块), which every system shares. See `systems`."
+    )
 
     @strawberry.field(description="Bureau side (条) or local side (块).")
     def side(self) -> Side:  # type: ignore[valid-type]
@@ -179,4 +183,5 @@ def unit_from_model(u: UnitModel) -> Unit:
         region_code=u.region_code,
         parent_id=strawberry.ID(u.parent_id) if u.parent_id else None,
         properties=[Property(key=k, value=str(v)) for k, v in sorted(extra.items())],
+        system=u.system,
     )
