@@ -59,11 +59,20 @@ def export(fmt: str, out: Path, years: tuple[int, ...], store_location: str | No
     "--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write into."
 )
 @click.option("--seed", type=int, default=2020, show_default=True, help="Generator seed.")
-def sample(out: Path, seed: int) -> None:
+@click.option(
+    "--system",
+    "system",
+    type=click.Choice(["tax", "meteorology", "customs", "all"]),
+    default="tax",
+    show_default=True,
+    help="Which system's sample: tax (the case study), meteorology, customs (with the shared regions and "
+    "local side), or all three in one folder.",
+)
+def sample(out: Path, seed: int, system: str) -> None:
     """Write the bundled Heilongjiang sample (2019–2021) as ledger CSV files."""
-    from ..synthetic.sample import write_sample
+    from ..synthetic.systems_sample import write_samples
 
-    paths = write_sample(out, seed=seed)
+    paths = write_samples(out, system, seed=seed)
     for p in paths:
         click.echo(str(p))
     click.echo(f"wrote {len(paths)} ledger files to {out}; load them with: tiaokuai load {out}", err=True)
