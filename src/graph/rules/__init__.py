@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -256,6 +256,8 @@ class Coverage:
     #: with a date: counted up to it; every row then also counts on_track, behind and unmet
     as_of: dt.date | None = None
     statuses: dict[str, int] | None = None
+    #: per vertical system (issue 20): ``{"system", "name", "expected", "met", "ratio"}``
+    by_system: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ratio(self) -> float | None:
@@ -273,6 +275,7 @@ class Coverage:
             "by_level": self.by_level,
             "by_rule": self.by_rule,
             "by_region": self.by_region,
+            "by_system": self.by_system,
             "units": self.units,
         }
 
@@ -312,6 +315,7 @@ def summarise(
             u = units[r.unit_id]
             group = groups.get(u.region_code or "", u.region_code or "")
             for dim, key in (
+                ("system", u.system or ""),
                 ("level", u.level),
                 ("rule", r.rule),
                 ("region_code", group),
@@ -352,6 +356,10 @@ def summarise(
         units=unit_rows,
         as_of=as_of,
         statuses=_status_counts(requirements) if as_of is not None else None,
+        by_system=[
+            {"system": row["system"], "name": vocabulary().system_name(row["system"]), **row}
+            for row in rows("system", _tally((units[r.unit_id].system or "", r) for r in requirements))
+        ],
     )
 
 

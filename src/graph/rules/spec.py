@@ -9,7 +9,9 @@ unit kinds its own system declares, so one system's file cannot change another's
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,9 +25,29 @@ from ..resources import schema_path
 from .catalogue import SUBORDINATE_LOCALITIES
 from .periods import PERIODS
 
-__all__ = ["Rule", "DIRECTIONS", "rules_of_file", "rules_of_systems", "expectations_path", "rule_specs"]
+__all__ = ["Rule", "DIRECTIONS", "rules_of_file", "rules_of_systems", "expectations_path", "rule_specs",
+           "only_system", "selected_system"]  # fmt: skip
 
 DIRECTIONS = ("outgoing", "either")
+
+#: the one system a command asks about (``--system``), or None for every system
+_ONLY: ContextVar[str | None] = ContextVar("tiaokuai_only_system", default=None)
+
+
+@contextmanager
+def only_system(system: str | None) -> Iterator[None]:
+    """Within the block, every system's rules means that system's rules only: why a context and not
+    a parameter: ``--system`` reaches analyses and the report, which read the rules themselves."""
+    token = _ONLY.set(system)
+    try:
+        yield
+    finally:
+        _ONLY.reset(token)
+
+
+def selected_system() -> str | None:
+    """The system :func:`only_system` selected, if any."""
+    return _ONLY.get()
 
 
 @dataclass(frozen=True)
@@ -140,4 +162,5 @@ def rules_of_systems(vocab: Vocabulary) -> list[Rule]:
                     f"({', '.join(system.unit_kinds)})",
                 )  # fmt: skip
             rules.append(rule)
-    return rules
+    only = _ONLY.get()
+    return rules if only is None else [r for r in rules if r.system == only]
