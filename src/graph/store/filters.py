@@ -77,6 +77,7 @@ UNIT_FIELDS: dict[str, tuple[str, ...]] = {
     "kind": ("eq", "in"),
     "level": ("eq", "in"),
     "region_code": STRING_OPS,
+    "system": ("eq", "in"),
 }
 #: link fields and the operators each takes
 LINK_FIELDS: dict[str, tuple[str, ...]] = {
@@ -89,7 +90,7 @@ LINK_FIELDS: dict[str, tuple[str, ...]] = {
     "participants": NUMBER_OPS,
     "date": ("eq", "gt", "gte", "lt", "lte"),
 }
-NULLABLE_UNIT_FIELDS = frozenset({"name_en", "region_code"})
+NULLABLE_UNIT_FIELDS = frozenset({"name_en", "region_code", "system"})
 NULLABLE_LINK_FIELDS = frozenset({"title", "participants"})
 UNIT_ORDER_FIELDS = ("id", "name", "name_en", "kind", "level", "region_code")
 LINK_ORDER_FIELDS = ("date", "id", "kind", "family", "year", "count", "participants")
