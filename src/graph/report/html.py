@@ -287,6 +287,9 @@ def write_report(
     congruence (:func:`graph.analysis.monitor.monitoring`); ``info["behind"]``, ``info["dormant"]``.
     """
     data = build_report(store, year, region)
+    from .systems import systems_section
+
+    data["systems"] = systems_section(store, year, region)  # None for a single system: no section
     if as_of is not None:
         from ..analysis.monitor import monitoring
 

@@ -153,7 +153,7 @@ class SQLiteFile:
 
         def missing() -> list[str]:
             have: dict[str, set[str]] = {}
-            for table, column, _ in sqlschema.ADDED_COLUMNS:
+            for table, _column, _ in sqlschema.ADDED_COLUMNS:
                 if table not in have:
                     have[table] = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
             return [script for table, column, script in sqlschema.ADDED_COLUMNS if column not in have[table]]
