@@ -32,8 +32,9 @@ class Region:
         return region_from_model(found) if found else None
 
     @strawberry.field(
-        description="Every vertical unit in the region or within it, of every system (or of `system`, an id "
-        "from `systems`), by id: the locality's view across systems (条条 in one 块)."
+        description="Every vertical unit the rules bind (bureaus, customs …, not their party bodies) in the "
+        "region or within it, of every system (or of `system`, an id from `systems`), by id: the locality's "
+        "view across systems (条条 in one 块)."
     )
     async def vertical_units(
         self, info: Info, system: str | None = None

@@ -67,12 +67,12 @@ class SystemsQuery:
 
 
 async def vertical_units(info: Info, code: str, system: str | None) -> list[Unit]:
-    """``Region.verticalUnits``: every vertical unit in the region or within it, by id."""
+    """``Region.verticalUnits``: every unit the rules bind (a bureau, a customs …, not their party
+    bodies) in the region or within it, by id."""
     ctx = info.context
     if system is not None:
         rules_of_system(info, system)
-    vocab = vocabulary()
-    kinds = [k for k, spec in vocab.unit_kinds.items() if spec.side == "bureau"]
+    kinds = sorted({r.unit_kind for r in ctx.rules})  # the units the rules bind: bureaus, customs …
     found = await ctx.call(_units_in, ctx.store, code, kinds, system)
     return [unit_from_model(u) for u in found]
 
