@@ -31,7 +31,10 @@ __all__ = ["System", "DEFAULT_SYSTEM", "load_systems", "system_dirs", "system_fi
 DEFAULT_SYSTEM = "tax"
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_LABEL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+_LABEL = re.compile(r"^[A-Z][A-Za-z]*$")
+#: Neo4j labels the graph uses for other things (graph.store.cypher, gaps --write)
+_RESERVED_LABELS = {"Unit", "Region", "Gap", "Coverage", "Meta", "CoverageLow", "CoverageMid", "CoverageHigh",
+                    "CoverageFull"}  # fmt: skip
 _TOP_KEYS = {"id", "name", "name_en", "description", "unit_kinds", "link_kinds", "rules"}
 _KIND_KEYS = {"zh", "label", "side", "levels", "aliases", "en"}
 _LINK_KEYS = {"family", "zh", "mechanism", "aliases", "en"}
@@ -189,10 +192,12 @@ def _parse(path: Path, shared: Mapping[str, Any], taken: dict[str, str]) -> Syst
         zh, label = c.text(spec, "zh", what, *where), c.text(spec, "label", what, *where)
         if not _LABEL.match(label):
             raise c.fail(
-                f"{what}: label {label!r} must be CamelCase letters and digits (a Neo4j label)",
+                f"{what}: label {label!r} must be CamelCase letters (a Neo4j label)",
                 *where,
                 "label",
             )
+        if label in _RESERVED_LABELS:
+            raise c.fail(f"{what}: label {label} is reserved for the graph's own nodes", *where, "label")
         if label in taken:
             raise c.fail(f"{what}: label {label} is already used by {taken[label]}", *where, "label")
         side = str(spec.get("side", "bureau"))

@@ -52,6 +52,7 @@ __all__ = [
     "REGION_ADOPT_CHILDREN",
     "REGION_ADOPT_UNITS",
     "UNIT_MERGE",
+    "unit_merge",
     "UNIT_UNLINK_PARENT",
     "UNIT_LINK_PARENT",
     "UNIT_ADOPT_CHILDREN",
@@ -202,6 +203,20 @@ def _unit_merge(label: str) -> str:
 
 #: per kind label: upsert units of that kind and drop any other kind label they carried
 UNIT_MERGE: dict[str, str] = {label: _unit_merge(label) for label in UNIT_LABELS}
+
+
+def unit_merge(label: str) -> str:
+    """The merge statement of ``label``: from :data:`UNIT_MERGE`, or, for a kind a system file
+    added after this module was imported (``TIAOKUAI_SYSTEMS_DIR`` set later in the process), built
+    from the current vocabulary's labels, every one of them checked as above."""
+    if label in UNIT_MERGE:
+        return UNIT_MERGE[label]
+    labels = checked_names([k.label for k in vocabulary().unit_kinds.values()], "label")
+    if label not in labels:
+        raise ValueError(f"unknown unit label {label!r}")
+    others = [other for other in labels if other != label]
+    return _UNIT_MERGE.replace("__LABEL__", label).replace("__REMOVE__", "REMOVE u:" + ":".join(others))
+
 
 UNIT_UNLINK_PARENT = """
 UNWIND $rows AS row

@@ -389,7 +389,7 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Store):
             # units (one statement per kind label), then UNDER and IN_REGION
             for label, label_rows in unit_rows.items():
                 for rows in _chunks(label_rows, size):
-                    run(cypher.UNIT_MERGE[label], rows=rows).consume()
+                    run(cypher.unit_merge(label), rows=rows).consume()
             for rows in _chunks(structure_rows, size):
                 run(cypher.UNIT_UNLINK_PARENT, rows=rows).consume()
                 run(cypher.UNIT_LINK_PARENT, rows=[r for r in rows if r["parent_id"]]).consume()
