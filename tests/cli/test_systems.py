@@ -287,3 +287,34 @@ def test_malformed_system_files_are_refused_with_file_line_reason(
     assert result.returncode == 2, result.stderr
     assert f"{path}:{line}: " in result.stderr and reason in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_report_section_for_the_organs_work_committee(run: Run, all_location: str, tmp_path: Path) -> None:
+    """Mudanjiang's report lists, per system, the units in its area that did not report or liaise."""
+    out = tmp_path / "r.html"
+    run("report", "--year", "2020", "--region", "231000", "--out", str(out), store=all_location)
+    page = out.read_text(encoding="utf-8")
+    assert "九、本地区各垂直管理系统单位的报告与联络情况" in page
+    section = page[page.index("九、") : page.index("说明")]
+    for name in ("税务系统", "气象系统", "海关系统"):
+        assert name in section
+    gaps = json.loads(
+        run("gaps", "--year", "2020", "--region", "231000", "--format", "json", store=all_location).stdout
+    )
+    silent_report = {g["unit_id"] for g in gaps if g["family"] == "reporting"}
+    names = {u["unit_id"]: u["name"] for u in json.loads(
+        run("coverage", "--year", "2020", "--region", "231000", "--by", "system", "--format", "json",
+            store=all_location).stdout)["units"]}  # fmt: skip
+    for uid in silent_report:
+        assert names[uid] in section, uid
+    assert "未报告" in section
+
+
+def test_no_section_for_one_system(run: Run, tmp_path: Path) -> None:
+    run("sample", "--out", str(tmp_path / "tax"))
+    store = str(tmp_path / "tax.tkg")
+    run("load", str(tmp_path / "tax"), store=store)
+    run("report", "--year", "2020", "--region", "231000", "--out", str(tmp_path / "r.html"), store=store)
+    assert "九、" not in (tmp_path / "r.html").read_text(encoding="utf-8")
+    cov = json.loads(run("coverage", "--year", "2020", "--format", "json", store=store).stdout)
+    assert "by_system" not in cov  # the contract's shape of a tax-only store, as before
