@@ -318,3 +318,19 @@ def test_no_section_for_one_system(run: Run, tmp_path: Path) -> None:
     assert "九、" not in (tmp_path / "r.html").read_text(encoding="utf-8")
     cov = json.loads(run("coverage", "--year", "2020", "--format", "json", store=store).stdout)
     assert "by_system" not in cov  # the contract's shape of a tax-only store, as before
+
+
+def test_analyse_and_report_by_system(run: Run, all_location: str, tmp_path: Path) -> None:
+    """``--system`` narrows the rules, so the gaps an analysis or a report lists are that system's."""
+    found = json.loads(
+        run(
+            "analyse", "--year", "2020", "--system", "meteorology", "--format", "json", store=all_location
+        ).stdout
+    )
+    assert found["gaps"] and {g["unit_id"].split("-")[0] for g in found["gaps"]} == {"MB"}
+    out = tmp_path / "met.html"
+    run("report", "--year", "2020", "--system", "meteorology", "--out", str(out), store=all_location)
+    rows = (tmp_path / "met-gaps.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(rows) > 1 and all("气象局" in row for row in rows[1:])
+    unknown = run("analyse", "--year", "2020", "--system", "post", store=all_location, check=False)
+    assert unknown.returncode == 2 and "unknown system 'post'" in unknown.stderr

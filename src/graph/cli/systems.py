@@ -20,7 +20,7 @@ from ..queries.systems import system_stats, unit_system
 from ..rules.spec import only_system, selected_system
 from ..store.base import Store
 from .common import open_from
-from .output import emit_json, emit_table, percent
+from .output import emit_csv, emit_json, emit_table, percent
 
 __all__ = ["system_option", "by_system_option", "stats_for", "cross_system"]
 
@@ -87,6 +87,10 @@ def by_system_option(command: Callable[..., Any]) -> Callable[..., Any]:
             data = cross_system(store, year, kwargs.get("region_code"), kwargs.get("level"))
         if kwargs.get("fmt") == "json":
             emit_json(data)
+            return None
+        if kwargs.get("fmt") == "csv":
+            emit_csv(data["units"], ["system", "unit_id", "name", "kind", "level", "region_code", "expected", "met",
+                                     "ratio"])  # fmt: skip
             return None
         where = data["region_code"] or "all regions"
         click.echo(f"Vertical units in {where}, {year}, by system (条条 in one 块)\n")

@@ -48,6 +48,8 @@ def project(store: Store, years: Sequence[int] | None = None, *, structure: bool
                 g.add_edge(u.id, u.parent_id, key="UNDER", relation="UNDER", family="structure")
     for pc in store.pair_counts(years):
         key = pc.kind
+        if key not in vocab.link_kinds:
+            continue  # a kind no file declares any more (a system file removed after its load)
         if g.has_edge(pc.source_id, pc.target_id, key):
             data = g.edges[pc.source_id, pc.target_id, key]
         else:
