@@ -18,6 +18,16 @@ from graph.synthetic.systems_sample import write_samples
 
 STORE_KINDS = ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)]
 
+
+def clear_neo4j(store: Store) -> None:
+    """Empty the Neo4j test database (as tests/api/conftest.py does)."""
+    from graph.store.cypher import CLEAR_DATABASE
+
+    driver = store.driver  # type: ignore[attr-defined]  # the test owns this store
+    with driver.session(database=store.database) as session:  # type: ignore[attr-defined]
+        session.run(CLEAR_DATABASE).consume()
+
+
 QUERY = """
 query($system: String) {
   systems { id name nameEn unitCount coverage(year: 2020) { met expected } }
@@ -46,8 +56,6 @@ def all_store(request: pytest.FixtureRequest, tmp_path: Path, all_dir: Path) -> 
     if request.param == "embedded":
         store = open_store(tmp_path / "all.tkg")
     else:
-        from conftest import clear_neo4j
-
         store = open_store(request.getfixturevalue("neo4j_uri"))
         clear_neo4j(store)
     load_paths(store, [all_dir])
@@ -87,8 +95,6 @@ def test_systems_through_graphql(all_store: Store, serve: Callable[..., GraphQLC
 def test_both_stores_answer_the_same(tmp_path: Path, all_dir: Path, serve: Callable[..., GraphQLClient],
                                      request: pytest.FixtureRequest) -> None:  # fmt: skip
     """The same query on the embedded store and on Neo4j, for every system and for none."""
-    from conftest import clear_neo4j
-
     from loaders import load_paths
 
     embedded = open_store(tmp_path / "all.tkg")

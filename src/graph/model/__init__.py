@@ -38,8 +38,9 @@ class Unit:
     name_en: str | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=True, hash=False)
     #: its vertical system (schema/systems/<id>.yaml); None for the local side, which every system
-    #: shares (a load sets it; ledgers without the column are tax's)
-    system: str | None = "tax"
+    #: shares, and where not stated (a load always states it: a ledger without the column is tax's;
+    #: graph.queries.systems.unit_system falls back on the kind's system)
+    system: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ import networkx as nx
 
 from ..model.vocabulary import vocabulary
 from ..store.base import Store
+from .systems import unit_system
 
 __all__ = ["project"]
 
@@ -37,7 +38,7 @@ def project(store: Store, years: Sequence[int] | None = None, *, structure: bool
             "level": u.level,
             "region_code": u.region_code or "",
             "side": vocab.unit_kinds[u.kind].side,
-            "system": u.system or "",  # the vertical system; "" for the shared local side
+            "system": unit_system(u) or "",  # the vertical system; "" for the shared local side
         }
         if u.name_en:
             attrs["name_en"] = u.name_en

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Unit
+from ..model.systems import DEFAULT_SYSTEM
 from ..model.vocabulary import vocabulary
 from ..store.base import Store
 from .stats import stats
@@ -19,12 +20,16 @@ __all__ = ["system_stats", "system_units", "unit_system"]
 
 
 def unit_system(unit: Unit) -> str | None:
-    """A unit's system: what the store holds, or, for a unit written before systems (a Neo4j
-    database loaded by an older release), the system its kind belongs to."""
+    """A unit's system: what it states, else its kind's system, else (a shared bureau-side kind)
+    the default system, implied where none is stored (graph.store.system_filter); None for the
+    local side."""
     if unit.system:
         return unit.system
     vocab = vocabulary()
-    return vocab.system_of_kind.get(unit.kind)
+    kind = vocab.unit_kinds.get(unit.kind)
+    if kind is None or kind.side != "bureau":
+        return None
+    return vocab.system_of_kind.get(unit.kind, DEFAULT_SYSTEM)
 
 
 def system_units(store: Store, system: str) -> list[Unit]:

@@ -294,6 +294,11 @@ def _tally(
     return [(k, acc[k][0], acc[k][1]) for k in keys]
 
 
+def _system_of(unit: Unit) -> str:
+    """A bureau's system: as stored, else its kind's (a unit written without one), else tax."""
+    return unit.system or vocabulary().system_of_kind.get(unit.kind) or "tax"
+
+
 def _status_counts(requirements: Iterable[Requirement]) -> dict[str, int]:
     counts = dict.fromkeys(STATUSES[1:], 0)
     for r in requirements:
@@ -317,7 +322,7 @@ def summarise(
             u = units[r.unit_id]
             group = groups.get(u.region_code or "", u.region_code or "")
             for dim, key in (
-                ("system", u.system or ""),
+                ("system", _system_of(u)),
                 ("level", u.level),
                 ("rule", r.rule),
                 ("region_code", group),
@@ -360,7 +365,7 @@ def summarise(
         statuses=_status_counts(requirements) if as_of is not None else None,
         by_system=[
             {"system": row["system"], "name": vocabulary().system_name(row["system"]), **row}
-            for row in rows("system", _tally((units[r.unit_id].system or "", r) for r in requirements))
+            for row in rows("system", _tally((_system_of(units[r.unit_id]), r) for r in requirements))
         ],
     )
 

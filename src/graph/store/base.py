@@ -55,7 +55,6 @@ class UnitQuery:
     level: str | None = None
     region_code: str | None = None  # the region itself or any region within it
     name_contains: str | None = None  # case-insensitive, matched against name and name_en
-    system: str | None = None  # the vertical system's id (schema/systems); local units have none
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,6 @@ WITH CASE WHEN $region_code IS NULL THEN null
 MATCH (u:Unit)
 WHERE ($kind IS NULL OR u.kind = $kind)
   AND ($level IS NULL OR u.level = $level)
-  AND ($system IS NULL OR u.system = $system)
   AND (codes IS NULL OR u.region_code IN codes)
   AND ($needle IS NULL OR toLower(u.name) CONTAINS $needle
        OR toLower(coalesce(u.name_en, '')) CONTAINS $needle)

@@ -166,9 +166,6 @@ class EmbeddedStore(EmbeddedWhere, EmbeddedWrites, Store):
         if query.level:
             where.append("level = ?")
             params.append(query.level)
-        if query.system:
-            where.append("system = ?")
-            params.append(query.system)
         if query.region_code:
             # the region and every region below it; the code itself counts even if no such region exists
             with_sql = (

@@ -126,7 +126,6 @@ class Neo4jReads:
         return {
             "kind": query.kind or None,
             "level": query.level or None,
-            "system": query.system or None,
             "region_code": query.region_code or None,
             "needle": query.name_contains.lower() if query.name_contains else None,
         }

@@ -149,11 +149,10 @@ SCHEMA_VERSION = len(MIGRATIONS)
 #: version: a file written by this release stays readable by the last one, which names its columns
 #: in every read (its unit writes then stop with a clear "refused the write" and change nothing).
 ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    # issue 20: a unit's vertical system; the bureau-side units of an older file are tax's (the only
-    # system then), the local side has none
+    # issue 20: a unit's vertical system, NULL for the default one (tax: every unit of an older
+    # file) and for the local side (graph.store.system_filter)
     ("units", "system", """
 ALTER TABLE units ADD COLUMN system TEXT;
-UPDATE units SET system = 'tax' WHERE kind IN ('tax_bureau', 'bureau_party_committee', 'party_branch');
 CREATE INDEX units_by_system ON units (system, id);
 """),
 )  # fmt: skip

@@ -17,6 +17,7 @@ from ...queries import paths
 from ...queries.stats import stats as compute_stats
 from ...store import filters as flt
 from ...store.base import LinkQuery, Page
+from ...store.system_filter import system_cond
 from ..errors import InvalidArgument
 from .aggregates import LinkGroup, UnitsAggregate, link_group_from_model, units_aggregate_from_model
 from .connection import Connection, paged
@@ -357,9 +358,7 @@ async def _units_where(
         if needle
         else None,
         unit_cond(where),
-        flt.Field("system", "eq", system)
-        if system is not None and rules_of_system(info, system) is not None
-        else None,
+        system_cond(system) if system is not None and rules_of_system(info, system) is not None else None,
     )
     wanted = item_fields(info)
     along = {"parents": "parent" in wanted, "regions": "region" in wanted, "children": "children" in wanted}

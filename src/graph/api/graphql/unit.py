@@ -9,6 +9,7 @@ import strawberry
 from ...model import Link as LinkModel
 from ...model import Unit as UnitModel
 from ...model.vocabulary import vocabulary
+from ...queries.systems import unit_system
 from ...store.base import Page
 from ...store.filters import and_
 from ..errors import InvalidArgument
@@ -183,5 +184,5 @@ def unit_from_model(u: UnitModel) -> Unit:
         region_code=u.region_code,
         parent_id=strawberry.ID(u.parent_id) if u.parent_id else None,
         properties=[Property(key=k, value=str(v)) for k, v in sorted(extra.items())],
-        system=u.system,
+        system=unit_system(u),
     )
