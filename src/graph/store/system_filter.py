@@ -21,6 +21,7 @@ def system_cond(system: str) -> Cond:
     vocab = vocabulary()
     own = tuple(k for k, s in vocab.system_of_kind.items() if s == system)
     shared = tuple(k for k in vocab.bureau_side_kinds if k not in vocab.system_of_kind)
+    stated: Cond | None
     if system == DEFAULT_SYSTEM:
         others = tuple(s for s in vocab.systems if s != DEFAULT_SYSTEM)
         stated = Not(Field("system", "in", others)) if others else None
