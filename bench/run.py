@@ -92,6 +92,9 @@ TARGETS: list[tuple[str, str, float]] = [
     # the worst question of bench/peer_bench.py (per-question keys beside them)
     ("graphql_vs_neo4j_graphql_p50", "<=", 1.0),
     ("graphql_vs_neo4j_graphql_rps", ">=", 1.0),
+    # issue 18: what a scope costs (bench/scope_bench.py), per store
+    ("serve_scoped_vs_unscoped_p50", "<=", 1.3),
+    ("serve_scoped_vs_unscoped_p50_neo4j", "<=", 1.3),
 ]
 
 #: every key the JSON always has (None when a benchmark was skipped or failed)
@@ -872,7 +875,9 @@ def bench_serve(run: Run, on_neo4j: bool) -> None:
 
 def bench_serve_limits(run: Run) -> None:
     """Issue 17's shared-service figures (bench/serve_limits.py) for each store, on the national
-    set at the plan's serve scale (no suffix) and on the bundled sample (``_sample``)."""
+    set at the plan's serve scale (no suffix) and on the bundled sample (``_sample``); and issue 18's
+    cost of a scope (bench/scope_bench.py) on the national set."""
+    import scope_bench
     import serve_limits
 
     from graph.model import Dataset
@@ -916,6 +921,14 @@ def bench_serve_limits(run: Run) -> None:
                 tiaokuai(), location, prefecture, run.work, f"{suffix or '_national'}", seconds, run.say
             )
             run.put(**{f"{k}{suffix}": v for k, v in out.items() if k != "serve_limits_first_errors"})
+            if not set_suffix:  # issue 18: a prefecture's key against an unscoped one (bench/scope_bench.py)
+                try:
+                    scoped = scope_bench.measure(
+                        tiaokuai(), location, prefecture, run.work, store_suffix, run.say
+                    )
+                    run.put(**{f"{k}{store_suffix}": v for k, v in scoped.items()})
+                except Exception as exc:  # noqa: BLE001 - the other serve figures still count
+                    run.errors[f"scope{store_suffix}"] = f"{type(exc).__name__}: {exc}"
             if out.get("serve_limits_first_errors"):
                 run.notes.append(
                     f"serve limits{suffix} errors, first ones: {out['serve_limits_first_errors']}"

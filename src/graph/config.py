@@ -10,8 +10,11 @@ variable                        meaning (default)
 ``TIAOKUAI_STORE``              store path or ``bolt://``/``neo4j://`` URI (the default path)
 ``TIAOKUAI_HOST``               interface to listen on (``127.0.0.1``)
 ``TIAOKUAI_PORT``               port (``8000``)
-``TIAOKUAI_API_KEYS``           comma-separated keys for mutations (none: mutations disabled)
-``TIAOKUAI_REQUIRE_KEY_FOR_READS``  queries need a key too (``false``)
+``TIAOKUAI_KEYS_FILE``          the keys file: named keys, roles, region scopes (docs/security.md)
+``TIAOKUAI_PUBLIC_READ``        with a keys file, queries without a key read everything (``false``)
+``TIAOKUAI_AUDIT_LOG``          also append audit records to this file, one JSON a line
+``TIAOKUAI_API_KEYS``           deprecated: comma-separated unscoped write keys
+``TIAOKUAI_REQUIRE_KEY_FOR_READS``  queries need a key too (``false``; implied by a keys file)
 ``TIAOKUAI_CORS_ORIGINS``       comma-separated browser origins allowed (none: CORS closed)
 ``TIAOKUAI_MAX_PAGE_SIZE``      largest ``first`` a connection accepts (``500``)
 ``TIAOKUAI_DEFAULT_PAGE_SIZE``  ``first`` when omitted (``100``)
@@ -35,6 +38,7 @@ variable                        meaning (default)
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -71,6 +75,17 @@ class Settings(BaseSettings):
         default_factory=list, description="Keys accepted in `Authorization: Bearer KEY` for mutations."
     )
     require_key_for_reads: bool = Field(default=False, description="Queries need a key as well.")
+    keys_file: Path | None = Field(
+        default=None,
+        description="The keys file (TOML): named keys with a role and a region scope (docs/security.md). "
+        "With one, queries need a key too unless public_read.",
+    )
+    public_read: bool = Field(
+        default=False, description="With a keys file: queries without a key are answered, unscoped."
+    )
+    audit_log: Path | None = Field(
+        default=None, description="Append every audit record to this file too (what `tiaokuai audit` reads)."
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Browser origins allowed by CORS; empty means none."
     )
@@ -145,13 +160,22 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"default_page_size ({self.default_page_size}) exceeds max_page_size ({self.max_page_size})"
             )
-        if self.require_key_for_reads and not self.api_keys:
-            raise ValueError("require_key_for_reads is set but TIAOKUAI_API_KEYS is empty")
+        if self.require_key_for_reads and not self.api_keys and self.keys_file is None:
+            raise ValueError(
+                "require_key_for_reads is set but TIAOKUAI_API_KEYS is empty (and there is no TIAOKUAI_KEYS_FILE)"
+            )
         return self
 
     @property
     def mutations_enabled(self) -> bool:
-        return bool(self.api_keys)
+        return bool(self.api_keys) or self.keys_file is not None
+
+    @property
+    def reads_need_key(self) -> bool:
+        """Queries without a valid key are refused (401)."""
+        if self.require_key_for_reads:
+            return True
+        return self.keys_file is not None and not self.public_read
 
     @property
     def loopback_only(self) -> bool:

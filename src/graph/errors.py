@@ -79,3 +79,8 @@ class DeadlineExceeded(TiaokuaiError):
 
 class GapWriteUnsupported(TiaokuaiError):
     """``gaps --write`` was asked of a store that cannot hold gap records (the embedded store)."""
+
+
+class OutOfScope(TiaokuaiError):
+    """A write (or gap records) outside the caller's scope (graph.store.scoped): nothing was
+    written. The message names the first offending row; the API answers ``FORBIDDEN``."""

@@ -7,6 +7,7 @@ does both). Rules are read once here, so a broken ``expectations.yaml`` stops th
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 
 from fastapi import FastAPI
@@ -20,9 +21,10 @@ from ..config import Settings
 from ..errors import TiaokuaiError
 from ..rules import Rule, load_rules
 from ..store.base import Store
-from .audit import AuditExtension
+from .audit import AuditExtension, attach_file
 from .deps import StoreDep, get_context
 from .graphql.schema import build_schema
+from .keys import KeyRing
 from .limits import Limits
 from .limits.refusals import graphql_http_exception_handler
 from .limits.router import LimitedGraphQLRouter
@@ -32,6 +34,8 @@ from .pages import install as install_pages
 __all__ = ["create_app", "READY_TIMEOUT_S"]
 
 READY_TIMEOUT_S = 5.0
+
+log = logging.getLogger("graph.api")
 
 
 def create_app(settings: Settings, store: Store, rules: Sequence[Rule] | None = None) -> FastAPI:
@@ -47,6 +51,15 @@ def create_app(settings: Settings, store: Store, rules: Sequence[Rule] | None = 
     app.state.store = store
     app.state.rules = list(rules) if rules is not None else load_rules()
     app.state.limits = Limits(settings)  # cost rate buckets and answer cache of this process
+    # the keys file, followed while the server runs (graph.api.keys; docs/security.md)
+    app.state.keyring = KeyRing(settings.keys_file) if settings.keys_file is not None else None
+    if settings.api_keys:
+        log.warning(
+            "TIAOKUAI_API_KEYS is deprecated: its keys write everywhere, unscoped and unnamed; "
+            "move to a keys file (tiaokuai keys add --name … --role write --region …, TIAOKUAI_KEYS_FILE)"
+        )
+    if settings.audit_log is not None:
+        attach_file(str(settings.audit_log))
 
     schema = build_schema(settings)
     schema.extensions = (*schema.extensions, AuditExtension)  # an audit record for every write

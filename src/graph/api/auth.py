@@ -1,11 +1,35 @@
-"""API keys: ``Authorization: Bearer KEY`` checked in constant time against the configured keys."""
+"""API keys: ``Authorization: Bearer KEY`` checked in constant time against the configured keys.
+
+:class:`Caller` is who a valid key says is calling: a name, a role and a scope. Keys come from the
+keys file (graph.api.keys) or, deprecated, ``TIAOKUAI_API_KEYS`` (unscoped write keys).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-__all__ = ["bearer_token", "key_is_valid"]
+__all__ = ["bearer_token", "key_is_valid", "Caller", "legacy_caller"]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: a key's name (never the key), its role and its scope."""
+
+    name: str
+    role: str  # read | write | admin
+    regions: tuple[str, ...] | None  # None: the whole graph
+
+    @property
+    def may_write(self) -> bool:
+        return self.role in ("write", "admin")
+
+
+def legacy_caller(token: str) -> Caller:
+    """A key of ``TIAOKUAI_API_KEYS``: unscoped, may write; named by its fingerprint."""
+    return Caller("env:sha256:" + hashlib.sha256(token.encode()).hexdigest()[:12], "write", None)
 
 
 def bearer_token(header: str | None) -> str | None:

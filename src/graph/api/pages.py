@@ -18,31 +18,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, FastAPI, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from ..errors import TiaokuaiError
-from .auth import bearer_token, key_is_valid
-from .deps import SettingsDep, StoreDep
+from .deps import ReadStoreDep
 from .ide import STATIC_DIR
 
 __all__ = ["router", "install"]
 
 
-def require_read_key(request: Request, settings: SettingsDep) -> None:
-    """The pages show what GraphQL answers: with ``TIAOKUAI_REQUIRE_KEY_FOR_READS`` they need a key too."""
-    if settings.require_key_for_reads:
-        token = bearer_token(request.headers.get("authorization"))
-        if not key_is_valid(token, settings.api_keys):
-            raise HTTPException(
-                status_code=401,
-                detail="an API key is required: send the header Authorization: Bearer KEY",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-
-
-router = APIRouter(include_in_schema=False, dependencies=[Depends(require_read_key)])
+# every page reads through ReadStoreDep: a key when reads need one, and the caller's scope
+router = APIRouter(include_in_schema=False)
 Lang = Annotated[str, Query(pattern="^(zh|en)$")]
 NAV = [("/graphql", "GraphQL (GraphiQL)"), ("/report", "报告 report")]
 
@@ -56,7 +44,7 @@ def _not_found(message: str) -> HTMLResponse:
 
 
 @router.get("/report")
-def latest_report(store: StoreDep) -> Response:
+def latest_report(store: ReadStoreDep) -> Response:
     years = store.years()
     if not years:
         return _not_found(
@@ -66,7 +54,7 @@ def latest_report(store: StoreDep) -> Response:
 
 
 @router.get("/report/{year}", response_class=HTMLResponse)
-def report_page(store: StoreDep, year: int, region: str | None = None, lang: Lang = "zh") -> Response:
+def report_page(store: ReadStoreDep, year: int, region: str | None = None, lang: Lang = "zh") -> Response:
     from html import escape
     from urllib.parse import urlencode
 
@@ -85,7 +73,7 @@ def report_page(store: StoreDep, year: int, region: str | None = None, lang: Lan
 
 
 @router.get("/report/{year}/gaps.csv")
-def report_csv(store: StoreDep, year: int, region: str | None = None) -> Response:
+def report_csv(store: ReadStoreDep, year: int, region: str | None = None) -> Response:
     from ..report import build_report, gaps_csv
 
     try:
@@ -101,7 +89,7 @@ def report_csv(store: StoreDep, year: int, region: str | None = None) -> Respons
 
 
 @router.get("/unit/{unit_id}", response_class=HTMLResponse)
-def unit_page(store: StoreDep, unit_id: str, year: int | None = None, lang: Lang = "zh") -> Response:
+def unit_page(store: ReadStoreDep, unit_id: str, year: int | None = None, lang: Lang = "zh") -> Response:
     from html import escape
 
     from ..report.unit import render_unit_page, unit_page_data

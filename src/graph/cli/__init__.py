@@ -7,6 +7,7 @@ import click
 from .. import __version__
 from .analysis import analyse, report
 from .data import export, load, sample
+from .keys import audit, keys
 from .migrate import migrate
 from .reports import coverage, gaps, stats
 from .serve import schema, serve
@@ -28,6 +29,8 @@ def cli() -> None:
 
 for command in (load, stats, coverage, gaps, trend, export, sample, serve, schema, analyse, report, migrate):
     cli.add_command(command)
+cli.add_command(keys)  # the keys file: who may call the API, over which regions (docs/security.md)
+cli.add_command(audit)
 
 
 def main() -> None:

@@ -39,8 +39,8 @@ def serve(
 ) -> None:
     """Serve the GraphQL API at /graphql (GraphiQL in a browser), with /healthz and /readyz.
 
-    Settings come from TIAOKUAI_* variables (see docs/graphql.md): API keys for mutations in
-    TIAOKUAI_API_KEYS (comma-separated), CORS origins, page size and query limits, the cost budget,
+    Settings come from TIAOKUAI_* variables (see docs/graphql.md): the keys file with each key's role
+    and region scope in TIAOKUAI_KEYS_FILE (tiaokuai keys; docs/security.md), CORS origins, page size and query limits, the cost budget,
     rate, request timeout and cache (docs/graphql.md, Limits). With several workers (--workers, by
     default one per CPU) each is a process of its own over the same store. Stops gracefully on
     Ctrl-C or SIGTERM, finishing requests in flight.
@@ -70,7 +70,7 @@ def serve(
 
         enable_offload(app, settings, store.location)  # costly queries in a lower-priority process
         configure_logging(settings.log_format)
-        if not settings.loopback_only and not settings.api_keys:
+        if not settings.loopback_only and not settings.mutations_enabled:
             click.echo(
                 f"warning: listening on {settings.host} with no API keys; mutations are disabled", err=True
             )
@@ -107,7 +107,7 @@ def _serve_workers(settings: Any, n_workers: int) -> None:
     os.environ["TIAOKUAI_HOST"] = settings.host
     os.environ["TIAOKUAI_PORT"] = str(settings.port)
     os.environ["TIAOKUAI_WORKERS"] = str(n_workers)
-    if not settings.loopback_only and not settings.api_keys:
+    if not settings.loopback_only and not settings.mutations_enabled:
         click.echo(
             f"warning: listening on {settings.host} with no API keys; mutations are disabled", err=True
         )

@@ -77,7 +77,8 @@ UNIT_FIELDS: dict[str, tuple[str, ...]] = {
     "kind": ("eq", "in"),
     "level": ("eq", "in"),
     "region_code": STRING_OPS,
-    "system": ("eq", "in"),
+    "parent_id": ("eq", "in"),  # not offered by the API; the scoped store's children (store.scoped)
+    "system": ("eq", "in"),  # not offered by the API; "of system S" (store.system_filter)
 }
 #: link fields and the operators each takes
 LINK_FIELDS: dict[str, tuple[str, ...]] = {
@@ -90,14 +91,15 @@ LINK_FIELDS: dict[str, tuple[str, ...]] = {
     "participants": NUMBER_OPS,
     "date": ("eq", "gt", "gte", "lt", "lte"),
 }
-NULLABLE_UNIT_FIELDS = frozenset({"name_en", "region_code", "system"})
+NULLABLE_UNIT_FIELDS = frozenset({"name_en", "region_code", "parent_id", "system"})
 NULLABLE_LINK_FIELDS = frozenset({"title", "participants"})
 UNIT_ORDER_FIELDS = ("id", "name", "name_en", "kind", "level", "region_code")
 LINK_ORDER_FIELDS = ("date", "id", "kind", "family", "year", "count", "participants")
 #: what units are counted by in :class:`UnitsAggregate`
 UNIT_GROUPS = ("kind", "level", "region_code")
 #: what links can be grouped by in an aggregate
-LINK_GROUPS = ("kind", "family", "year", "month", "source_level")
+#: (the last three are not offered by the API: the scoped store's pair questions, store.scoped)
+LINK_GROUPS = ("kind", "family", "year", "month", "source_level", "source_id", "target_id", "date")
 END_ROLES = ("source", "target", "either", "counterpart")
 
 
@@ -261,6 +263,8 @@ def unit_sort_key(order: Sequence[Order]) -> Callable[[Unit], tuple[Any, ...]]:
 def _link_value(lk: Link, name: str) -> Any:
     if name == "year":
         return lk.date.year
+    if name == "date":  # ISO text, as SQLite holds it and Neo4j's toString gives it
+        return lk.date.isoformat()
     return getattr(lk, name)
 
 
@@ -329,6 +333,8 @@ def group_value(name: str, lk: Link, source: Unit | None) -> Any:
         return lk.date.strftime("%Y-%m")
     if name == "year":
         return lk.date.year
+    if name == "date":  # ISO text, as SQLite holds it and Neo4j's toString gives it
+        return lk.date.isoformat()
     if name == "source_level":
         return source.level if source is not None else None
     return getattr(lk, name)

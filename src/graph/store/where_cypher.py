@@ -452,6 +452,7 @@ _GROUP_EXPR = {
     "month": "substring(toString(r.date), 0, 7)",
     "source_level": "s.level",
 }
+_GROUP_EXPR |= {"source_id": "s.id", "target_id": "t.id", "date": "toString(r.date)"}  # store.scoped
 assert set(_GROUP_EXPR) == set(LINK_GROUPS)
 
 

@@ -287,6 +287,9 @@ _GROUP_SQL = {
     "year": "l.year",
     "month": "substr(l.date, 1, 7)",
     "source_level": "(SELECT s.level FROM units s WHERE s.id = l.source_id)",
+    "source_id": "l.source_id",
+    "target_id": "l.target_id",
+    "date": "l.date",
 }
 assert set(_GROUP_SQL) == set(LINK_GROUPS)
 

@@ -17,6 +17,8 @@ from ...config import Settings
 from ...errors import DeadlineExceeded, StoreUnavailable
 from ...rules import Rule
 from ...store.base import Store
+from ...store.scoped import ScopedStore
+from ..auth import Caller
 from ..errors import RequestTimeout, StoreDown
 from ..limits import guard
 from .loaders import Loaders
@@ -30,9 +32,19 @@ class Context(BaseContext):
     """What every resolver sees as ``info.context``."""
 
     def __init__(self, store: Store, settings: Settings, rules: Sequence[Rule], authorized: bool,
-                 key_presented: bool) -> None:  # fmt: skip
+                 key_presented: bool, caller: Caller | None = None, request_id: str | None = None,
+                 refusal_reason: str = "none") -> None:  # fmt: skip
         super().__init__()
-        self.store = store
+        #: who is calling (graph.api.deps.identify): None for an anonymous read
+        self.caller = caller
+        #: the request's id, as the audit log shows it
+        self.request_id = request_id
+        #: why no caller was identified ("none", "invalid", "expired", "revoked"), for refusals
+        self.refusal_reason = refusal_reason
+        #: the whole store, for what a write checks before its scope is (references, graph.ingest)
+        self.unscoped_store = store
+        #: what every resolver reads: the store seen through the caller's scope (graph.store.scoped)
+        self.store = store if caller is None or caller.regions is None else ScopedStore(store, caller.regions)
         self.settings = settings
         self.rules = list(rules)
         #: a valid ``Authorization: Bearer KEY`` came with the request
@@ -44,7 +56,7 @@ class Context(BaseContext):
         self.cost = 0
         self.refusal: str | None = None
         self.retry_after = 0
-        self._generation = guard.Generation(store)
+        self._generation = guard.Generation(self.store)
 
     async def call(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
         """Run a blocking store function off the event loop, within the request's deadline and

@@ -1,7 +1,9 @@
 """Mutations: the ledger's units and links, validated exactly as a load, all or nothing.
 
-Every mutation needs ``Authorization: Bearer KEY`` with a key from ``TIAOKUAI_API_KEYS``;
-without one it is refused before anything is read or written. Invalid rows come back as one
+Every mutation needs ``Authorization: Bearer KEY`` with a ``write`` or ``admin`` key of the keys
+file (``TIAOKUAI_KEYS_FILE``, or a deprecated ``TIAOKUAI_API_KEYS`` key); without one it is
+refused before anything is read or written. A key with a scope writes inside it only
+(graph.store.scoped): one row outside refuses the whole mutation (``FORBIDDEN``, naming the row). Invalid rows come back as one
 GraphQL error whose message lists ``FILE:ROW: column: message`` lines (FILE is the mutation's
 name, ROW is item index + 2, as if the list were a sheet under a header row) and whose
 ``extensions.problems`` holds them as objects.
@@ -13,7 +15,7 @@ from typing import Any
 
 import strawberry
 
-from ...errors import LoadError
+from ...errors import LoadError, OutOfScope
 from ..errors import Forbidden, InvalidArgument, InvalidInput, Unauthenticated
 from .context import Info
 from .link import Link, link_from_model
@@ -85,14 +87,19 @@ class RecordLinksResult:
 
 
 def require_key(info: Info) -> None:
-    """Refuse unless the request carried a valid key. Raised before any store access."""
+    """Refuse unless the request carried a valid key that may write. Raised before any store access."""
     ctx = info.context
-    if not ctx.settings.api_keys:
-        raise Forbidden("mutations are disabled: the server has no API keys (set TIAOKUAI_API_KEYS)")
+    if not ctx.settings.mutations_enabled:
+        raise Forbidden(
+            "mutations are disabled: the server has no API keys (set TIAOKUAI_KEYS_FILE; TIAOKUAI_API_KEYS is deprecated)"
+        )
     if not ctx.key_presented:
         raise Unauthenticated("this mutation needs an API key: send the header Authorization: Bearer KEY")
-    if not ctx.authorized:
-        raise Unauthenticated("invalid API key")
+    if not ctx.authorized or ctx.caller is None:
+        reason = {"expired": "this API key has expired", "revoked": "this API key was revoked"}
+        raise Unauthenticated(reason.get(ctx.refusal_reason, "invalid API key"))
+    if not ctx.caller.may_write:
+        raise Forbidden(f"the key {ctx.caller.name!r} may read only (role {ctx.caller.role})")
 
 
 def _rows(items: list[Any], fields: list[str]) -> list[dict[str, Any]]:
@@ -118,13 +125,17 @@ async def _validate_and_write(info: Info, table: str, rows: list[dict[str, Any]]
     ctx = info.context
 
     def work() -> Any:
-        dataset = rows_to_dataset(table, rows, ctx.store, source=source)  # type: ignore[arg-type]
+        # references resolve against the whole graph (a county's link to its prefecture's committee);
+        # the scope is checked by the scoped store's write, before anything is written
+        dataset = rows_to_dataset(table, rows, ctx.unscoped_store, source=source)  # type: ignore[arg-type]
         return dataset, ctx.store.write(dataset)
 
     try:
         return await ctx.call(work)
     except LoadError as exc:
         raise InvalidInput.from_load_error(exc) from exc
+    except OutOfScope as exc:
+        raise Forbidden(f"{source} {exc}; nothing was written") from exc
 
 
 @strawberry.type

@@ -8,7 +8,10 @@ store call of a request. It
   :class:`CheckedStore`), so a long computation on the embedded store is interrupted between its
   store questions, and on Neo4j the server itself cancels a transaction at the deadline;
 * answers from the process's :class:`~graph.api.limits.cache.AnswerCache` when the same question
-  was answered at the same store generation.
+  was answered at the same store generation, for the same scope: a scoped store
+  (:class:`~graph.store.scoped.ScopedStore`) answers the same question differently for each scope,
+  so every key holds the store's ``scope_key`` (None for the whole graph); one office never gets
+  another's cached answer.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ class CheckedStore:
             deadline.check(f"asking the store ({name})")
             if cache is None or generation is None or name not in CACHED_STORE_METHODS:
                 return value(*args, **kwargs)
-            key = cache_key("store." + name, args, kwargs)
+            key = _scoped(self._inner, cache_key("store." + name, args, kwargs))
             if key is None:
                 return value(*args, **kwargs)
             full = (generation.get(), key)
@@ -83,13 +86,20 @@ class Generation:
             return self._value
 
 
+def _scoped(store: Any, key: Any) -> Any:
+    """``key`` for the answers of ``store``: with the store's scope in it (None: unscoped)."""
+    if key is None:
+        return None
+    return (getattr(store, "scope_key", None), key)
+
+
 def _key(fn: Callable[..., Any], store: Store, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     name = CACHED_FUNCTIONS.get(fn)
     if name is not None and args and args[0] is store:
-        return cache_key(name, args[1:], kwargs)
+        return _scoped(store, cache_key(name, args[1:], kwargs))
     owner = getattr(fn, "__self__", None)
     if owner is store and getattr(fn, "__name__", "") in CACHED_STORE_METHODS:
-        return cache_key("store." + fn.__name__, args, kwargs)
+        return _scoped(store, cache_key("store." + fn.__name__, args, kwargs))
     return None
 
 

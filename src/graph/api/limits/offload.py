@@ -114,7 +114,7 @@ def _start(settings_json: str, parent: int) -> None:
 
 def _execute(
     query: str, variables: dict[str, Any] | None, operation_name: str | None, authorized: bool,
-    key_presented: bool, seconds: float,
+    key_presented: bool, seconds: float, caller: Any = None,
 ) -> dict[str, Any]:  # fmt: skip
     from strawberry.http import process_result
     from strawberry.types.graphql import OperationType as StrawberryOperationType
@@ -123,9 +123,11 @@ def _execute(
     from ..graphql.context import Context
 
     st = _STATE
+    # the caller's scope goes with the query: the pool reads through the same ScopedStore
     ctx = Context(
-        st["store"], st["settings"], st["rules"], authorized=authorized, key_presented=key_presented
-    )
+        st["store"], st["settings"], st["rules"], authorized=authorized, key_presented=key_presented,
+        caller=caller,
+    )  # fmt: skip
     ctx.request = SimpleNamespace(  # type: ignore[assignment]  # what the limits look up on a request
         app=SimpleNamespace(state=SimpleNamespace(limits=st["limits"], settings=st["settings"])),
         headers={},
@@ -196,11 +198,11 @@ class Offloader:
 
     async def execute(
         self, query: str, variables: dict[str, Any] | None, operation_name: str | None, *,
-        authorized: bool, key_presented: bool, seconds: float,
+        authorized: bool, key_presented: bool, seconds: float, caller: Any = None,
     ) -> dict[str, Any]:  # fmt: skip
         """The response of the query as run in the pool (``{"timeout": True}`` past ``seconds``)."""
         future = self._executor().submit(
-            _execute, query, variables, operation_name, authorized, key_presented, seconds
+            _execute, query, variables, operation_name, authorized, key_presented, seconds, caller
         )
         return await asyncio.wrap_future(future)
 

@@ -88,6 +88,12 @@ class LimitedGraphQLRouter(TiaokuaiGraphQLRouter):
         codes = [
             (e.extensions or {}).get("code") for e in (result.errors or []) if isinstance(e, GraphQLError)
         ]
+        for code in ("RATE_LIMITED", "QUERY_TOO_COSTLY"):
+            if code in codes:  # a refused request: the audit log names who asked
+                from ..audit import refused_query
+
+                refused_query(context, code, str(result.errors[0]) if result.errors else code)
+                break
         for code in ("TIMEOUT", "RATE_LIMITED", "QUERY_TOO_COSTLY"):
             if code in codes and (result.data is None or code == "TIMEOUT"):
                 sub_response.status_code = STATUS_OF_CODE[code]
@@ -123,6 +129,7 @@ class LimitedGraphQLRouter(TiaokuaiGraphQLRouter):
                     request_data.operation_name,
                     authorized=bool(context.authorized),
                     key_presented=bool(context.key_presented),
+                    caller=context.caller,
                     seconds=seconds,
                 ),
                 timeout=seconds,
