@@ -78,6 +78,11 @@ SET r.kind = $kind, r.date = $date, r.year = $year, r.count = $count,
 TARGETS: list[tuple[str, str, float]] = [
     ("neo4j_load_links_per_s", ">=", 20_000),
     ("neo4j_load_vs_per_row", ">=", 30),
+    # issue 19: a national load with one `tiaokuai load`
+    ("neo4j_load_vs_single_stream", ">=", 1.3),
+    ("neo4j_bulk_vs_admin_import", "<=", 1.3),
+    ("neo4j_load_client_rss_mb", "<=", 400),
+    ("neo4j_gaps_with_visibility_vs_without", "<=", 1.15),
     ("graphql_lookup_p50_vs_driver", "<=", 1.5),
     ("bolt_roundtrips_per_request_1000_items", "<=", 2),
     ("gaps_national_embedded_s", "<=", 2.0),
@@ -101,6 +106,12 @@ TARGETS: list[tuple[str, str, float]] = [
 REQUIRED_KEYS = [
     "neo4j_load_links_per_s",
     "neo4j_load_vs_per_row",
+    "neo4j_load_national_one_invocation_ok",
+    "neo4j_load_vs_single_stream",
+    "neo4j_bulk_vs_admin_import",
+    "neo4j_load_client_rss_mb",
+    "neo4j_clear_1m_ok",
+    "neo4j_gaps_with_visibility_vs_without",
     "embedded_load_links_per_s",
     "loaders_read_validate_links_per_s",
     "graphql_lookup_p50_vs_driver",
@@ -616,6 +627,11 @@ def bench_neo4j_load(run: Run) -> None:
         )
     finally:
         store.close()
+    from neo4j_national import bench_national_load
+
+    from graph.store import open_store
+
+    bench_national_load(run, tiaokuai(), _clear, open_store)
 
 
 def bench_neo4j_rules(run: Run) -> None:
@@ -918,7 +934,14 @@ def bench_serve_limits(run: Run) -> None:
         for store_suffix, location in stores:
             suffix = store_suffix + set_suffix
             out = serve_limits.measure(
-                tiaokuai(), location, prefecture, run.work, f"{suffix or '_national'}", seconds, run.say
+                tiaokuai(),
+                location,
+                prefecture,
+                run.work,
+                f"{suffix or '_national'}",
+                seconds,
+                run.say,
+                rounds=1 if plan.mode == "smoke" else 3,
             )
             run.put(**{f"{k}{suffix}": v for k, v in out.items() if k != "serve_limits_first_errors"})
             if not set_suffix:  # issue 18: a prefecture's key against an unscoped one (bench/scope_bench.py)

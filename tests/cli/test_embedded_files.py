@@ -77,6 +77,35 @@ def test_a_fresh_store_is_a_sqlite_file(good_store: Path) -> None:
     conn.close()
 
 
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_a_fresh_make_demo_writes_a_sqlite_file(tmp_path: Path) -> None:
+    """``make demo`` as the Makefile has it (``make -n`` prints its commands), into a new folder:
+    every command up to ``serve`` (which would not return) runs, and the store it leaves is a
+    SQLite file, not a pickle."""
+    demo = tmp_path / "demo"
+    bin_dir = Path(sys.executable).parent
+    printed = subprocess.run(
+        ["make", "-n", "-s", "demo", f"DEMO={demo}", f"BIN={bin_dir}", "PORT=1"],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    ).stdout.splitlines()  # fmt: skip
+    commands = [line for line in printed if str(bin_dir) in line or line.startswith(("rm ", "mkdir "))]
+    assert any(" load " in c for c in commands), printed
+    for command in commands:
+        if " serve " in command:
+            break
+        if "pip install" in command or " -m venv " in command:
+            continue
+        done = subprocess.run(command, shell=True, cwd=REPO, capture_output=True, text=True)
+        assert done.returncode == 0, (command, done.stderr[-2000:])
+    else:
+        raise AssertionError(f"make demo no longer ends with serve: {printed}")
+    store = demo / "graph.tkg"
+    assert store.read_bytes()[:16] == b"SQLite format 3\x00"
+    with sqlite3.connect(f"{store.as_uri()}?mode=ro", uri=True) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM links").fetchone()[0] > 0
+    conn.close()
+
+
 def test_no_pickle_in_the_store_package() -> None:
     store = REPO / "src" / "graph" / "store"
     for source in store.glob("*.py"):

@@ -153,6 +153,6 @@ def test_a_version_1_file_gains_the_gaps_tables(tmp_path: Path, monkeypatch: pyt
         )  # fmt: skip
         assert (written.gaps, written.coverage, written.replaced) == (0, 1, 0)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(current) == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(current) == 3
         assert conn.execute("SELECT unit_id, met FROM coverage").fetchall() == [("HLJ-TAX", 5)]
     conn.close()

@@ -23,12 +23,14 @@ def app_from_env() -> FastAPI:
     from . import create_app
     from .limits.offload import enable_offload
     from .logs import configure_logging
+    from .warmup import enable_warm_up
 
     settings = load_settings()
     configure_logging(settings.log_format)
     store = open_store(settings.store, timeout=settings.neo4j_timeout)
     app = create_app(settings, store)
     enable_offload(app, settings, store.location)  # costly queries in a lower-priority process
+    enable_warm_up(app)  # the first request does not pay for lazy imports and first validations
     inner = app.router.lifespan_context
 
     @contextlib.asynccontextmanager

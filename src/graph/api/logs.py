@@ -26,6 +26,7 @@ def _fields(record: logging.LogRecord) -> dict[str, Any]:
         "level": record.levelname.lower(),
         "logger": record.name,
         "msg": record.getMessage(),
+        "pid": record.process,  # which worker process of `serve --workers N` wrote it
     }
     for name in FIELDS:
         if hasattr(record, name):

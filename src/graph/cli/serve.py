@@ -67,8 +67,10 @@ def serve(
         import uvicorn
 
         from ..api.limits.offload import enable_offload
+        from ..api.warmup import enable_warm_up
 
         enable_offload(app, settings, store.location)  # costly queries in a lower-priority process
+        enable_warm_up(app)  # the first request does not pay for lazy imports and first validations
         configure_logging(settings.log_format)
         if not settings.loopback_only and not settings.mutations_enabled:
             click.echo(
@@ -116,7 +118,9 @@ def _serve_workers(settings: Any, n_workers: int) -> None:
         f"{n_workers} workers",
         err=True,
     )
-    uvicorn.run(
+    from ..api.workers import run_workers
+
+    config = uvicorn.Config(
         "graph.api.factory:app_from_env",
         factory=True,
         host=settings.host,
@@ -128,6 +132,8 @@ def _serve_workers(settings: Any, n_workers: int) -> None:
         server_header=False,
         timeout_graceful_shutdown=10,
     )
+    with contextlib.suppress(KeyboardInterrupt):
+        run_workers(config)  # a listening socket per worker: connections spread over them
 
 
 @click.command()

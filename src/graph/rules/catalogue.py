@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from ..model import Unit
@@ -28,10 +29,11 @@ class _Catalogue:
         self.department: dict[tuple[str, str], str] = {}  # (committee id, kind) -> unit id
         self.subordinates: dict[str, list[str]] = defaultdict(list)
         bureau_side = set(vocab.bureau_side_kinds)
-        for u in sorted(self.units.values(), key=lambda u: u.id):
+        by_id = sorted(self.units.values(), key=attrgetter("id"))  # stores give them in id order: cheap
+        for u in by_id:
             if u.kind == LOCAL_COMMITTEE and u.region_code:
                 self.committee_of_region.setdefault(u.region_code, u.id)
-        for u in sorted(self.units.values(), key=lambda u: u.id):
+        for u in by_id:
             parent = self.units.get(u.parent_id) if u.parent_id else None
             if parent is None:
                 continue
@@ -76,10 +78,13 @@ def _bindings(
 ) -> Iterable[tuple[Rule, Unit, str, list[str | None], str | None]]:
     """(rule, bureau, counterpart kind, counterpart ids, subject) of every requirement: the first
     counterpart id is the requirement's, all of them count."""
+    of_kind: dict[str, list[Unit]] = {}  # each rule looks at its kind's units, not all 40,000
+    for unit in cat.units.values():
+        of_kind.setdefault(unit.kind, []).append(unit)
     for rule in rules:
         levels = set(rule.levels)
-        for unit in cat.units.values():
-            if unit.kind != rule.unit_kind or unit.level not in levels:
+        for unit in of_kind.get(rule.unit_kind, ()):
+            if unit.level not in levels:
                 continue
             if rule.counterparts == (SUBORDINATE_LOCALITIES,):
                 for sub_id in cat.subordinates.get(unit.id, []):

@@ -13,7 +13,7 @@ from ..errors import StoreError
 from ..model import Dataset, Link, Region, Unit
 from .base import GapsWritten, WriteSummary
 from .sqlfile import SQLiteFile
-from .sqlschema import LINK_INDEXES
+from .sqlschema import LINK_INDEXES, PIN_LINK_STATS
 
 __all__ = ["EmbeddedWrites", "BULK_LINKS"]
 
@@ -62,6 +62,17 @@ class EmbeddedWrites(SQLiteFile):
         def work(conn: sqlite3.Connection) -> WriteSummary:
             self._write(conn, dataset, summary)
             return summary
+
+        return self._transaction(work)
+
+    def clear(self) -> int:
+        """Delete every row of the graph and its gap records in one transaction."""
+
+        def work(conn: sqlite3.Connection) -> int:
+            n = sum(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("regions", "units"))
+            for table in ("gaps", "coverage", "pair_totals", "links", "units", "regions"):
+                conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            return int(n)
 
         return self._transaction(work)
 
@@ -181,6 +192,8 @@ class EmbeddedWrites(SQLiteFile):
             if bulk:
                 for _, definition in LINK_INDEXES[1:]:
                     conn.execute(definition)
+                for statement in PIN_LINK_STATS.split(";\n"):  # dropping an index dropped its stat row
+                    conn.execute(statement.rstrip(";"))
                 conn.execute("DELETE FROM pair_totals")
                 conn.execute(
                     "INSERT INTO pair_totals SELECT year, source_id, target_id, kind, SUM(count), "

@@ -197,6 +197,9 @@ class SQLiteFile:
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 conn.execute(f"PRAGMA user_version = {version + 1}")
                 conn.execute("COMMIT")
+                conn.execute(
+                    "ANALYZE sqlite_schema"
+                )  # re-read the planner's statistics (sqlschema.LINK_STATS)
             except sqlite3.OperationalError as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")

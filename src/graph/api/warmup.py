@@ -1,0 +1,98 @@
+"""Warm a worker before it accepts connections: one trivial query and one refused query run
+through the app in process during startup.
+
+Why: the first request a fresh worker answers pays for lazy imports, strawberry's and
+graphql-core's first validation, FastAPI's first dependency resolution and the cost module's
+first walk: 90 ms on an idle machine and several hundred on a busy one, against 2-6 ms for the
+same refusal afterwards. A client should not pay that, least of all for a refusal, which does no
+store work at all. Neither query touches the store (``{ __typename }`` and an over-budget query,
+refused before execution), so the warm-up is cheap and cannot fail on a slow store. Then what
+startup built is frozen out of the cyclic garbage collector's sight (``gc.freeze``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+__all__ = ["enable_warm_up", "asgi_post", "WARM_QUERIES"]
+
+log = logging.getLogger("graph.api")
+
+#: what a worker runs at startup: a trivial query, and connections nested past any budget
+WARM_QUERIES = (
+    "{ __typename }",
+    "{ units(first: 500) { edges { node { links(first: 500) { edges { node { source { children "
+    "{ nodes { links(first: 500) { nodes { id } } } } } } } } } } } }",
+)
+
+
+async def asgi_post(app: Any, path: str, payload: dict[str, Any]) -> tuple[int, bytes]:
+    """Run one JSON POST request through an ASGI app in process; (status, body)."""
+    body = json.dumps(payload).encode()
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"localhost"),
+            (b"content-type", b"application/json"),
+            (b"accept", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+        "client": ("127.0.0.1", 0),
+        "server": ("localhost", 80),
+        "app": app,
+    }
+    status = 500
+    chunks: list[bytes] = []
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(chunks)
+
+
+def enable_warm_up(app: Any) -> None:
+    """Run :data:`WARM_QUERIES` through ``app`` when it starts, before it serves (``tiaokuai serve``)."""
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(a: Any) -> AsyncIterator[None]:
+        async with inner(a):
+            for query in WARM_QUERIES:
+                try:
+                    await asgi_post(a, "/graphql", {"query": query})
+                except Exception:  # noqa: BLE001 - a warm-up never stops a server from starting
+                    log.warning("warm-up query failed", exc_info=True)
+            # what startup built (the schema, the modules, the warm-up's caches) lives as long as
+            # the worker: out of the cyclic collector's sight, a full collection no longer walks
+            # it (a units page of 50: 8.5 ms of CPU instead of 10.5)
+            gc.collect()
+            gc.freeze()
+            yield
+
+    app.router.lifespan_context = lifespan
