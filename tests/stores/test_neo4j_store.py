@@ -128,7 +128,13 @@ def test_graph_has_the_contract_shape(neo4j_store: Neo4jStore, neo4j_driver: Any
             "region_code": u.region_code, "parent_id": u.parent_id,
         }  # fmt: skip
         assert {k: got[u.id]["p"].get(k) for k in expected} == expected
-    assert got["HLJ-TAX"]["p"].keys() == {"id", "name", "name_en", "kind", "level", "region_code", "caption"}
+    # every bureau-side unit carries its system, tax's too (a Browser user's {system: 'tax'} finds it)
+    assert got["HLJ-TAX"]["p"].keys() == {"id", "name", "name_en", "kind", "level", "region_code", "caption", "system"}
+    assert got["HLJ-TAX"]["p"]["system"] == "tax"
+    sides = {k: vocab.unit_kinds[k].side for k in vocab.unit_kinds}
+    assert {u.id for u in data.units if got[u.id]["p"].get("system") == "tax"} == {
+        u.id for u in data.units if sides[u.kind] == "bureau"
+    }
     regions = rows(neo4j_driver, "MATCH (r:Region) RETURN labels(r) AS l, properties(r) AS p ORDER BY r.code")
     assert [r["p"] for r in regions][:2] == [
         {"code": "230000", "name": "黑龙江省", "level": "province"},

@@ -1,11 +1,16 @@
-"""``Unit.system`` in both stores (issue 20): written, read back, filtered on ("of system S", the
-default system implied where none is stated), exported; and an embedded file written before the
-column existed gains it when opened, its units still the default system's."""
+"""``Unit.system`` in both stores (issue 20): resolved where a unit is made (a bureau-side unit that
+states none takes its kind's system, tax for tax's kinds), written, read back, filtered on ("of
+system S"), exported; an embedded file written before the column existed, or before tax's units
+stored theirs, is brought forward when opened; a Neo4j database loaded before (tax's nodes without
+the property) still answers "of tax"."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from store_data import small_dataset
 
@@ -38,7 +43,7 @@ def test_system_round_trips_and_filters(store: Store, tmp_path: Path) -> None:
 
     assert of("customs") == ["CUS-230000", "CUS-231081", "PB-CUS-01"]
     assert of("meteorology") == ["MB-231081"]
-    assert of("tax") == ["PB-TB-01", "TB-231081"]  # the default system: implied where none is stated
+    assert of("tax") == ["PB-TB-01", "TB-231081"]  # the default system: resolved where none is stated
     assert {u.id: unit_system(u) for u in got.values()}["LPC-231081"] is None
     out = tmp_path / "g.graphml"
     write_graph(store, out, "graphml")
@@ -46,6 +51,27 @@ def test_system_round_trips_and_filters(store: Store, tmp_path: Path) -> None:
     assert (
         'attr.name="system"' in text and ">customs<" in text and ">meteorology<" in text and ">tax<" in text
     )
+
+
+def test_a_unit_resolves_its_system_where_it_is_made() -> None:
+    by_id = {u.id: u for u in UNITS}
+    assert by_id["TB-231081"].system == "tax"  # a tax kind
+    assert by_id["PB-TB-01"].system == "tax"  # a shared bureau-side kind: the default system
+    assert by_id["PB-CUS-01"].system == "customs"  # as stated
+    assert by_id["LPC-231081"].system is None  # the local side is shared by every system
+    assert Unit("TB-231081", "绥芬河市税务局", "tax_bureau", "county", "231081") == by_id["TB-231081"]
+
+
+def _tax_side(units: dict[str, Unit]) -> set[str]:
+    return {u.id for u in units.values() if u.kind in ("tax_bureau", "bureau_party_committee", "party_branch")}
+
+
+def _stored(path: Path) -> dict[str, str | None]:
+    conn = sqlite3.connect(path)
+    try:
+        return dict(conn.execute("SELECT id, system FROM units"))
+    finally:
+        conn.close()
 
 
 def test_an_older_file_gains_the_column(tmp_path: Path) -> None:
@@ -57,12 +83,43 @@ def test_an_older_file_gains_the_column(tmp_path: Path) -> None:
     conn.close()
     with open_store(path) as store:
         units = store.get_units(u.id for u in small_dataset().units)
-        assert all(u.system is None for u in units.values())
-        side = {
-            u.id for u in units.values() if u.kind in ("tax_bureau", "bureau_party_committee", "party_branch")
-        }
-        assert {u.id for u in units.values() if unit_system(u) == "tax"} == side
+        side = _tax_side(units)
+        assert side and {u.id for u in units.values() if u.system == "tax"} == side
         assert {u.id for u in store.find_units_where(system_cond("tax"), [], 0, 100).page.items} == side
+        assert units == {u.id: u for u in small_dataset().units}
+    stored = _stored(path)
+    assert {k for k, v in stored.items() if v == "tax"} == side  # written into the file, not only read
+    assert {k for k, v in stored.items() if v is None} == set(stored) - side
+
+
+def test_a_file_that_implied_tax_is_filled_in_when_opened(tmp_path: Path) -> None:
+    """Issue 20's first release stored NULL for tax's units (the default system was implied)."""
+    path = tmp_path / "implied.tkg"
+    with open_store(path) as store:
+        store.write(Dataset(regions=REGIONS, units=UNITS))
     conn = sqlite3.connect(path)
-    assert "system" in {r[1] for r in conn.execute("PRAGMA table_info(units)")}
+    with conn:
+        conn.execute("UPDATE units SET system = NULL WHERE system = 'tax'")
     conn.close()
+    assert _stored(path)["TB-231081"] is None
+    with open_store(path) as store:
+        assert store.get_units(["TB-231081"])["TB-231081"].system == "tax"
+    stored = _stored(path)
+    assert stored == {u.id: u.system for u in UNITS}
+    assert (stored["TB-231081"], stored["PB-TB-01"], stored["LPC-231081"]) == ("tax", "tax", None)
+
+
+@pytest.mark.neo4j
+def test_a_neo4j_database_loaded_before_still_finds_tax(neo4j_store: Store, neo4j_driver: Any) -> None:
+    """Tax's nodes without the property (loaded when tax was implied) read as tax's (documented in
+    docs/systems.md: such a database keeps them so until it is loaded again)."""
+    neo4j_store.write(Dataset(regions=REGIONS, units=UNITS))
+    with neo4j_driver.session() as session:
+        removed = session.run(
+            "MATCH (u:Unit {system: 'tax'}) REMOVE u.system RETURN count(u) AS n"
+        ).single()["n"]
+    assert removed == 2
+    got = neo4j_store.get_units(u.id for u in UNITS)
+    assert got == {u.id: u for u in UNITS}
+    ids = [u.id for u in neo4j_store.find_units_where(system_cond("tax"), [], 0, 100).page.items]
+    assert ids == ["PB-TB-01", "TB-231081"]

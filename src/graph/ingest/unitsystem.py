@@ -3,8 +3,8 @@
 Why a separate step: the column is optional so that every ledger written before systems existed
 loads unchanged. A unit whose kind belongs to a system (``customs_office``) takes that system; a
 shared bureau-side kind (``party_branch``) takes the column's value or the default (tax); the
-local side (party committees and their bodies) is shared by every system and has none. The
-default system is stored as none (implied), see graph.store.system_filter.
+local side (party committees and their bodies) is shared by every system and has none. Every
+bureau-side unit stores its system, the default one too (model.Unit).
 """
 
 from __future__ import annotations
@@ -41,16 +41,11 @@ def resolve_system(
     if vocab.unit_kinds[kind].side != "bureau":
         return None, problems  # the local side is shared by every system
     if not text:
-        return _stored(own or DEFAULT_SYSTEM), problems
+        return own or DEFAULT_SYSTEM, problems
     found = system_word(vocab, text)
     if found is None:
         problems.append(("system", f'unknown system "{text}"; one of {", ".join(vocab.systems)}'))
     elif own is not None and found != own:
         problems.append(("system", f"a {kind} belongs to the {own} system, not {found}"))
-    return _stored(found), problems
+    return found, problems
 
-
-def _stored(system: str | None) -> str | None:
-    """What a unit stores: its system, except the default one, which is implied (a store loaded
-    from ledgers without the column stays exactly what it was before systems existed)."""
-    return None if system == DEFAULT_SYSTEM else system

@@ -38,9 +38,21 @@ class Unit:
     name_en: str | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=True, hash=False)
     #: its vertical system (schema/systems/<id>.yaml); None for the local side, which every system
-    #: shares, and where not stated (a load always states it: a ledger without the column is tax's;
-    #: graph.queries.systems.unit_system falls back on the kind's system)
+    #: shares. Where not given, a bureau-side unit takes its kind's system (tax for tax's kinds and
+    #: for a shared bureau-side kind such as party_branch), see :meth:`__post_init__`
     system: str | None = None
+
+    def __post_init__(self) -> None:
+        """Resolve the system here, once, so that every bureau-side unit carries it explicitly:
+        ledgers, mutations, both stores' reads (a file or database written before stored none for
+        tax's units) and tests that build ``Unit(...)`` with defaults all agree, and both stores
+        write it (a Neo4j user's ``MATCH (u:Unit {system: 'tax'})`` finds tax's units)."""
+        if self.system is None:
+            from .vocabulary import vocabulary  # the vocabulary reads files: imported when first used
+
+            implied = vocabulary().implied_system.get(self.kind)
+            if implied is not None:
+                object.__setattr__(self, "system", implied)
 
 
 @dataclass(frozen=True, slots=True)

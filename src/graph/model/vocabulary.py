@@ -75,6 +75,10 @@ class Vocabulary:
         self.system_of_kind: dict[str, str] = {
             kind: s.id for s in self.systems.values() for kind in s.unit_kinds
         }
+        #: bureau-side kind -> the system a unit of it has when none is stated: its own system's,
+        #: or (a shared bureau-side kind such as party_branch) the default system; Unit resolves
+        #: its ``system`` from this (filled below, once the kinds are merged)
+        self.implied_system: dict[str, str] = {}
         self.system_of_link_kind: dict[str, str] = {
             kind: s.id for s in self.systems.values() for kind in s.link_kinds
         }
@@ -94,6 +98,11 @@ class Vocabulary:
             self.unit_kinds[name] = UnitKind(name, spec["zh"], spec["label"], spec["side"])
             for word in [name, spec["zh"], spec["label"], *spec.get("aliases", [])]:
                 self._unit_kind_words.setdefault(_key(word), name)
+        self.implied_system = {
+            k.name: self.system_of_kind.get(k.name, DEFAULT_SYSTEM)
+            for k in self.unit_kinds.values()
+            if k.side == "bureau"
+        }
         for name, spec in data["link_kinds"].items():
             if spec["family"] not in self.families:
                 raise ValueError(f"link kind {name}: unknown family {spec['family']}")
@@ -170,7 +179,20 @@ def _load(path: Path, systems_dirs: str | None) -> Vocabulary:
     return Vocabulary(data, load_systems(data, system_files()))
 
 
+#: the shipped vocabulary of the last ``TIAOKUAI_SYSTEMS_DIR`` seen: every Unit made asks for it
+#: (model.Unit resolves its system), so the common call skips building the path
+_shipped: tuple[str | None, Vocabulary] | None = None
+
+
 def vocabulary(path: Path | None = None) -> Vocabulary:
     """The shipped vocabulary with every system file merged in (cached per ``path`` and
     ``TIAOKUAI_SYSTEMS_DIR``: a process reads its system files once), or one from ``path``."""
-    return _load(path or schema_path("vocabulary.yaml"), os.environ.get("TIAOKUAI_SYSTEMS_DIR"))
+    global _shipped
+    dirs = os.environ.get("TIAOKUAI_SYSTEMS_DIR")
+    if path is None:
+        if _shipped is not None and _shipped[0] == dirs:
+            return _shipped[1]
+        found = _load(schema_path("vocabulary.yaml"), dirs)
+        _shipped = (dirs, found)
+        return found
+    return _load(path, dirs)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Unit
-from ..model.systems import DEFAULT_SYSTEM
 from ..model.vocabulary import vocabulary
 from ..store.base import Store
 from .stats import stats
@@ -20,16 +19,9 @@ __all__ = ["system_stats", "system_units", "unit_system"]
 
 
 def unit_system(unit: Unit) -> str | None:
-    """A unit's system: what it states, else its kind's system, else (a shared bureau-side kind)
-    the default system, implied where none is stored (graph.store.system_filter); None for the
-    local side."""
-    if unit.system:
-        return unit.system
-    vocab = vocabulary()
-    kind = vocab.unit_kinds.get(unit.kind)
-    if kind is None or kind.side != "bureau":
-        return None
-    return vocab.system_of_kind.get(unit.kind, DEFAULT_SYSTEM)
+    """A unit's system; None for the local side. model.Unit resolves it where it is made (a
+    bureau-side unit that states none takes its kind's), so this reads the field."""
+    return unit.system
 
 
 def system_units(store: Store, system: str) -> list[Unit]:

@@ -140,6 +140,7 @@ class SQLiteFile:
             if version < len(sqlschema.MIGRATIONS):
                 self._migrate(conn, version)
             self._add_columns(conn)
+            self._fill_systems(conn)
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise self._busy() from exc
@@ -175,6 +176,34 @@ class SQLiteFile:
                     f"file is read-only ({exc})"
                 ) from exc
             raise
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _fill_systems(self, conn: sqlite3.Connection) -> None:
+        """Store the system of the bureau-side units an older file left NULL (sqlschema.system_fill);
+        a read-only file is left as it is (its readers resolve the same system in model.Unit)."""
+        fill = sqlschema.system_fill()
+        if fill is None:
+            return
+        probe, update, params = fill
+        if conn.execute(probe, params[2 * (len(params) // 3) :]).fetchone() is None:
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "readonly" in str(exc):
+                return
+            raise
+        try:
+            conn.execute(update, params)
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if "readonly" not in str(exc):
+                raise
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")

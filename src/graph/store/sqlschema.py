@@ -18,11 +18,14 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..model.vocabulary import vocabulary
+
 __all__ = [
     "APPLICATION_ID",
     "SCHEMA_VERSION",
     "MIGRATIONS",
     "ADDED_COLUMNS",
+    "system_fill",
     "LINK_INDEXES",
     "LINK_STATS",
     "PIN_LINK_STATS",
@@ -198,13 +201,35 @@ SCHEMA_VERSION = len(MIGRATIONS)
 #: version: a file written by this release stays readable by the last one, which names its columns
 #: in every read (its unit writes then stop with a clear "refused the write" and change nothing).
 ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    # issue 20: a unit's vertical system, NULL for the default one (tax: every unit of an older
-    # file) and for the local side (graph.store.system_filter)
+    # issue 20: a unit's vertical system, NULL for the local side; an older file's bureau-side
+    # units (all tax's) are filled in by SYSTEM_FILL right after
     ("units", "system", """
 ALTER TABLE units ADD COLUMN system TEXT;
 CREATE INDEX units_by_system ON units (system, id);
 """),
 )  # fmt: skip
+
+
+
+def system_fill() -> tuple[str, str, list[str]] | None:
+    """(probe, update, parameters) giving every bureau-side unit that stores no system the one its
+    kind implies (model.Unit), or None when no kind is bureau-side.
+
+    Why on every open and not as a version: a file written before issue 20 gains the column empty
+    (ADDED_COLUMNS), and one written by issue 20's first release stored NULL for tax's units (the
+    default system was implied then); both are brought forward the same way, and the probe (the
+    NULL-system rows, by ``units_by_system``: the local side) is cheap once they are filled.
+    Filling changes no answer: readers resolved the same system before."""
+    implied = vocabulary().implied_system
+    if not implied:
+        return None
+    kinds = list(implied)
+    marks = ", ".join("?" * len(kinds))
+    cases = " ".join("WHEN ? THEN ?" for _ in kinds)
+    probe = f"SELECT 1 FROM units WHERE system IS NULL AND kind IN ({marks}) LIMIT 1"
+    update = f"UPDATE units SET system = CASE kind {cases} END WHERE system IS NULL AND kind IN ({marks})"
+    params = [x for kind in kinds for x in (kind, implied[kind])] + kinds
+    return probe, update, params
 
 
 @dataclass(frozen=True)
