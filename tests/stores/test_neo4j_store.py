@@ -129,7 +129,16 @@ def test_graph_has_the_contract_shape(neo4j_store: Neo4jStore, neo4j_driver: Any
         }  # fmt: skip
         assert {k: got[u.id]["p"].get(k) for k in expected} == expected
     # every bureau-side unit carries its system, tax's too (a Browser user's {system: 'tax'} finds it)
-    assert got["HLJ-TAX"]["p"].keys() == {"id", "name", "name_en", "kind", "level", "region_code", "caption", "system"}
+    assert got["HLJ-TAX"]["p"].keys() == {
+        "id",
+        "name",
+        "name_en",
+        "kind",
+        "level",
+        "region_code",
+        "caption",
+        "system",
+    }
     assert got["HLJ-TAX"]["p"]["system"] == "tax"
     sides = {k: vocab.unit_kinds[k].side for k in vocab.unit_kinds}
     assert {u.id for u in data.units if got[u.id]["p"].get("system") == "tax"} == {

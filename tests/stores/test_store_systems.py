@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from store_data import small_dataset
 
 from graph.model import Dataset, Region, Unit
@@ -63,7 +62,9 @@ def test_a_unit_resolves_its_system_where_it_is_made() -> None:
 
 
 def _tax_side(units: dict[str, Unit]) -> set[str]:
-    return {u.id for u in units.values() if u.kind in ("tax_bureau", "bureau_party_committee", "party_branch")}
+    return {
+        u.id for u in units.values() if u.kind in ("tax_bureau", "bureau_party_committee", "party_branch")
+    }
 
 
 def _stored(path: Path) -> dict[str, str | None]:
@@ -115,9 +116,9 @@ def test_a_neo4j_database_loaded_before_still_finds_tax(neo4j_store: Store, neo4
     docs/systems.md: such a database keeps them so until it is loaded again)."""
     neo4j_store.write(Dataset(regions=REGIONS, units=UNITS))
     with neo4j_driver.session() as session:
-        removed = session.run(
-            "MATCH (u:Unit {system: 'tax'}) REMOVE u.system RETURN count(u) AS n"
-        ).single()["n"]
+        removed = session.run("MATCH (u:Unit {system: 'tax'}) REMOVE u.system RETURN count(u) AS n").single()[
+            "n"
+        ]
     assert removed == 2
     got = neo4j_store.get_units(u.id for u in UNITS)
     assert got == {u.id: u for u in UNITS}

@@ -48,4 +48,3 @@ def resolve_system(
     elif own is not None and found != own:
         problems.append(("system", f"a {kind} belongs to the {own} system, not {found}"))
     return found, problems
-

@@ -210,7 +210,6 @@ CREATE INDEX units_by_system ON units (system, id);
 )  # fmt: skip
 
 
-
 def system_fill() -> tuple[str, str, list[str]] | None:
     """(probe, update, parameters) giving every bureau-side unit that stores no system the one its
     kind implies (model.Unit), or None when no kind is bureau-side.
