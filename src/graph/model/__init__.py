@@ -46,7 +46,7 @@ class Unit:
         """Resolve the system here, once, so that every bureau-side unit carries it explicitly:
         ledgers, mutations, both stores' reads (a file or database written before stored none for
         tax's units) and tests that build ``Unit(...)`` with defaults all agree, and both stores
-        write it (a Neo4j user's ``MATCH (u:Unit {system: 'tax'})`` finds tax's units)."""
+        write it (a Neo4j Browser user asking for the units whose system is tax finds them)."""
         if self.system is None:
             from .vocabulary import vocabulary  # the vocabulary reads files: imported when first used
 
