@@ -48,9 +48,7 @@ class Unit:
         tax's units) and tests that build ``Unit(...)`` with defaults all agree, and both stores
         write it (a Neo4j Browser user asking for the units whose system is tax finds them)."""
         if self.system is None:
-            from .vocabulary import vocabulary  # the vocabulary reads files: imported when first used
-
-            implied = vocabulary().implied_system.get(self.kind)
+            implied = _vocabulary().implied_system.get(self.kind)
             if implied is not None:
                 object.__setattr__(self, "system", implied)
 
@@ -126,6 +124,15 @@ class Dataset:
 
     def __len__(self) -> int:
         return len(self.regions) + len(self.units) + len(self.links)
+
+
+def _vocabulary() -> Any:
+    """The shipped vocabulary (imported on first use: graph.model.vocabulary imports this package)."""
+    from .vocabulary import vocabulary
+
+    global _vocabulary
+    _vocabulary = vocabulary  # later calls go straight to it
+    return vocabulary()
 
 
 def regions_within(regions: Iterable[Region], code: str) -> set[str]:
