@@ -161,3 +161,17 @@ def test_the_response_cache_can_be_turned_off(counted: CountingStore) -> None:
         assert ask(c, PAGE) == first
         assert counted.total > 0
         assert cached_responses(c) == 0
+
+
+def test_heavy_queries_are_not_cached_whole(counted: CountingStore) -> None:
+    """Queries costing TIAOKUAI_HEAVY_COST or more run in the low-priority process under `serve`;
+    their large answers are not served from the worker's cache (graph.api.limits.responses)."""
+    with TestClient(create_app(settings(heavy_cost=PAGE_COST), counted)) as c:
+        first = ask(c, PAGE)
+        counted.calls.clear()
+        assert ask(c, PAGE) == first
+        assert counted.total > 0
+        assert cached_responses(c) == 0
+        cheaper = "{ units(first: 49) { nodes { id name parent { id } region { name } } } }"
+        ask(c, cheaper)
+        assert cached_responses(c) == 1

@@ -15,10 +15,17 @@ trips for what is not cached (a page of 50 units with parent and region: ~5.9 ms
   load beside the server) changes it, so the next request misses and computes afresh.
 
 What it keeps and what it never keeps: answers of queries only (never of mutations), and only
-whole answers (no errors: neither refusals, nor deadline-cut answers, nor partial ones). A cached
-answer is charged like any other: its cost (the same document, operation and variables cost the
-same) goes to the client's rate before it is given (:func:`~graph.api.limits.extension.charge`),
-over the rate it is ``RATE_LIMITED``, and it carries ``extensions.cost``.
+whole answers (no errors: neither refusals, nor deadline-cut answers, nor partial ones). Not those
+of queries that cost at least ``TIAOKUAI_HEAVY_COST`` either: they run in the low-priority process
+(:mod:`.offload`) so that cheap requests go first, and their answers are large; served from the
+cache, each would be encoded at the worker's own priority (4 clients repeating the costliest
+admitted query held ``{ years }`` at a p99 of 600 ms: ``serve_cheap_p99_under_costly_vs_idle``
+6–37, against 1–4 without this cache).
+
+A cached answer is charged like any other: its cost (the same document, operation and variables
+cost the same) goes to the client's rate before it is given
+(:func:`~graph.api.limits.extension.charge`), over the rate it is ``RATE_LIMITED``, and it carries
+``extensions.cost``.
 
 The entries share the process's :class:`~graph.api.limits.cache.AnswerCache` with the answers of
 :mod:`.guard`: one bound, ``TIAOKUAI_CACHE_MB``, least recently used first out, and the entries of
@@ -118,5 +125,6 @@ def remember(request: Any, context: Any, found: Lookup, result: ExecutionResult)
     if getattr(context, "operation_type", None) is not OperationType.QUERY:
         return
     cache = _cache(request)
-    if cache is not None:
+    heavy = request.app.state.limits.settings.heavy_cost if cache is not None else 0
+    if cache is not None and not 0 < heavy <= context.cost:
         cache.put(found.key, CachedResponse(result.data, int(context.cost)))
