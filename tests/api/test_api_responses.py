@@ -92,7 +92,9 @@ def test_a_mutation_makes_the_next_read_fresh(client: TestClient, counted: Count
     assert cached_responses(client) == 1  # the answer of the old generation is gone
 
 
-def test_a_load_beside_the_server_makes_the_next_read_fresh(client: TestClient, counted: CountingStore) -> None:
+def test_a_load_beside_the_server_makes_the_next_read_fresh(
+    client: TestClient, counted: CountingStore
+) -> None:
     assert NEW_UNIT.id not in ids(ask(client, PAGE))
     assert NEW_UNIT.id not in ids(ask(client, PAGE))  # from the cache
     with open_store(counted.location) as other:  # another process, the CLI: another connection

@@ -112,7 +112,9 @@ async def lookup(request: Any, context: Any, request_data: Any) -> Lookup:
     context.cost = cached.cost
     refused = charge(context, request.app.state.limits, cached.cost)
     if refused is not None:
-        return Lookup(None, ExecutionResult(data=None, errors=refused.errors, extensions={"cost": cached.cost}))
+        return Lookup(
+            None, ExecutionResult(data=None, errors=refused.errors, extensions={"cost": cached.cost})
+        )
     return Lookup(key, ExecutionResult(data=cached.data, errors=None, extensions={"cost": cached.cost}))
 
 
