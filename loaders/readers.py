@@ -135,8 +135,13 @@ def _read_csv(path: Path) -> Iterable[tuple[int, Row]]:
         raise _Unreadable(1, f"cannot read the file: {exc.strerror or exc}") from None
     text = decode_csv(data)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    # Cells repeat a lot (unit ids, dates, kinds, counts: a national year's 200,000 link rows hold
+    # a few thousand distinct values besides their ids): one object per distinct value of the file
+    # keeps a million rows in about a third of the memory. The memo goes with the file.
+    memo: dict[str, str] = {}
+    share = memo.setdefault
     try:
-        return list(enumerate(reader, start=1))
+        return [(n, [share(c, c) for c in row]) for n, row in enumerate(reader, start=1)]
     except csv.Error as exc:
         raise _Unreadable(reader.line_num or 1, f"malformed CSV: {exc}") from None
 

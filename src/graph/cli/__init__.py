@@ -6,7 +6,7 @@ import click
 
 from .. import __version__
 from .analysis import analyse, report
-from .data import export, load, sample
+from .data import clear, export, load, sample
 from .keys import audit, keys
 from .migrate import migrate
 from .reports import coverage, gaps, stats
@@ -27,7 +27,21 @@ def cli() -> None:
     """
 
 
-for command in (load, stats, coverage, gaps, trend, export, sample, serve, schema, analyse, report, migrate):
+for command in (
+    load,
+    clear,
+    stats,
+    coverage,
+    gaps,
+    trend,
+    export,
+    sample,
+    serve,
+    schema,
+    analyse,
+    report,
+    migrate,
+):
     cli.add_command(command)
 cli.add_command(keys)  # the keys file: who may call the API, over which regions (docs/security.md)
 cli.add_command(audit)

@@ -3,40 +3,93 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
 
-from .common import handle_errors, open_from, store_option
+from ..store import Store
+from .common import EXIT_INVALID, handle_errors, open_from, store_option
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    envvar="TIAOKUAI_LOAD_JOBS",
+    help="Neo4j: concurrent write transactions of a load above 100,000 links "
+    "(default: the CPUs here, 2 to 8; 1 writes one stream of batches). Env: TIAOKUAI_LOAD_JOBS.",
+)
+@click.option(
+    "--recover",
+    is_flag=True,
+    help="Neo4j: first remove what an interrupted load left (invisible to queries), or finish a "
+    "committed one; then load PATHS, if any. Run it only when no other load is running.",
+)
 @store_option
 @handle_errors
-def load(paths: tuple[Path, ...], dry_run: bool, quiet: bool, store_location: str | None) -> None:
+def load(
+    paths: tuple[Path, ...], dry_run: bool, quiet: bool, jobs: int | None, recover: bool,
+    store_location: str | None,
+) -> None:  # fmt: skip
     """Validate and load ledger files (CSV or XLSX) or folders of them, all or nothing.
 
     Problems are printed as FILE:ROW: column: message, all at once; with any problem nothing is
-    written and the exit status is 1.
+    written and the exit status is 1. Into Neo4j, a load above 100,000 links is written in
+    batches, in parallel (--jobs), that queries see only once all of them are written: a load that
+    fails or is killed leaves nothing visible, and the next load (or --recover) removes it.
     """
     from ..ingest import load_parsed, reader
     from .progress import progress_callback
 
-    read = reader()
+    if not paths and not recover:
+        raise click.UsageError("give ledger files or folders to load (or --recover)")
+    started = time.monotonic()
     with open_from(store_location) as store, progress_callback(enabled=not quiet) as progress:
-        report = load_parsed(store, read(list(paths)), dry_run=dry_run, progress=progress)
+        if recover:
+            _recover(store, quiet)
+        if not paths:
+            return
+        store.configure_writes(jobs=jobs, progress=progress)
+        report = load_parsed(store, reader()(list(paths)), dry_run=dry_run, progress=progress)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     if not quiet:
         verb = "validated (dry run, nothing written)" if dry_run else f"loaded into {store.location}"
+        took = time.monotonic() - started
         click.echo(
             f"{report.files} file(s) {verb}: {report.regions} regions, {report.units} units, "
-            f"{report.links} links ({report.links_created} new)",
+            f"{report.links} links ({report.links_created} new) in {took:.1f} s "
+            f"({report.links / max(took, 1e-9):,.0f} links/s)",
             err=True,
         )
+
+
+def _recover(store: Store, quiet: bool) -> None:
+    handled = store.recover()
+    if not quiet:
+        click.echo(f"recovered {len(handled)} interrupted load(s) in {store.location}", err=True)
+
+
+@click.command()
+@click.option("--yes", is_flag=True, help="Really delete everything in the store.")
+@store_option
+@handle_errors
+def clear(yes: bool, store_location: str | None) -> None:
+    """Delete every region, unit, link and gap record of the store (in batches, any size).
+
+    清空图库。Without --yes nothing is deleted and the exit status is 1.
+    """
+    if not yes:
+        click.echo("error: clear deletes everything in the store; add --yes to confirm", err=True)
+        sys.exit(EXIT_INVALID)
+    with open_from(store_location) as store:
+        n = store.clear()
+        click.echo(f"cleared {store.location}: {n} regions, units and other records deleted", err=True)
 
 
 @click.command()
@@ -58,12 +111,41 @@ def export(fmt: str, out: Path, years: tuple[int, ...], store_location: str | No
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write into."
 )
-@click.option("--seed", type=int, default=2020, show_default=True, help="Generator seed.")
-def sample(out: Path, seed: int) -> None:
-    """Write the bundled Heilongjiang sample (2019–2021) as ledger CSV files."""
-    from ..synthetic.sample import write_sample
+@click.option("--seed", type=int, help="Generator seed (default 2020; 1 with --national).")
+@click.option(
+    "--national",
+    is_flag=True,
+    help="The national synthetic system the benchmarks load (about 4,000 bureaus and 1,000,000 links "
+    "over 2019–2023 at scale 1.0) instead of the Heilongjiang sample.",
+)
+@click.option(
+    "--scale", type=click.FloatRange(min=0, min_open=True, max=7.0), default=1.0, show_default=True,
+    help="With --national: multiplies bureaus and links.",
+)  # fmt: skip
+@click.option(
+    "--system",
+    "system",
+    type=click.Choice(["tax", "meteorology", "customs", "all"]),
+    default="tax",
+    show_default=True,
+    help="Which system's Heilongjiang sample: tax (the case study), meteorology, customs (with the shared "
+    "regions and local side), or all three in one folder.",
+)
+def sample(out: Path, seed: int | None, national: bool, scale: float, system: str) -> None:
+    """Write the bundled Heilongjiang sample (2019–2021), or with --national the national
+    synthetic dataset, as ledger CSV files."""
+    if national:
+        if system != "tax":
+            raise click.UsageError(
+                "--national is the tax system's national dataset; it does not take --system."
+            )
+        from ..synthetic.national import write_national
 
-    paths = write_sample(out, seed=seed)
+        paths = write_national(out, scale=scale, seed=1 if seed is None else seed)
+    else:
+        from ..synthetic.systems_sample import write_samples
+
+        paths = write_samples(out, system, seed=2020 if seed is None else seed)
     for p in paths:
         click.echo(str(p))
     click.echo(f"wrote {len(paths)} ledger files to {out}; load them with: tiaokuai load {out}", err=True)

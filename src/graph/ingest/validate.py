@@ -23,8 +23,9 @@ from ..model.vocabulary import vocabulary
 from ..store.base import Store
 from .cells import DATE_FORMATS, cell_text, parse_date, parse_int
 from .ids import link_id, link_key
-from .references import Defined, Where, check_region_levels, find_cycles, resolve
+from .references import Defined, check_region_levels, find_cycles, resolve
 from .tables import ParsedLedgers, Table
+from .unitsystem import resolve_system
 
 __all__ = ["build_dataset", "validate_tables", "PROGRESS_EVERY"]
 
@@ -32,7 +33,7 @@ PROGRESS_EVERY = 5000
 Progress = Callable[[int, int], None]
 T = TypeVar("T", Unit, Region)
 
-_UNIT_FIELDS = ("name", "kind", "level", "region_code", "parent_id", "name_en")
+_UNIT_FIELDS = ("name", "kind", "level", "region_code", "parent_id", "name_en", "system")
 _REGION_FIELDS = ("name", "level", "parent_code")
 _LINK_FIELDS = ("date", "kind", "source_id", "target_id", "count", "participants", "title")
 _LINK_PICK = ("date", "kind", "source_id", "target_id", "count", "participants", "title", "id")
@@ -97,7 +98,8 @@ class _Builder:
         # id -> (object, where, label of its parent column); first definition wins
         self.regions: dict[str, Defined[Region]] = {}
         self.units: dict[str, Defined[Unit]] = {}
-        self.links: dict[str, tuple[Link, Where]] = {}
+        # a link's place (file, row) is its own source_file and source_row: no tuple per link
+        self.links: dict[str, Link] = {}
         # ids defined by rows with problems: references to them are not reported a second time
         self.bad_regions: set[str] = set()
         self.bad_units: set[str] = set()
@@ -229,6 +231,12 @@ class _Builder:
             if parent:
                 self.unit_refs.append((parent, table.name, number, parent_label))
             uid = v.get("id", "")
+            system: str | None = None
+            if kind is not None and level is not None:
+                system, wrong = resolve_system(self.vocab, kind, level, v.get("system", ""))
+                for column, message in wrong:
+                    self.problem(table, number, column, message)
+                ok &= not wrong
             if not ok or kind is None or level is None:
                 if uid:
                     self.bad_units.add(uid)
@@ -239,7 +247,7 @@ class _Builder:
                 self.bad_units.add(uid)
                 continue
             name_en = v.get("name_en") or None
-            unit = Unit(uid, v["name"], kind, level, region or None, parent or None, name_en, extra)
+            unit = Unit(uid, v["name"], kind, level, region or None, parent or None, name_en, extra, system)
             self.merge(self.units, unit, uid, (table, number), parent_label, _UNIT_FIELDS, "id")
 
     def merge(
@@ -262,6 +270,8 @@ class _Builder:
             return
         old, where, old_label = seen[key]
         differ = [f for f in fields if getattr(old, f) != getattr(item, f)]
+        if "kind" in differ and "system" in differ:
+            differ.remove("system")  # a different kind is the news; its system follows from it
         if isinstance(item, Unit) and isinstance(old, Unit):
             differ += [k for k, val in item.extra.items() if k in old.extra and old.extra[k] != val]
             if not differ and item.extra.keys() - old.extra.keys():
@@ -279,6 +289,7 @@ class _Builder:
         target_label = labels.get("target_id", "target_id")
         family_of = self.vocab.family_of
         occurrences, links, unit_refs = self.occurrences, self.links, self.unit_refs
+        defined = self.units
         name, file = table.name, table.file
         kinds: dict[str, str | None] = {}
         dates: dict[str, dt.date | None] = {}  # a ledger has a few hundred distinct dates at most
@@ -298,9 +309,11 @@ class _Builder:
             kind = kinds[word] if word in kinds else kinds.setdefault(word, self.word("link_kind", word))
             count = _integer(count_text) if count_text else 1
             participants = _integer(people_text) if people_text else None
-            if source:
+            # a reference to a unit this load defines always resolves: only the others are kept
+            # (two per row would be two million tuples for a national load)
+            if source and source not in defined:
                 unit_refs.append((source, name, number, source_label))
-            if target:
+            if target and target not in defined:
                 unit_refs.append((target, name, number, target_label))
             if (
                 date is None or kind is None or not source or not target or count is None or count < 1
@@ -320,7 +333,7 @@ class _Builder:
             if lid in links:
                 self.merge_link(link, table, number, explicit)
             else:
-                links[lid] = (link, (name, number))
+                links[lid] = link
 
     def link_problems(
         self, table: Table, number: int, date_text: str, word: str, source: str, target: str,
@@ -342,7 +355,8 @@ class _Builder:
 
     def merge_link(self, link: Link, table: Table, number: int, explicit: bool) -> None:
         """A second row with the same link id: collapse if identical, otherwise report it."""
-        old, where = self.links[link.id]
+        old = self.links[link.id]
+        where = (old.source_file or "", old.source_row or 0)
         differ = [f for f in _LINK_FIELDS if getattr(old, f) != getattr(link, f)]
         if not differ:
             if where[0] != table.name:
@@ -386,7 +400,7 @@ class _Builder:
         return Dataset(
             regions=[r for r, _, _ in self.regions.values()],
             units=[u for u, _, _ in self.units.values()],
-            links=[lk for lk, _ in self.links.values()],
+            links=list(self.links.values()),
         )
 
 
@@ -398,6 +412,9 @@ def validate_tables(
     with collector_paused():
         for table in tables:
             builder.add_table(table)
+            # the rows are in the builder's objects now; the table's lists can go (a national
+            # load's link rows are a third of its memory)
+            table.rows = []
         dataset = builder.finish()
     return dataset, builder.problems, builder.warnings
 

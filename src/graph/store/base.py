@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
-from ..errors import GapWriteUnsupported
+from ..errors import GapWriteUnsupported, StoreError
 from ..model import Dataset, Link, Region, Unit
 
 if TYPE_CHECKING:
@@ -214,6 +214,23 @@ class Store(abc.ABC):
         are replaced by id; links are keyed by id, so writing the same dataset twice changes
         nothing.
         """
+
+    def configure_writes(  # noqa: B027 - optional: a store that writes in one go has nothing to configure
+        self, *, jobs: int | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> None:
+        """How a big write goes: ``jobs`` concurrent transactions, ``progress(done, total)`` after
+        each batch (Neo4j's batched loads; the embedded store writes one transaction)."""
+
+    def recover(self) -> list[int]:
+        """Remove what interrupted loads left (``load --recover``); the loads handled. A store whose
+        loads are one transaction (the embedded store) has nothing to recover."""
+        return []
+
+    def clear(self) -> int:
+        """Delete every region, unit, link and gap record (``tiaokuai clear``); returns how many
+        regions, units and other records were deleted. Bumps the generation. Neo4j deletes in
+        batches, so a store of any size can be emptied on the default heap."""
+        raise StoreError(f"{self.location} cannot be cleared")
 
     def write_gaps(
         self, year: int, gaps: Sequence[dict[str, Any]], coverage: Sequence[dict[str, Any]]

@@ -16,6 +16,7 @@ from .cypher import (
     _UNIT_MAP,
     union_all,
 )
+from .cypher_load import VISIBILITY_HEAD, visible
 
 __all__ = [
     "PING",
@@ -57,8 +58,14 @@ RETURN {_REGION_MAP} AS region
 """
 
 GET_LINKS = (
-    "UNWIND $ids AS id\n"
-    + union_all("MATCH (s)-[r:__REL__ {id: id}]->(t) USING INDEX SEEK r:__REL__(id) RETURN s, r, t", "id")
+    VISIBILITY_HEAD
+    + "UNWIND $ids AS id\n"
+    + union_all(
+        "MATCH (s)-[r:__REL__ {id: id}]->(t) USING INDEX SEEK r:__REL__(id) WHERE "
+        + visible("r")
+        + " RETURN s, r, t",
+        "id, committed",
+    )
     + f"\nRETURN {_LINK_MAP} AS link\n"
 )
 
@@ -72,10 +79,10 @@ ORDER BY id, u.id
 """
 
 NEIGHBOURS = f"""
-UNWIND $ids AS id
-MATCH (u:Unit {{id: id}})-[:UNDER|{_ANY_LINK}]-(n:Unit)
+{VISIBILITY_HEAD}UNWIND $ids AS id
+MATCH (u:Unit {{id: id}})-[e:UNDER|{_ANY_LINK}]-(n:Unit)
 USING INDEX SEEK u:Unit(id)
-WHERE n <> u
+WHERE n <> u AND {visible("e")}
 RETURN id, collect(DISTINCT n.id) AS near
 """
 
@@ -90,12 +97,12 @@ ORDER BY r.code
 # One record with one list (in id order: collect keeps the order of the WITH … ORDER BY): tens of
 # thousands of driver Records cost the client far more than one list of as many lists. The
 # fields of each row, in the order of the list in the statement:
-UNIT_ROW_FIELDS: tuple[str, ...] = ("id", "name", "name_en", "kind", "level", "region_code", "parent_id", "extra")  # fmt: skip
+UNIT_ROW_FIELDS: tuple[str, ...] = ("id", "name", "name_en", "kind", "level", "region_code", "parent_id", "extra", "system")  # fmt: skip
 UNITS_OF_KINDS = """
 MATCH (u:Unit)
 WHERE u.kind IN $kinds
 WITH u ORDER BY u.id
-RETURN collect([u.id, u.name, u.name_en, u.kind, u.level, u.region_code, u.parent_id, u.extra]) AS units
+RETURN collect([u.id, u.name, u.name_en, u.kind, u.level, u.region_code, u.parent_id, u.extra, u.system]) AS units
 """
 
 # $kind, $level, $region_code, $needle (lower-cased) are null when not filtered on. The region
@@ -163,11 +170,12 @@ FIND_UNITS_WITH: dict[tuple[bool, bool, bool], str] = {
 
 _LINK_FILTER = """($year IS NULL OR r.year = $year)
   AND ($rel_type IS NULL OR type(r) = $rel_type)
-  AND ($kind IS NULL OR r.kind = $kind)"""
+  AND ($kind IS NULL OR r.kind = $kind)
+  AND """ + visible("r")
 
 # links with $unit_id at either end (and $other_id at the other, when given)
 _FIND_LINKS_OF_UNIT = f"""
-MATCH (u:Unit {{id: $unit_id}})-[r:{_ANY_LINK}]-(o)
+{VISIBILITY_HEAD}MATCH (u:Unit {{id: $unit_id}})-[r:{_ANY_LINK}]-(o)
 USING INDEX SEEK u:Unit(id)
 WHERE ($other_id IS NULL OR o.id = $other_id)
   AND {_LINK_FILTER}
@@ -177,12 +185,13 @@ WITH r, startNode(r) AS s, endNode(r) AS t
 
 # links dated in $year: one year-index seek per relationship type
 _FIND_LINKS_OF_YEAR = (
-    union_all("MATCH (s)-[r:__REL__]->(t) WHERE r.year = $year RETURN s, r, t")
-    + f"\nWITH s, r, t WHERE {_LINK_FILTER}\n"
+    VISIBILITY_HEAD
+    + union_all("MATCH (s)-[r:__REL__]->(t) WHERE r.year = $year RETURN s, r, t")
+    + f"\nWITH s, r, t, committed WHERE {_LINK_FILTER}\n"
 )
 
 _FIND_LINKS_ALL = f"""
-MATCH (s)-[r:{_ANY_LINK}]->(t)
+{VISIBILITY_HEAD}MATCH (s)-[r:{_ANY_LINK}]->(t)
 WHERE {_LINK_FILTER}
 """
 
@@ -199,13 +208,17 @@ FIND_LINKS_OF_YEAR_TOTAL_AND_PAGE = _FIND_LINKS_OF_YEAR + _LINKS_TOTAL_AND_PAGE
 FIND_LINKS_ALL_TOTAL_AND_PAGE = _FIND_LINKS_ALL + _LINKS_TOTAL_AND_PAGE
 
 YEARS = f"""
-MATCH ()-[r:{_ANY_LINK}]->()
+{VISIBILITY_HEAD}MATCH ()-[r:{_ANY_LINK}]->()
+WHERE {visible("r")}
 RETURN DISTINCT r.year AS year
 ORDER BY year
 """
 
 LINK_TOTALS = (
-    union_all("MATCH ()-[r:__REL__]->() WHERE r.year = $year RETURN r")
+    VISIBILITY_HEAD
+    + union_all(
+        "MATCH ()-[r:__REL__]->() WHERE r.year = $year AND " + visible("r") + " RETURN r", "committed"
+    )
     + "\nRETURN r.kind AS kind, min("
     + _FAMILY_OF
     + """) AS family, count(r) AS records,
@@ -220,9 +233,12 @@ ORDER BY kind
 # than once per link, and not sorted here: 0.6 s of server time for a national year's 200,000 links
 # against 0.9-1.0 s, where sorting the 118,000 rows in Python costs the client about 0.1 s.
 PAIR_COUNTS = (
-    union_all(
+    VISIBILITY_HEAD
+    + union_all(
         "MATCH (s)-[r:__REL__]->(t) WHERE r.year IN $years AND ($kinds IS NULL OR r.kind IN $kinds)"
-        " RETURN s, t, r.kind AS kind, r.year AS year, r.count AS count, r.participants AS participants"
+        " AND " + visible("r") + " RETURN s, t, r.kind AS kind, r.year AS year, r.count AS count,"
+        " r.participants AS participants",
+        "committed",
     )
     + """
 WITH s, t, kind, year, sum(count) AS count, sum(coalesce(participants, 0)) AS participants,
@@ -234,10 +250,13 @@ RETURN collect([s.id, t.id, kind, year, count, participants, records]) AS rows
 # Counts per pair, kind and calendar month (issue 21: periodic rules, coverage as of a date, the
 # trend), optionally only links dated on or before $until; summed here, in Cypher.
 PAIR_MONTH_COUNTS = (
-    union_all(
+    VISIBILITY_HEAD
+    + union_all(
         "MATCH (s)-[r:__REL__]->(t) WHERE r.year IN $years AND ($kinds IS NULL OR r.kind IN $kinds)"
-        " AND ($until IS NULL OR r.date <= $until)"
-        " RETURN s, t, r.kind AS kind, r.year AS year, r.date.month AS month, r.count AS count"
+        " AND ($until IS NULL OR r.date <= $until) AND "
+        + visible("r")
+        + " RETURN s, t, r.kind AS kind, r.year AS year, r.date.month AS month, r.count AS count",
+        "committed",
     )
     + """
 WITH s, t, kind, year, month, sum(count) AS count
@@ -247,10 +266,11 @@ RETURN collect([s.id, t.id, kind, year, month, count]) AS rows
 
 # The distinct dates of each ordered pair's links (dormant ties read each pair's own rhythm).
 PAIR_DATES = (
-    union_all(
+    VISIBILITY_HEAD
+    + union_all(
         "MATCH (s)-[r:__REL__]->(t) WHERE ($kinds IS NULL OR r.kind IN $kinds)"
-        " AND ($until IS NULL OR r.date <= $until)"
-        " RETURN s, t, r.date AS date"
+        " AND ($until IS NULL OR r.date <= $until) AND " + visible("r") + " RETURN s, t, r.date AS date",
+        "committed",
     )
     + """
 WITH s.id AS source, t.id AS target, collect(DISTINCT date) AS dates

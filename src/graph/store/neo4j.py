@@ -18,24 +18,21 @@ Why this shape:
 
 from __future__ import annotations
 
-import json
 import os
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ..errors import ConfigError, DeadlineExceeded, StoreError, StoreUnavailable
-from ..model import Dataset, Link, Region, Unit
-from ..model.captions import caption
-from ..model.vocabulary import vocabulary
+from ..model import Dataset
 from ..resources import schema_path
 from . import cypher, cypher_reads, deadline
 from .base import Store, WriteSummary
 from .neo4j_gaps import Neo4jGapWriter
-from .neo4j_reads import Neo4jReads, _unique
+from .neo4j_reads import Neo4jReads
 from .neo4j_where import Neo4jWhere
+from .neo4j_write import Neo4jWrites
 
 __all__ = ["Neo4jStore", "BATCH_SIZE", "DEFAULT_DATABASE"]
 
@@ -65,7 +62,7 @@ def _out_of_memory(exc: Any) -> bool:
     return "MemoryPool" in (exc.code or "") or "dbms.memory.transaction" in (exc.message or "")
 
 
-class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Store):
+class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Neo4jWrites, Store):
     """A :class:`~graph.store.base.Store` on a Neo4j 5 server (Community or Enterprise, or Aura).
 
     >>> store = Neo4jStore.from_env("bolt://127.0.0.1:7687")   # doctest: +SKIP
@@ -307,185 +304,54 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Store):
         self._schema_ready = True
 
     # -- writes --------------------------------------------------------------------------------
-    def _region_names(
-        self, units: Sequence[Unit], regions: Sequence[Region]
-    ) -> dict[str, tuple[str, str | None]]:
-        """Region code -> (its name, the name of the region around it), for the units' regions:
-        what a unit's Browser caption splits at and leaves out (graph.model.captions). Regions not in
-        this load are read first."""
-        known = {r.code: r for r in regions}
+    #: above this many links a write goes in batches (graph.store.neo4j_load), not one transaction
+    staged_above: int = 100_000
+    #: concurrent transactions of a batched load (None: graph.store.neo4j_load.default_jobs())
+    jobs: int | None = None
+    #: called with (links written, links to write) as a batched load goes
+    write_progress: Callable[[int, int], None] | None = None
 
-        def fetch(codes: Iterable[str | None]) -> None:
-            missing = {code for code in codes if code and code not in known}
-            if missing:
-                known.update(self.get_regions(sorted(missing)))
+    def clear(self) -> int:
+        from .neo4j_load import clear
 
-        fetch(u.region_code for u in units)
-        fetch(known[u.region_code].parent_code for u in units if u.region_code in known)
-        out: dict[str, tuple[str, str | None]] = {}
-        for u in units:
-            region = known.get(u.region_code or "")
-            if region:
-                parent = known.get(region.parent_code or "")
-                out[region.code] = (region.name, parent.name if parent else None)
-        return out
+        return clear(self)
+
+    def configure_writes(
+        self, *, jobs: int | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> None:
+        self.jobs = jobs
+        self.write_progress = progress
+
+    def recover(self) -> list[int]:
+        from .neo4j_load import recover
+
+        return recover(self, force=True)
 
     def write(self, dataset: Dataset) -> WriteSummary:
+        """One transaction for up to :attr:`staged_above` links; a bigger write goes in batches
+        that readers see only once all of them are written (graph.store.neo4j_load)."""
         summary = WriteSummary(
             regions=len(dataset.regions), units=len(dataset.units), links=len(dataset.links)
         )
-        vocab = vocabulary()
-        # the last row of an id wins, as when the embedded store applies them one by one
-        regions = list({r.code: r for r in dataset.regions}.values())
-        units = list({u.id: u for u in dataset.units}.values())
-        # sorted by id, so that each batch spans a narrow id range (see cypher.LINK_RANGE_CLEAR)
-        links = sorted({lk.id: lk for lk in dataset.links}.values(), key=lambda lk: lk.id)
-
-        region_rows: list[dict[str, Any]] = [
-            {"code": r.code, "name": r.name, "level": r.level, "parent_code": r.parent_code} for r in regions
-        ]
-        unit_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        places = self._region_names(units, regions)
-        for u in units:
-            if u.kind not in vocab.unit_kinds:
-                raise StoreError(f"unit {u.id}: unknown kind {u.kind!r}; nothing was written")
-            own, around = places.get(u.region_code or "", (None, None))
-            unit_rows[vocab.label(u.kind)].append(
-                {
-                    "id": u.id, "name": u.name, "name_en": u.name_en, "kind": u.kind,
-                    "level": u.level, "region_code": u.region_code, "parent_id": u.parent_id,
-                    "extra": json.dumps(u.extra, ensure_ascii=False, sort_keys=True) if u.extra else None,
-                    "caption": caption(u.name, around, own),
-                }
-            )  # fmt: skip
-        structure_rows: list[dict[str, Any]] = [
-            {"id": u.id, "parent_id": u.parent_id, "region_code": u.region_code} for u in units
-        ]
-        # link_rel: id -> relationship type; the rows themselves are built batch by batch in the
-        # transaction, while the server works on the batch before (see _write_links)
-        link_rel: dict[str, str] = {}
-        for lk in links:
-            if lk.family not in vocab.families:
-                raise StoreError(f"link {lk.id}: unknown family {lk.family!r}; nothing was written")
-            link_rel[lk.id] = vocab.rel_type(lk.family)
+        region_rows, unit_rows, structure_rows, links, rel_of = self._rows(dataset)
         if not (region_rows or unit_rows or links):
             return summary
-
         size = max(1, int(self.batch_size))
+        self.ensure_schema()
+        if len(links) > self.staged_above:
+            from .neo4j_load import StagedLoad
+
+            load = StagedLoad(self, jobs=self.jobs, progress=self.write_progress)
+            summary.links_created = load.run(region_rows, unit_rows, structure_rows, links, rel_of)
+            return summary
 
         def work(tx: Any) -> int:
-            def run(query: str, **params: Any) -> Any:
-                return tx.run(query, params)
+            self._write_structure(tx, region_rows, unit_rows, structure_rows, size)
+            return self._write_links(tx, links, rel_of, size)
 
-            # regions, then their WITHIN edges (parents may come later in the same load)
-            for rows in _chunks(region_rows, size):
-                run(cypher.REGION_MERGE, rows=rows).consume()
-            for rows in _chunks(region_rows, size):
-                run(cypher.REGION_UNLINK_PARENT, rows=rows).consume()
-                run(cypher.REGION_LINK_PARENT, rows=[r for r in rows if r["parent_code"]]).consume()
-                codes = [r["code"] for r in rows]
-                run(cypher.REGION_ADOPT_CHILDREN, codes=codes).consume()
-                run(cypher.REGION_ADOPT_UNITS, codes=codes).consume()
-            # units (one statement per kind label), then UNDER and IN_REGION
-            for label, label_rows in unit_rows.items():
-                for rows in _chunks(label_rows, size):
-                    run(cypher.UNIT_MERGE[label], rows=rows).consume()
-            for rows in _chunks(structure_rows, size):
-                run(cypher.UNIT_UNLINK_PARENT, rows=rows).consume()
-                run(cypher.UNIT_LINK_PARENT, rows=[r for r in rows if r["parent_id"]]).consume()
-                run(cypher.UNIT_ADOPT_CHILDREN, ids=[r["id"] for r in rows]).consume()
-                run(cypher.UNIT_UNLINK_REGION, rows=rows).consume()
-                run(cypher.UNIT_LINK_REGION, rows=[r for r in rows if r["region_code"]]).consume()
-            return self._write_links(tx, links, link_rel, size)
-
-        self.ensure_schema()
         summary.links_created = self._write_tx(
             work,
             f"writing {len(links)} links in one transaction",
             "Give the server a bigger heap (about 4 KB per link; see docs/stores.md) or split the load.",
         )
         return summary
-
-    def _write_links(self, tx: Any, links: Sequence[Link], link_rel: dict[str, str], size: int) -> int:
-        """Write ``links`` (sorted by id) in batches of ``size`` inside ``tx``; returns how many
-        were created.
-
-        The links' units are looked up once, by id (cypher.UNIT_NODES), and found again by element
-        id in each batch: a unit missing from the database stops the load before any link is sent.
-        A batch of new links is sent without waiting for the one before: ``tx.run`` returns once
-        the server has accepted the statement, and the client builds and packs the next batch
-        while the server creates the last one (Bolt pipelines the statements of a transaction).
-        Each batch's count is checked once the next batch has been sent, when its answer has
-        already arrived. Waiting for every answer left the server idle for the client's share of
-        the work, about a fifth of the load's time. Links that may exist (the id check below) are
-        found, moved or updated first, batch by batch, as a reload needs.
-        """
-        ends = _unique(e for lk in links for e in (lk.source_id, lk.target_id))
-        node: dict[str, str] = {}
-        for ids in _chunks(ends, 50_000):
-            node.update(tx.run(cypher.UNIT_NODES, {"ids": ids}).single(strict=True)["nodes"])
-        missing = [e for e in ends if e not in node]
-        if missing:
-            unwritten = sum(1 for lk in links if lk.source_id not in node or lk.target_id not in node)
-            raise StoreError(
-                f"cannot write {unwritten} link(s) to Neo4j at {self.location}: "
-                f"unit(s) {', '.join(sorted(missing)[:10])} do not exist; nothing was written"
-            )
-
-        def rows_of(batch: Sequence[Link]) -> list[list[Any]]:
-            # lists in the order of cypher.LINK_ROW_FIELDS
-            return [
-                [lk.id, lk.source_id, lk.target_id, lk.kind, lk.date, lk.date.year, lk.count,
-                 lk.participants, lk.title, lk.source_file, lk.source_row,
-                 node[lk.source_id], node[lk.target_id]]
-                for lk in batch
-            ]  # fmt: skip
-
-        def clear(ids: list[str]) -> bool:
-            # no stored link's id within the range of ids: none of them can exist
-            return bool(tx.run(cypher.LINK_RANGE_CLEAR, {"ids": ids}).single(strict=True)["clear"])
-
-        pending: list[tuple[Any, int]] = []  # (result, links sent) of creates not yet checked
-
-        def check(upto: int) -> None:
-            for result, sent in pending[:upto]:
-                done = result.single(strict=True)["created"]
-                if done != sent:  # a unit deleted or replaced by another writer since UNIT_NODES
-                    raise StoreError(
-                        f"cannot write {sent - done} link(s) to Neo4j at {self.location}: their units "
-                        "were deleted or replaced while the load ran (another writer?); nothing was "
-                        "written. Run the load again."
-                    )
-            del pending[:upto]
-
-        # one range check for the whole write: a first import or a new year's ledger passes it,
-        # and no batch needs its own check
-        all_new = bool(links) and clear([lk.id for lk in links])
-        created = 0
-        for batch in _chunks(links, size):
-            rows = rows_of(batch)
-            ids = [r[0] for r in rows]
-            found: set[str] = set()
-            if not all_new and not clear(ids):
-                found = set(tx.run(cypher.LINK_FOUND, {"ids": ids}).single(strict=True)["found"])
-            kept: set[str] = set()
-            if found:
-                keys = [
-                    {"id": r[0], "source_id": r[1], "target_id": r[2], "rel_type": link_rel[r[0]]}
-                    for r in rows
-                    if r[0] in found
-                ]
-                kept = set(tx.run(cypher.LINK_EXISTING, {"rows": keys}).single(strict=True)["kept"])
-            created += len(rows) - len(found)
-            sent = len(pending)
-            for rel in cypher.REL_TYPES:
-                mine = [r for r in rows if link_rel[r[0]] == rel]
-                update = [r for r in mine if r[0] in kept]
-                create = [r for r in mine if r[0] not in kept]
-                if update:
-                    tx.run(cypher.LINK_UPDATE[rel], {"rows": update}).consume()
-                if create:
-                    pending.append((tx.run(cypher.LINK_CREATE[rel], {"rows": create}), len(create)))
-            check(sent)  # the batches before this one: answered by now
-        check(len(pending))
-        return created

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ..errors import OutOfScope
@@ -198,6 +198,18 @@ class ScopedStore(Store):
         self, year: int, gaps: Sequence[dict[str, Any]], coverage: Sequence[dict[str, Any]]
     ) -> GapsWritten:
         raise OutOfScope("gap records are written for the whole graph: use an unscoped store")
+
+    def clear(self) -> int:
+        raise OutOfScope("clearing deletes the whole graph: use an unscoped store")
+
+    def recover(self) -> list[int]:
+        raise OutOfScope("recovering interrupted loads concerns the whole graph: use an unscoped store")
+
+    def configure_writes(
+        self, *, jobs: int | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> None:
+        """How a big write goes narrows nothing: the rows are checked against the scope in write()."""
+        self.inner.configure_writes(jobs=jobs, progress=progress)
 
     # -- point lookups ----------------------------------------------------------------------------
     def get_units(self, ids: Iterable[str]) -> dict[str, Unit]:

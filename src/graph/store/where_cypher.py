@@ -26,6 +26,7 @@ from typing import Any
 
 from ..model.vocabulary import vocabulary
 from . import cypher, cypher_reads
+from .cypher_load import COMMITTED, COMMITTED_EXPR, VISIBILITY_HEAD, visible
 from .filters import (
     LINK_FIELDS,
     LINK_GROUPS,
@@ -138,7 +139,8 @@ class Statement:
 class _Compiler:
     def __init__(self) -> None:
         self.params: dict[str, Any] = {}
-        self.prelude: list[tuple[str, str]] = []  # (variable, expression) computed before the match
+        # (variable, expression) computed before the match: first the committed loads (cypher_load)
+        self.prelude: list[tuple[str, str]] = [(COMMITTED, COMMITTED_EXPR)]
         self._n = 0
 
     def param(self, value: Any) -> str:
@@ -209,6 +211,7 @@ class _Compiler:
                 cond = self.link(where, _Ctx(r, s, t, rel, out, o))
                 if cond == FALSE:
                     continue
+                cond = _and([cond, visible(r)])
                 pattern = f"({v})-[{r}:{rel}]->({o})" if out else f"({v})<-[{r}:{rel}]-({o})"
                 where_text = "" if cond == TRUE else f" WHERE {cond}"
                 ret = returns.replace("$r", r).replace("$s", s).replace("$t", t)
@@ -277,7 +280,7 @@ class _Compiler:
                 cond = self.link(cond_tree, _Ctx("r", "s", "t", rel))
                 if cond == FALSE:
                     continue
-                where_text = "" if cond == TRUE else f" WHERE {cond}"
+                where_text = f" WHERE {_and([cond, visible('r')])}"  # never TRUE: a link is checked
                 out.append(f"MATCH ({s_pat})-[r:{rel}]->({t_pat}){where_text} RETURN s, r, t")
         return out
 
@@ -479,12 +482,12 @@ def aggregate_links(where: Cond | None, group_by: Sequence[str]) -> Statement:
 
 # $ids, $years: per unit that exists, rows of [year, relationship type, records, count, participants]
 UNIT_TIMELINES = f"""
-UNWIND $ids AS id
+{VISIBILITY_HEAD}UNWIND $ids AS id
 MATCH (u:Unit {{id: id}})
 USING INDEX SEEK u:Unit(id)
 RETURN id, COLLECT {{
   MATCH (u)-[r:{"|".join(cypher.REL_TYPES)}]-()
-  WHERE r.year IN $years
+  WHERE r.year IN $years AND {visible("r")}
   WITH DISTINCT r
   WITH r.year AS year, type(r) AS rel, count(*) AS records, sum(r.count) AS count,
        sum(coalesce(r.participants, 0)) AS participants

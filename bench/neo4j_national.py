@@ -1,0 +1,140 @@
+"""Issue 19's benchmarks: a national load into Neo4j with one ``tiaokuai load``, as a user runs it.
+
+Every figure is measured in the same run as its baseline:
+
+* ``neo4j_load_national_one_invocation_ok``: ``tiaokuai sample --national`` at the plan's scale,
+  then one ``tiaokuai load --store bolt://… DIR`` (exit 0, every link in the store).
+* ``neo4j_load_vs_single_stream``: links/s of that load (default ``--jobs``) against the same load
+  with ``--jobs 1``, the database emptied before each.
+* ``neo4j_load_client_rss_mb``: the peak RSS of the ``tiaokuai load`` process (``wait4``).
+* ``neo4j_clear_1m_ok``: ``tiaokuai clear --yes`` of the loaded store, then nothing left.
+* ``neo4j_gaps_with_visibility_vs_without``: a year's gaps (``rules.gaps``) with the read
+  statements as the store sends them, against the same statements with the visibility predicate
+  and the read of the committed loads taken out (same store object, same data, alternated, median
+  of 3 each after one warm-up of each).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import subprocess
+import time
+from typing import Any
+
+YEAR = 2021
+
+_PREDICATE = re.compile(r"\((\w+)\.load_id IS NULL OR \1\.load_id IN committed\)")
+
+
+def without_visibility(query: str) -> str:
+    """``query`` as it would be without the load-visibility mechanism (the benchmark's baseline)."""
+    from graph.store.cypher_load import COMMITTED_EXPR, VISIBILITY_HEAD
+
+    out = _PREDICATE.sub("true", query.replace(VISIBILITY_HEAD, ""))
+    out = out.replace(f"WITH {COMMITTED_EXPR} AS committed", "WITH 1 AS nothing")
+    out = out.replace("CALL (committed)", "CALL ()").replace(", committed)", ")").replace("(committed, ", "(")
+    out = out.replace("WITH s, r, t, committed WHERE", "WITH s, r, t WHERE")
+    return out.replace("true AND ", "").replace(" AND true", "")
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> tuple[int, float, float, str]:
+    """(exit status, wall seconds, peak RSS in MB, stderr) of one command."""
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, time.monotonic() - start, usage.ru_maxrss / 1024, err
+
+
+def bench_national_load(run: Any, tiaokuai: str, clear: Any, open_store: Any) -> None:
+    uri = run.neo4j_uri
+    folder = run.work / "national-ledgers"
+    env = {**os.environ, "TIAOKUAI_STORE": uri}
+    env.pop("TIAOKUAI_LOAD_JOBS", None)
+    code, secs, _, err = _run(
+        [tiaokuai, "sample", "--national", "--scale", str(run.plan.national_scale), "--seed",
+         str(run.plan.seed), "--out", str(folder)], env,
+    )  # fmt: skip
+    if code:
+        raise RuntimeError(f"tiaokuai sample --national failed: {err[-500:]}")
+    run.put(neo4j_sample_national_s=secs)
+    store = open_store(uri)
+    try:
+        expected = len(run.national.links)
+        figures: dict[str, dict[str, float]] = {}
+        for name, jobs in (("single", ["--jobs", "1"]), ("parallel", [])):
+            clear(store)
+            code, secs, rss, err = _run([tiaokuai, "load", "--quiet", *jobs, str(folder)], env)
+            stored = store.driver.execute_query(
+                "MATCH ()-[r]->() WHERE r.year IS NOT NULL RETURN count(r) AS n", database_=store.database
+            ).records[0]["n"]
+            figures[name] = {"code": code, "s": secs, "rss": rss, "stored": stored}
+            run.say(
+                f"neo4j national load ({name}): exit {code}, {secs:.1f} s, RSS {rss:.0f} MB, {stored:,} links"
+            )
+            if code:
+                run.say(err[-1000:])
+        single, parallel = figures["single"], figures["parallel"]
+        ok = parallel["code"] == 0 and parallel["stored"] == expected
+        run.put(
+            neo4j_load_national_one_invocation_ok=ok,
+            neo4j_load_national_s=parallel["s"],
+            neo4j_load_national_links_per_s=expected / parallel["s"],
+            neo4j_load_single_stream_s=single["s"],
+            neo4j_load_vs_single_stream=single["s"] / parallel["s"] if single["code"] == 0 and ok else None,
+            neo4j_load_client_rss_mb=parallel["rss"],
+            neo4j_load_single_stream_client_rss_mb=single["rss"],
+            neo4j_load_national_links=expected,
+        )
+        _gaps_visibility(run, store)
+        code, secs, _, err = _run([tiaokuai, "clear", "--yes"], env)
+        left = store.driver.execute_query(
+            "MATCH (n) WHERE NOT n:Meta RETURN count(n) AS n", database_=store.database
+        ).records[0]["n"]
+        run.put(neo4j_clear_1m_ok=code == 0 and left == 0, neo4j_clear_1m_s=secs)
+        run.say(f"neo4j clear: exit {code}, {secs:.1f} s, {left} nodes left")
+    finally:
+        store.close()
+
+
+def _gaps_visibility(run: Any, store: Any) -> None:
+    from graph.rules import gaps
+
+    plain_read = store._read
+
+    def read_without(query: str, doing: str, **params: Any) -> list[Any]:
+        return plain_read(without_visibility(query), doing, **params)
+
+    def timed(without: bool) -> float:
+        store._read = read_without if without else plain_read
+        try:
+            start = time.perf_counter()
+            found = gaps(store, YEAR)
+            took = time.perf_counter() - start
+        finally:
+            store._read = plain_read
+        answers.setdefault(without, found)
+        return took
+
+    answers: dict[bool, Any] = {}
+    timed(True), timed(False)  # warm-up: plans cached, page cache filled
+    with_v: list[float] = []
+    without_v: list[float] = []
+    for _ in range(3):
+        without_v.append(timed(True))
+        with_v.append(timed(False))
+    same = answers[True] == answers[False]
+    ratio = statistics.median(with_v) / statistics.median(without_v)
+    run.put(
+        neo4j_gaps_with_visibility_s=statistics.median(with_v),
+        neo4j_gaps_without_visibility_s=statistics.median(without_v),
+        neo4j_gaps_with_visibility_vs_without=ratio if same else None,
+    )
+    run.say(
+        f"neo4j gaps {YEAR}: {statistics.median(with_v):.2f} s with the visibility predicate, "
+        f"{statistics.median(without_v):.2f} s without ({ratio:.2f}x; same answers: {same})"
+    )

@@ -1,0 +1,225 @@
+"""The Cypher of a Neo4j load in batches (:mod:`graph.store.neo4j_load`), and the one visibility
+predicate every read applies.
+
+Why this shape: a national load (a million links) does not fit one transaction on the default 2 GB
+heap, yet readers must see the store as it was before the load or as it is after it. So a load
+writes in many transactions, and what it writes stays invisible until one small final transaction
+(the *switch*) makes all of it visible at once:
+
+* Each load has a number, ``L`` (``(:Meta {id: 'store'}).next_load``). Links it creates carry
+  ``load_id: L``; units it creates are ``(:StagedUnit {id, load_id: L})`` nodes, without the
+  ``:Unit`` label that every unit read matches, so no unit read needs a filter.
+* Every read of a link applies :func:`visible` to it: a link without ``load_id`` is visible; one
+  with a ``load_id`` only if that load was listed in ``Meta.committed`` when the statement began
+  (:data:`VISIBILITY_HEAD` reads the list once).
+* The switch (one transaction) writes the regions, the units and their structural edges, relabels
+  the staged units ``:Unit``, appends ``L`` to ``Meta.committed`` and bumps the store generation.
+* Afterwards, once every transaction that began before the switch has ended
+  (``OLDER_TRANSACTIONS``: such a reader still takes ``L`` for uncommitted, and would see rows
+  appear as their tags go), the tags are removed in batches (``UNTAG``) and ``L`` leaves
+  ``Meta.committed``, which stays short.
+* A load that never reached its switch (killed, server restarted) leaves tagged links and staged
+  units whose load is not committed: invisible, and removed by ``RECOVER_*`` (``load --recover``,
+  or the next load once the dead load's heartbeat is old).
+"""
+
+from __future__ import annotations
+
+from .cypher import REL_TYPES
+
+__all__ = [
+    "LOAD_PROPERTY",
+    "visible",
+    "COMMITTED",
+    "COMMITTED_EXPR",
+    "VISIBILITY_HEAD",
+    "OLDER_TRANSACTIONS",
+    "SERVER_NOW",
+    "SCHEMA",
+    "LOAD_BEGIN",
+    "LOAD_STATE",
+    "LOAD_HEARTBEAT",
+    "LOAD_ABANDON",
+    "UNITS_EXISTING",
+    "STAGE_UNITS",
+    "END_NODES",
+    "LINK_CREATE_TAGGED",
+    "LINKS_STORED",
+    "UNSTAGE_UNITS",
+    "COMMIT_LOAD",
+    "UNTAG",
+    "FORGET_LOAD",
+    "RECOVER_LINKS",
+    "RECOVER_UNITS",
+    "CLEAR_LINKS",
+    "CLEAR_NODES",
+    "COUNT_ALL",
+    "RESET_LOADS",
+]
+
+#: the property that marks a link written by a load not yet (or just) committed
+LOAD_PROPERTY = "load_id"
+
+
+#: the committed loads, read once at the start of a read statement (a WITH that every read
+#: statement begins with, or for graph.store.where_cypher a prelude variable), so that a statement
+#: running across a load's switch sees the whole statement before it or after it; Neo4j reads
+#: committed data row by row, and a check re-read per row would see the switch half-way
+COMMITTED = "committed"
+COMMITTED_EXPR = "coalesce(head(COLLECT { MATCH (vis:Meta {id: 'store'}) RETURN vis.committed }), [])"
+VISIBILITY_HEAD = f"WITH {COMMITTED_EXPR} AS {COMMITTED}\n"
+
+
+def visible(r: str) -> str:
+    """The predicate every read applies to a link (or structural edge) variable ``r``: true for
+    untagged rows, and for rows of a load committed when the statement began (``committed``, from
+    :data:`VISIBILITY_HEAD`). ``tests/unit/test_load_visibility.py`` checks that every read
+    statement applies it to every link variable it matches."""
+    return f"({r}.{LOAD_PROPERTY} IS NULL OR {r}.{LOAD_PROPERTY} IN {COMMITTED})"
+
+
+#: idempotent schema for staged units (their id, and recovery by load)
+SCHEMA = (
+    "CREATE CONSTRAINT staged_unit_id IF NOT EXISTS FOR (n:StagedUnit) REQUIRE n.id IS UNIQUE",
+    "CREATE INDEX staged_unit_load IF NOT EXISTS FOR (n:StagedUnit) ON (n.load_id)",
+)
+
+# A new load's number, recorded as running (with a heartbeat that LOAD_HEARTBEAT renews)
+LOAD_BEGIN = """
+MERGE (m:Meta {id: 'store'})
+ON CREATE SET m.generation = timestamp()
+SET m.next_load = coalesce(m.next_load, 0) + 1
+SET m.loading = coalesce(m.loading, []) + [m.next_load], m.heartbeat = timestamp(),
+    m.committed = coalesce(m.committed, [])
+RETURN m.next_load AS load
+"""
+
+LOAD_STATE = """
+OPTIONAL MATCH (m:Meta {id: 'store'})
+RETURN coalesce(m.loading, []) AS loading, coalesce(m.committed, []) AS committed,
+       timestamp() - coalesce(m.heartbeat, 0) AS idle
+"""
+
+LOAD_HEARTBEAT = "MATCH (m:Meta {id: 'store'}) SET m.heartbeat = timestamp()"
+
+# the load is over (committed and untagged, or failed and removed)
+LOAD_ABANDON = """
+MATCH (m:Meta {id: 'store'})
+SET m.loading = [x IN coalesce(m.loading, []) WHERE x <> $load]
+"""
+
+# $ids: unit ids; which exist as units
+UNITS_EXISTING = """
+UNWIND $ids AS id
+MATCH (u:Unit {id: id})
+USING INDEX SEEK u:Unit(id)
+RETURN collect(id) AS found
+"""
+
+# new units, invisible to every read (no :Unit label) until the switch relabels them
+STAGE_UNITS = """
+UNWIND $ids AS id
+MERGE (n:StagedUnit {id: id})
+SET n.load_id = $load
+"""
+
+# $ids: unit ids; one record: [id, element id] of the unit or staged unit of this load
+END_NODES = """
+UNWIND $ids AS id
+OPTIONAL MATCH (u:Unit {id: id})
+USING INDEX SEEK u:Unit(id)
+OPTIONAL MATCH (n:StagedUnit {id: id})
+USING INDEX SEEK n:StagedUnit(id)
+WITH id, coalesce(u, n) AS node
+WHERE node IS NOT NULL
+RETURN collect([id, elementId(node)]) AS nodes
+"""
+
+
+def _create_tagged(rel: str) -> str:
+    return f"""
+UNWIND $rows AS row
+MATCH (s) WHERE elementId(s) = row[11]
+MATCH (t) WHERE elementId(t) = row[12]
+CREATE (s)-[r:{rel} {{id: row[0], kind: row[3], date: row[4], year: row[5], count: row[6],
+                     participants: row[7], title: row[8], source_file: row[9], source_row: row[10],
+                     load_id: $load}}]->(t)
+RETURN count(CASE WHEN s.id = row[1] AND t.id = row[2] THEN r END) AS created
+"""
+
+
+#: per relationship type: create a batch of links (rows as cypher.LINK_ROW_FIELDS) tagged $load
+LINK_CREATE_TAGGED: dict[str, str] = {rel: _create_tagged(rel) for rel in REL_TYPES}
+
+# $ids: link ids; the stored ones (any type), as [id, type, source id, target id, kind, date,
+# count, participants, title, source_file, source_row]: the load compares them with its rows
+LINKS_STORED = (
+    "UNWIND $ids AS id\nCALL (id) {\n  "
+    + "\n  UNION ALL\n  ".join(
+        f"MATCH (s)-[r:{rel} {{id: id}}]->(t) USING INDEX SEEK r:{rel}(id) RETURN r, s, t"
+        for rel in REL_TYPES
+    )
+    + "\n}\nRETURN collect([r.id, type(r), s.id, t.id, r.kind, r.date, r.count, r.participants, r.title,"
+    " r.source_file, r.source_row]) AS stored\n"
+)
+
+# the switch, step one: staged units become units (UNIT_MERGE then sets their properties)
+UNSTAGE_UNITS = """
+MATCH (n:StagedUnit {load_id: $load})
+SET n:Unit
+REMOVE n:StagedUnit, n.load_id
+RETURN count(n) AS n
+"""
+
+# the switch, last step: the load is committed (its tagged links become visible)
+COMMIT_LOAD = """
+MATCH (m:Meta {id: 'store'})
+SET m.committed = coalesce(m.committed, []) + [$load]
+"""
+
+
+def _untag(rel: str) -> str:
+    return (
+        f"MATCH ()-[r:{rel}]->() WHERE r.load_id = $load "
+        "CALL (r) { REMOVE r.load_id } IN TRANSACTIONS OF 20000 ROWS"
+    )
+
+
+#: after the switch: remove the tags of a committed load, in batches (an auto-commit query)
+UNTAG: dict[str, str] = {rel: _untag(rel) for rel in REL_TYPES}
+
+SERVER_NOW = "RETURN datetime() AS now"
+# transactions (other than the asking one) that began before $since
+OLDER_TRANSACTIONS = """
+SHOW TRANSACTIONS YIELD transactionId, startTime, currentQuery
+WHERE startTime < $since AND NOT currentQuery STARTS WITH 'SHOW TRANSACTIONS'
+RETURN count(*) AS n
+"""
+
+# the tags are gone: the load leaves the committed list (and the running ones)
+FORGET_LOAD = """
+MATCH (m:Meta {id: 'store'})
+SET m.committed = [x IN coalesce(m.committed, []) WHERE x <> $load],
+    m.loading = [x IN coalesce(m.loading, []) WHERE x <> $load]
+"""
+
+
+def _recover(rel: str) -> str:
+    return (
+        f"MATCH ()-[r:{rel}]->() WHERE r.load_id IN $loads "
+        "CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS"
+    )
+
+
+#: remove the links of loads that never committed ($loads), in batches (auto-commit queries)
+RECOVER_LINKS: dict[str, str] = {rel: _recover(rel) for rel in REL_TYPES}
+RECOVER_UNITS = (
+    "MATCH (n:StagedUnit) WHERE n.load_id IN $loads CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS"
+)
+
+#: ``tiaokuai clear``: relationships first (a node's DETACH DELETE could hold thousands), then nodes
+CLEAR_LINKS = "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS"
+CLEAR_NODES = "MATCH (n) WHERE NOT n:Meta CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+COUNT_ALL = "MATCH (n) WHERE NOT n:Meta RETURN count(n) AS n"
+#: after a clear: no load is running or waiting for its tags to go
+RESET_LOADS = "MATCH (m:Meta {id: 'store'}) SET m.committed = [], m.loading = []"

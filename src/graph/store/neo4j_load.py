@@ -1,0 +1,408 @@
+"""A Neo4j load of any size: batches in parallel, invisible to readers until one switch.
+
+Why: one transaction holding a national load (a million links) runs out of the default 2 GB heap,
+and one stream of batches leaves the server's other cores idle. The statements and the visibility
+rule are in :mod:`graph.store.cypher_load`; what follows is the order of the work:
+
+1. **Begin** (``LOAD_BEGIN``): the load gets a number ``L`` and is recorded as running; a
+   heartbeat thread renews ``Meta.heartbeat`` every few seconds, so a later load can tell a dead
+   load (killed client, restarted server) from a live one.
+2. **Stage units**: units not in the store are created as ``:StagedUnit`` nodes (invisible).
+3. **Links** in batches of ``batch_size``, each batch its own managed transaction (retried on
+   deadlocks and other transient errors), created with ``load_id: L`` (invisible). With ``jobs``
+   above 1 the links are partitioned by their end nodes (each unit hashed into one of
+   ``PARTS_PER_JOB × jobs`` partitions; a link goes to the bucket of its two partitions) and
+   ``jobs`` workers take buckets none of whose partitions another worker is writing
+   (:class:`Buckets`), so that the transactions running at the same time never lock the same node
+   ("mix and batch"). Links already stored with the same content are skipped; stored links
+   that differ are left to the switch.
+4. **Switch**: one transaction writes regions, units and structural edges, relabels the staged
+   units, applies the changed links, marks ``L`` committed and bumps the store generation.
+5. **Untag**: the committed load's tags are removed in batches, and ``L`` is forgotten.
+
+A failure before the switch removes what the load wrote (best effort; whatever is left stays
+invisible and is removed by :func:`recover`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from ..errors import StoreError
+from ..model import Link
+from . import cypher, cypher_load
+
+if TYPE_CHECKING:
+    from .neo4j import Neo4jStore
+
+__all__ = ["StagedLoad", "Buckets", "recover", "clear", "default_jobs", "STALE_MS"]
+
+#: a running load whose heartbeat is older than this is taken for dead (milliseconds)
+STALE_MS = 30_000
+HEARTBEAT_S = 5.0
+#: how long a finished load waits for readers that began before its switch, before untagging
+UNTAG_WAIT_S = 60.0
+#: partitions per concurrent transaction: more, smaller buckets keep every worker busy
+PARTS_PER_JOB = 4
+
+
+def default_jobs() -> int:
+    """Concurrent write transactions: ``TIAOKUAI_LOAD_JOBS``, else the CPUs here (the local
+    server's, in the usual set-up), at least 2 (one transaction is being written by the server
+    while the client builds the next) and at most 8."""
+    env = os.environ.get("TIAOKUAI_LOAD_JOBS")
+    if env and env.isdigit() and int(env) > 0:
+        return int(env)
+    return max(2, min(8, os.cpu_count() or 2))
+
+
+class Buckets:
+    """Buckets of links keyed by the pair of partitions of their two units, handed to workers so
+    that no two buckets being written at the same time share a partition (so their transactions
+    never lock the same node). Biggest first, and a worker takes any bucket that is free rather
+    than waiting for a round to end: a hub's bucket does not hold the others back."""
+
+    def __init__(self, buckets: dict[tuple[int, int], list[Link]]):
+        self.todo = sorted(buckets.items(), key=lambda kv: -len(kv[1]))
+        self.busy: set[int] = set()
+        self.cond = threading.Condition()
+        self.failed = False
+
+    def take(self) -> tuple[tuple[int, int], list[Link]] | None:
+        """The next bucket none of whose partitions is being written; None when all are done."""
+        with self.cond:
+            while True:
+                if not self.todo or self.failed:
+                    return None
+                for i, (pair, links) in enumerate(self.todo):
+                    if not set(pair) & self.busy:
+                        del self.todo[i]
+                        self.busy.update(pair)
+                        return pair, links
+                self.cond.wait()
+
+    def done(self, pair: tuple[int, int], failed: bool = False) -> None:
+        with self.cond:
+            self.busy.difference_update(pair)
+            self.failed = self.failed or failed
+            self.cond.notify_all()
+
+
+def _chunks(rows: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [rows[i : i + size] for i in range(0, len(rows), size)]
+
+
+def _same(stored: list[Any], lk: Link, rel: str) -> bool:
+    date = stored[5].to_native() if hasattr(stored[5], "to_native") else stored[5]
+    return stored[1:] == [
+        rel, lk.source_id, lk.target_id, lk.kind, stored[5], lk.count, lk.participants, lk.title,
+        lk.source_file, lk.source_row,
+    ] and date == lk.date  # fmt: skip
+
+
+class StagedLoad:
+    """One batched load into ``store`` (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: Neo4jStore,
+        *,
+        jobs: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ):
+        self.store = store
+        self.jobs = max(1, jobs or default_jobs())
+        self.progress = progress
+        self.load = 0
+        self._done = 0
+        self._total = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+
+    # -- plumbing ------------------------------------------------------------------------------
+    def _tx(self, work: Any, doing: str, *, bump: bool = False) -> Any:
+        return self.store._write_tx(work, doing, bump=bump)
+
+    def _auto(self, query: str, doing: str, **params: Any) -> None:
+        """An auto-commit query (``CALL { … } IN TRANSACTIONS`` needs one)."""
+        store = self.store
+        with store._translate(doing), store._driver.session(database=store.database) as session:
+            session.run(query, params).consume()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_S):
+            # a missed beat only makes the load look older
+            with contextlib.suppress(Exception):
+                self._tx(lambda tx: tx.run(cypher_load.LOAD_HEARTBEAT).consume(), "renewing the heartbeat")
+
+    def _tick(self, n: int) -> None:
+        with self._lock:
+            self._done += n
+            if self.progress is not None:
+                self.progress(self._done, self._total)
+
+    # -- the load ------------------------------------------------------------------------------
+    def run(
+        self,
+        region_rows: list[dict[str, Any]],
+        unit_rows: dict[str, list[dict[str, Any]]],
+        structure_rows: list[dict[str, Any]],
+        links: list[Link],
+        rel_of: dict[str, str],
+    ) -> int:
+        """Write everything; returns how many links were created. All or nothing for readers."""
+        self.begin()
+        try:
+            created, changed = self.stage(unit_rows, links, rel_of)
+            self.switch(region_rows, unit_rows, structure_rows, changed, rel_of)
+        except BaseException:
+            self._stop.set()
+            with contextlib.suppress(Exception):  # else left for recover(); invisible meanwhile
+                _remove(self.store, [self.load])
+            raise
+        finally:
+            self._stop.set()
+        self.finish()
+        return created
+
+    def begin(self) -> int:
+        """Recover a dead load (or refuse beside a live one), take a load number, start the heartbeat."""
+        for statement in cypher_load.SCHEMA:
+            self._tx(lambda tx, s=statement: tx.run(s).consume(), "creating the staging schema")
+        recover(self.store, force=False)
+        self.load = self._tx(
+            lambda tx: tx.run(cypher_load.LOAD_BEGIN).single(strict=True)["load"], "starting a load"
+        )
+        beat = threading.Thread(target=self._beat, name=f"load-{self.load}-heartbeat", daemon=True)
+        beat.start()
+        return int(self.load)
+
+    def finish(self) -> None:
+        """After the switch: remove the committed load's tags and forget it."""
+        _untag(self, [self.load])
+
+    def stage(
+        self, unit_rows: dict[str, list[dict[str, Any]]], links: list[Link], rel_of: dict[str, str]
+    ) -> tuple[int, list[Link]]:
+        """Stage new units and write new links; returns (links created, stored links that differ)."""
+        size = max(1, int(self.store.batch_size))
+        ids = [r["id"] for rows in unit_rows.values() for r in rows]
+        existing: set[str] = set()
+        for chunk in _chunks(ids, 50_000):
+            existing.update(
+                self._tx(lambda tx, c=chunk: tx.run(cypher_load.UNITS_EXISTING, ids=list(c)).single()["found"],
+                         "finding stored units")
+            )  # fmt: skip
+        new_units = [i for i in ids if i not in existing]
+        for chunk in _chunks(new_units, size):
+            self._tx(
+                lambda tx, c=chunk: tx.run(cypher_load.STAGE_UNITS, ids=list(c), load=self.load).consume(),
+                "staging new units",
+            )
+        ends = list(dict.fromkeys(e for lk in links for e in (lk.source_id, lk.target_id)))
+        node: dict[str, str] = {}
+        for chunk in _chunks(ends, 50_000):
+            node.update(
+                self._tx(lambda tx, c=chunk: tx.run(cypher_load.END_NODES, ids=list(c)).single()["nodes"],
+                         "finding the links' units")
+            )  # fmt: skip
+        missing = [e for e in ends if e not in node]
+        if missing:
+            raise StoreError(
+                f"cannot write links to Neo4j at {self.store.location}: unit(s) "
+                f"{', '.join(sorted(missing)[:10])} do not exist; nothing was written"
+            )
+        fresh, changed = self._sort_out(links, rel_of, size)
+        self._total = len(fresh)
+        self._write(fresh, rel_of, node, size)
+        return len(fresh), changed
+
+    def _sort_out(
+        self, links: list[Link], rel_of: dict[str, str], size: int
+    ) -> tuple[list[Link], list[Link]]:
+        """(links to create, stored links whose content differs); identical stored links drop out."""
+        if not links:
+            return [], []
+        clear = self._tx(
+            lambda tx: tx.run(cypher.LINK_RANGE_CLEAR, ids=[links[0].id, links[-1].id]).single()["clear"],
+            "checking for stored links",
+        )
+        if clear:
+            return links, []
+        fresh: list[Link] = []
+        changed: list[Link] = []
+        for batch in _chunks(links, size):
+            stored_rows = self._tx(
+                lambda tx, b=batch: tx.run(cypher_load.LINKS_STORED, ids=[lk.id for lk in b]).single()[
+                    "stored"
+                ],
+                "reading stored links",
+            )
+            stored = {row[0]: row for row in stored_rows}
+            for lk in batch:
+                row = stored.get(lk.id)
+                if row is None:
+                    fresh.append(lk)
+                elif not _same(row, lk, rel_of[lk.family]):
+                    changed.append(lk)
+        return fresh, changed
+
+    def _write(self, links: list[Link], rel_of: dict[str, str], node: dict[str, str], size: int) -> None:
+        """Create ``links`` tagged with the load: one stream, or ``jobs`` buckets at a time."""
+        if self.jobs <= 1 or len(links) < 2 * size:
+            self._bucket(links, rel_of, node, size)
+            return
+        parts = PARTS_PER_JOB * self.jobs
+        part: dict[str, int] = {}
+        buckets: dict[tuple[int, int], list[Link]] = defaultdict(list)
+        for lk in links:
+            a = part.get(lk.source_id)
+            if a is None:
+                a = part[lk.source_id] = hash(lk.source_id) % parts
+            b = part.get(lk.target_id)
+            if b is None:
+                b = part[lk.target_id] = hash(lk.target_id) % parts
+            buckets[(a, b) if a <= b else (b, a)].append(lk)
+        queue = Buckets(buckets)
+
+        def worker() -> None:
+            while (got := queue.take()) is not None:
+                pair, bucket = got
+                try:
+                    self._bucket(bucket, rel_of, node, size)
+                except BaseException:
+                    queue.done(pair, failed=True)
+                    raise
+                queue.done(pair)
+
+        with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix=f"load-{self.load}") as pool:
+            for f in [pool.submit(worker) for _ in range(self.jobs)]:
+                f.result()
+
+    def _bucket(self, links: Sequence[Link], rel_of: dict[str, str], node: dict[str, str], size: int) -> None:
+        for batch in _chunks(links, size):
+            by_rel: dict[str, list[list[Any]]] = defaultdict(list)
+            for lk in batch:
+                by_rel[rel_of[lk.family]].append(
+                    [lk.id, lk.source_id, lk.target_id, lk.kind, lk.date, lk.date.year, lk.count,
+                     lk.participants, lk.title, lk.source_file, lk.source_row,
+                     node[lk.source_id], node[lk.target_id]]
+                )  # fmt: skip
+
+            def work(tx: Any, by_rel: dict[str, list[list[Any]]] = by_rel) -> None:
+                results = [
+                    (tx.run(cypher_load.LINK_CREATE_TAGGED[rel], rows=rows, load=self.load), len(rows))
+                    for rel, rows in by_rel.items()
+                ]
+                for result, sent in results:
+                    done = result.single(strict=True)["created"]
+                    if done != sent:
+                        raise StoreError(
+                            f"cannot write {sent - done} link(s) to Neo4j at {self.store.location}: their "
+                            "units were deleted or replaced while the load ran (another writer?); nothing "
+                            "was written. Run the load again."
+                        )
+
+            self._tx(work, f"writing a batch of {len(batch)} links (load {self.load})")
+            self._tick(len(batch))
+
+    def switch(
+        self,
+        region_rows: list[dict[str, Any]],
+        unit_rows: dict[str, list[dict[str, Any]]],
+        structure_rows: list[dict[str, Any]],
+        changed: list[Link],
+        rel_of: dict[str, str],
+    ) -> None:
+        store = self.store
+        size = max(1, int(store.batch_size))
+
+        def work(tx: Any) -> None:
+            tx.run(cypher_load.UNSTAGE_UNITS, load=self.load).consume()
+            store._write_structure(tx, region_rows, unit_rows, structure_rows, size)
+            if changed:
+                store._write_links(tx, changed, rel_of, size)
+            tx.run(cypher_load.COMMIT_LOAD, load=self.load).consume()
+
+        self._tx(work, f"committing load {self.load} ({len(changed)} changed links)", bump=True)
+
+
+def _untag(load: StagedLoad, loads: list[int], wait: float = UNTAG_WAIT_S) -> bool:
+    """Remove the tags of committed ``loads`` and forget them, once every transaction that began
+    before now has ended (a reader that began before a switch takes its load for uncommitted, and
+    would see rows appear as their tags went). After ``wait`` seconds the tags stay, visible and
+    correct, for the next load or ``--recover``; returns whether they went."""
+    if not loads:
+        return True
+    since = load._tx(lambda tx: tx.run(cypher_load.SERVER_NOW).single(strict=True)["now"], "reading the time")
+    until = time.monotonic() + wait
+    while True:
+        older = load._tx(
+            lambda tx: tx.run(cypher_load.OLDER_TRANSACTIONS, since=since).single(strict=True)["n"],
+            "listing running transactions",
+        )
+        if not older:
+            break
+        if time.monotonic() > until:
+            return False
+        time.sleep(0.2)
+    for n in loads:
+        for rel in cypher.REL_TYPES:
+            load._auto(cypher_load.UNTAG[rel], "removing a committed load's tags", load=n)
+        load._tx(lambda tx, n=n: tx.run(cypher_load.FORGET_LOAD, load=n).consume(), "finishing a load")
+    return True
+
+
+def _remove(store: Neo4jStore, loads: list[int]) -> None:
+    """Delete what uncommitted ``loads`` wrote and forget them."""
+    load = StagedLoad(store)
+    for rel in cypher.REL_TYPES:
+        load._auto(cypher_load.RECOVER_LINKS[rel], "removing an unfinished load's links", loads=loads)
+    load._auto(cypher_load.RECOVER_UNITS, "removing an unfinished load's units", loads=loads)
+    for n in loads:
+        load._tx(lambda tx, n=n: tx.run(cypher_load.FORGET_LOAD, load=n).consume(), "forgetting a load")
+
+
+def recover(store: Neo4jStore, *, force: bool = True) -> list[int]:
+    """Finish or remove loads that are recorded as running: a committed one is untagged, an
+    uncommitted one removed. Without ``force`` only when their heartbeat is older than
+    :data:`STALE_MS` (else StoreError: another load is running). Returns the loads handled."""
+    load = StagedLoad(store)
+    state = load._tx(lambda tx: tx.run(cypher_load.LOAD_STATE).single(strict=True), "reading the load state")
+    running = [int(x) for x in state["loading"]]
+    if not running:
+        return []
+    if not force and state["idle"] < STALE_MS:
+        raise StoreError(
+            f"another load (number {', '.join(map(str, running))}) is writing to Neo4j at {store.location}; "
+            f"wait for it, or, if it was stopped less than {STALE_MS // 1000} s ago, run "
+            "tiaokuai load --recover"
+        )
+    committed = {int(x) for x in state["committed"]}
+    _untag(load, [n for n in running if n in committed])
+    dead = [n for n in running if n not in committed]
+    if dead:
+        _remove(store, dead)
+    return running
+
+
+def clear(store: Neo4jStore) -> int:
+    """Empty the database in batches (links, then nodes; the store generation survives and is
+    bumped). Returns how many nodes were deleted."""
+    load = StagedLoad(store)
+    before = load._tx(lambda tx: tx.run(cypher_load.COUNT_ALL).single()["n"], "counting nodes")
+    load._auto(cypher_load.CLEAR_LINKS, "deleting links")
+    load._auto(cypher_load.CLEAR_NODES, "deleting nodes")
+    load._tx(
+        lambda tx: tx.run(cypher_load.RESET_LOADS).consume(),
+        "resetting the load state",
+        bump=True,
+    )
+    return int(before)
