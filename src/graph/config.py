@@ -29,6 +29,7 @@ variable                        meaning (default)
 ``TIAOKUAI_COST_PER_MINUTE``    cost points per client per minute (``300000``; 0: no limit)
 ``TIAOKUAI_REQUEST_TIMEOUT``    seconds a request may run (``10``)
 ``TIAOKUAI_CACHE_MB``           answers cached per worker process, in MB (``64``; 0: none)
+``TIAOKUAI_RESPONSE_CACHE``     cache whole answers of queries within that (``true``)
 ``TIAOKUAI_INTROSPECTION``      allow schema introspection (``true``)
 ``TIAOKUAI_HEAVY_COST``         queries this costly run in a low-priority process (``1000``)
 ``TIAOKUAI_HEAVY_PROCESSES``    such processes per worker (``1``)
@@ -114,6 +115,9 @@ class Settings(BaseSettings):
     )
     request_timeout: float = Field(default=10.0, gt=0, le=3_600, description="Seconds a request may run.")
     cache_mb: float = Field(default=64.0, ge=0, description="Answers cached per worker process, in MB.")
+    response_cache: bool = Field(
+        default=True, description="Cache whole answers of queries (within TIAOKUAI_CACHE_MB)."
+    )
     introspection: bool = Field(default=True, description="Allow schema introspection (__schema, __type).")
     heavy_cost: int = Field(
         default=1_000,

@@ -52,7 +52,10 @@ def test_the_analysts_question_is_one_request_and_one_store_call(
     assert client.data(ANALYST) == ANALYST_ANSWER
     assert counting.calls == Counter({"find_units_where": 1})
     if type(sample_store).__name__ == "Neo4jStore":
-        assert len(statements.sent) == 1
+        # besides the store generation, read for every request: the key of the response cache
+        # (graph.api.limits.responses), shared by requests that start together
+        data = [s for s in statements.sent if "m.generation" not in s[0]]
+        assert len(data) == 1 and len(statements.sent) <= 2, statements.sent
 
 
 def _graphql_js(url: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from graphql import OperationType
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info as _Info
 
@@ -56,7 +57,16 @@ class Context(BaseContext):
         self.cost = 0
         self.refusal: str | None = None
         self.retry_after = 0
+        #: the operation's type (query, mutation), as graph.api.limits found it: only the answers
+        #: of queries are cached whole (graph.api.limits.responses)
+        self.operation_type: OperationType | None = None
         self._generation = guard.Generation(self.store)
+
+    @property
+    def generation(self) -> guard.Generation:
+        """The store generation as this request reads it (once, from a read that started after
+        the request did): the key of every answer cached for it."""
+        return self._generation
 
     async def call(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
         """Run a blocking store function off the event loop, within the request's deadline and

@@ -7,6 +7,8 @@
 * :mod:`graph.store.deadline` and :mod:`.guard`: a deadline per request
   (``TIAOKUAI_REQUEST_TIMEOUT``; ``TIMEOUT``), store work off the event loop;
 * :mod:`.cache`: answers cached per process, keyed by the store generation (``TIAOKUAI_CACHE_MB``);
+* :mod:`.responses`: whole answers of queries in that cache, keyed also by document, variables and
+  the caller's scope, charged like any answer (``TIAOKUAI_RESPONSE_CACHE``);
 * :mod:`.extension` and :mod:`.router`: where they meet strawberry and HTTP; :mod:`.refusals`:
   every refusal as GraphQL-shaped JSON with its HTTP status.
 

@@ -73,6 +73,7 @@ class LimitsExtension(SchemaExtension):
         if operation is None:
             yield
             return
+        ctx.operation_type = operation.operation
         settings = limits.settings
         self.cost = cost = operation_cost(
             ec.schema._schema, operation, fragments, ec.variables, limits.costing

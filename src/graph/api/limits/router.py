@@ -5,6 +5,8 @@
   the server cancels them; every store call checks it) and the execution is awaited for that long
   at most. Past it the answer is a ``TIMEOUT`` error, HTTP 504, whatever is still running is
   cancelled (resolvers) or stops at its next store call (worker threads).
+* A query asked again at the same store generation, in the same scope, is answered from the
+  process's cache of whole answers (:mod:`.responses`), after its client is charged its cost.
 * Refusals decided by :class:`~graph.api.limits.extension.LimitsExtension` get their HTTP status
   (400 ``QUERY_TOO_COSTLY``, 429 ``RATE_LIMITED`` with ``Retry-After``).
 * strawberry's own refusals (bad JSON, a content type it does not read, a GET mutation …), which
@@ -18,11 +20,12 @@ import logging
 from typing import Any
 
 from cross_web import HTTPException
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationType
 from strawberry.types import ExecutionResult
 
 from ...store import deadline
 from ..ide import TiaokuaiGraphQLRouter
+from . import responses
 from .extension import charge
 from .refusals import STATUS_OF_CODE, refusal_response
 
@@ -62,8 +65,10 @@ class LimitedGraphQLRouter(TiaokuaiGraphQLRouter):
         seconds = settings.request_timeout
         with deadline.deadline(seconds):
             try:
-                offloaded = await self._offloaded(request, request_adapter, context, request_data, seconds)
-                result = offloaded
+                found = await responses.lookup(request, context, request_data)
+                result = found.result  # a cached answer (charged), or a refusal of its cost
+                if result is None:
+                    result = await self._offloaded(request, request_adapter, context, request_data, seconds)
                 if result is None:
                     result = await asyncio.wait_for(
                         super().execute_single(
@@ -76,6 +81,7 @@ class LimitedGraphQLRouter(TiaokuaiGraphQLRouter):
                         ),
                         timeout=seconds,
                     )
+                responses.remember(request, context, found, result)
             except TimeoutError:
                 error = GraphQLError(
                     f"the request ran out of time: it may run for {seconds:g} s "
@@ -118,6 +124,7 @@ class LimitedGraphQLRouter(TiaokuaiGraphQLRouter):
         if plan is None:
             return None
         context.cost = plan.cost
+        context.operation_type = OperationType.QUERY  # the pool runs queries only
         refused = charge(context, limits, plan.cost)
         if refused is not None:
             return ExecutionResult(data=None, errors=refused.errors, extensions={"cost": plan.cost})
