@@ -28,7 +28,7 @@ from ..errors import ConfigError, DeadlineExceeded, StoreError, StoreUnavailable
 from ..model import Dataset
 from ..resources import schema_path
 from . import cypher, cypher_reads, deadline
-from .base import Store, WriteSummary
+from .base import Replace, Store, WriteSummary
 from .neo4j_gaps import Neo4jGapWriter
 from .neo4j_reads import Neo4jReads
 from .neo4j_where import Neo4jWhere
@@ -310,6 +310,9 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Neo4jWrites, Store):
     jobs: int | None = None
     #: called with (links written, links to write) as a batched load goes
     write_progress: Callable[[int, int], None] | None = None
+    #: the slice of stored links the next writes replace (always a batched load, whose switch
+    #: hides the old slice as it shows the new links)
+    replace: Replace | None = None
 
     def clear(self) -> int:
         from .neo4j_load import clear
@@ -317,10 +320,12 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Neo4jWrites, Store):
         return clear(self)
 
     def configure_writes(
-        self, *, jobs: int | None = None, progress: Callable[[int, int], None] | None = None
-    ) -> None:
+        self, *, jobs: int | None = None, progress: Callable[[int, int], None] | None = None,
+        replace: Replace | None = None,
+    ) -> None:  # fmt: skip
         self.jobs = jobs
         self.write_progress = progress
+        self.replace = replace
 
     def recover(self) -> list[int]:
         from .neo4j_load import recover
@@ -338,11 +343,13 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Neo4jWrites, Store):
             return summary
         size = max(1, int(self.batch_size))
         self.ensure_schema()
-        if len(links) > self.staged_above:
+        if len(links) > self.staged_above or self.replace is not None:
             from .neo4j_load import StagedLoad
 
-            load = StagedLoad(self, jobs=self.jobs, progress=self.write_progress)
+            load = StagedLoad(self, jobs=self.jobs, progress=self.write_progress, replace=self.replace)
             summary.links_created = load.run(region_rows, unit_rows, structure_rows, links, rel_of)
+            if self.replace is not None:
+                summary.extra["links_replaced"] = load.hidden
             return summary
 
         def work(tx: Any) -> int:
