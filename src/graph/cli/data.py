@@ -70,7 +70,10 @@ def load(
         click.echo(f"warning: {warning}", err=True)
     if replace is not None and report.summary is not None and not quiet:
         gone = report.summary.extra.get("links_replaced", 0)
-        click.echo(f"replaced the links of {replace.describe()}: {gone} stored link(s) not in the files deleted", err=True)
+        click.echo(
+            f"replaced the links of {replace.describe()}: {gone} stored link(s) not in the files deleted",
+            err=True,
+        )
     if not quiet:
         verb = "validated (dry run, nothing written)" if dry_run else f"loaded into {store.location}"
         took = time.monotonic() - started

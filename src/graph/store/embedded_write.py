@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ..errors import StoreError
 from ..model import Dataset, Link, Region, Unit
-from collections.abc import Callable
-
 from .base import GapsWritten, Replace, WriteSummary
 from .sqlfile import SQLiteFile
 from .sqlschema import LINK_INDEXES, PIN_LINK_STATS
@@ -151,6 +149,7 @@ class EmbeddedWrites(SQLiteFile):
     ) -> bool:
         """Delete the stored links of ``replace``'s slice that are not in ``keep`` (the load's link
         ids), in the load's transaction, and rebuild ``pair_totals`` when any went."""
+        params: list[int | str | None]
         if replace.year is not None:
             where, params = "year = ?", [replace.year]
         else:

@@ -184,6 +184,7 @@ class StagedLoad:
         for statement in cypher_load.SCHEMA:
             self._tx(lambda tx, s=statement: tx.run(s).consume(), "creating the staging schema")
         recover(self.store, force=False)
+
         def start(tx: Any) -> int:
             n = int(tx.run(cypher_load.LOAD_BEGIN).single(strict=True)["load"])
             if self.replace is not None:  # links tagged -n stay visible until the switch
@@ -202,7 +203,9 @@ class StagedLoad:
         doing = f"marking the links of {replace.describe()} to be replaced"
         for rel in cypher.REL_TYPES:
             if replace.year is not None:
-                summary = self._auto(cypher_load.HIDE_YEAR[rel], doing, load=self.load, keep=keep, year=replace.year)
+                summary = self._auto(
+                    cypher_load.HIDE_YEAR[rel], doing, load=self.load, keep=keep, year=replace.year
+                )
             else:
                 summary = self._auto(
                     cypher_load.HIDE_REGION[rel], doing, load=self.load, keep=keep, region=replace.region
@@ -391,7 +394,9 @@ def _remove(store: Neo4jStore, loads: list[int]) -> None:
     load = StagedLoad(store)
     for rel in cypher.REL_TYPES:
         load._auto(cypher_load.RECOVER_LINKS[rel], "removing an unfinished load's links", loads=loads)
-        load._auto(cypher_load.RESTORE_HIDDEN[rel], "restoring links an unfinished load replaced", loads=loads)
+        load._auto(
+            cypher_load.RESTORE_HIDDEN[rel], "restoring links an unfinished load replaced", loads=loads
+        )
     load._auto(cypher_load.RECOVER_UNITS, "removing an unfinished load's units", loads=loads)
     for n in loads:
         load._tx(lambda tx, n=n: tx.run(cypher_load.FORGET_LOAD, load=n).consume(), "forgetting a load")
