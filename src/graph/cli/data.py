@@ -40,11 +40,18 @@ from .common import EXIT_INVALID, handle_errors, open_from, store_option
     "files do not carry are deleted, in the same all-or-nothing load: readers see the old slice "
     "or the new one. 替换某年或某地区的联系记录。",
 )
+@click.option(
+    "--bulk",
+    is_flag=True,
+    help="Neo4j: a first load into an EMPTY LOCAL database (the one scripts/neo4j runs) through "
+    "neo4j-admin import: writes its CSVs (kept in TIAOKUAI_BULK_DIR if set), stops the server, "
+    "imports, starts it and applies the schema. Refused, with exit status 1, for any other store.",
+)
 @store_option
 @handle_errors
 def load(
     paths: tuple[Path, ...], dry_run: bool, quiet: bool, jobs: int | None, recover: bool,
-    replace: Replace | None, store_location: str | None,
+    replace: Replace | None, bulk: bool, store_location: str | None,
 ) -> None:  # fmt: skip
     """Validate and load ledger files (CSV or XLSX) or folders of them, all or nothing.
 
@@ -64,7 +71,7 @@ def load(
             _recover(store, quiet)
         if not paths:
             return
-        store.configure_writes(jobs=jobs, progress=progress, replace=replace)
+        store.configure_writes(jobs=jobs, progress=progress, replace=replace, bulk=bulk and not dry_run)
         report = load_parsed(store, reader()(list(paths)), dry_run=dry_run, progress=progress)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)

@@ -232,11 +232,14 @@ class Store(abc.ABC):
 
     def configure_writes(  # noqa: B027 - optional: a store that writes in one go has nothing to configure
         self, *, jobs: int | None = None, progress: Callable[[int, int], None] | None = None,
-        replace: Replace | None = None,
+        replace: Replace | None = None, bulk: bool = False,
     ) -> None:  # fmt: skip
         """How the next writes go: ``jobs`` concurrent transactions, ``progress(done, total)`` after
-        each batch (Neo4j's batched loads; the embedded store writes one transaction), and the
-        slice of stored links they ``replace`` (None: links are only added or updated)."""
+        each batch (Neo4j's batched loads; the embedded store writes one transaction), the
+        slice of stored links they ``replace`` (None: links are only added or updated), and
+        ``bulk``: through neo4j-admin import into an empty local Neo4j (StoreError elsewhere)."""
+        if bulk:
+            raise StoreError(f"load --bulk is for an empty local Neo4j database, not {self.location}")
 
     def recover(self) -> list[int]:
         """Remove what interrupted loads left (``load --recover``); the loads handled. A store whose

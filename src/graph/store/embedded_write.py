@@ -59,9 +59,11 @@ class EmbeddedWrites(SQLiteFile):
     # -- writes ------------------------------------------------------------------------------------
     def configure_writes(
         self, *, jobs: int | None = None, progress: Callable[[int, int], None] | None = None,
-        replace: Replace | None = None,
+        replace: Replace | None = None, bulk: bool = False,
     ) -> None:  # fmt: skip
         """Only ``replace`` matters here: a load is one transaction whatever its size."""
+        if bulk:
+            raise StoreError(f"load --bulk is for an empty local Neo4j database, not {self.location}")
         self.replace = replace
 
     def write(self, dataset: Dataset) -> WriteSummary:

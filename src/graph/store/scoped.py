@@ -208,10 +208,13 @@ class ScopedStore(Store):
 
     def configure_writes(
         self, *, jobs: int | None = None, progress: Callable[[int, int], None] | None = None,
-        replace: Replace | None = None,
+        replace: Replace | None = None, bulk: bool = False,
     ) -> None:  # fmt: skip
         """How a big write goes narrows nothing: the rows are checked against the scope in write().
-        A replace deletes links of a whole year or region, beyond any scope: refused."""
+        A replace deletes links of a whole year or region, and a bulk load replaces the whole
+        database, beyond any scope: refused."""
+        if bulk:
+            raise OutOfScope("a bulk load replaces the whole database: use an unscoped store")
         if replace is not None:
             raise OutOfScope("replacing links deletes them across the whole graph: use an unscoped store")
         self.inner.configure_writes(jobs=jobs, progress=progress)
