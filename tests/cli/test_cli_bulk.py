@@ -38,7 +38,7 @@ def test_bulk_load_equals_a_normal_load(tmp_path: Path, neo4j_uri: str, run, sam
     run("load", "-q", str(sample), store=embedded)
     run("clear", "--yes", store=neo4j_uri)
     bulk = run("load", "--bulk", str(sample), store=neo4j_uri)
-    assert "8986 links (8986 new)" in bulk.stderr
+    assert "8986 links (8986 new)" in bulk.stderr and "imported and started in" in bulk.stderr
     assert answers(run, neo4j_uri) == answers(run, embedded)
     # the imported graph follows the store's conventions: a normal load of the same files finds
     # every link already there (same ids, types and properties) and changes nothing

@@ -75,6 +75,14 @@ def load(
         report = load_parsed(store, reader()(list(paths)), dry_run=dry_run, progress=progress)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
+    extra = report.summary.extra if report.summary is not None else {}
+    if bulk and "bulk_csv_ms" in extra and not quiet:
+        click.echo(
+            f"bulk: CSVs written in {extra['bulk_csv_ms'] / 1000:.1f} s, server stopped, imported and "
+            f"started in {extra['bulk_import_and_restart_ms'] / 1000:.1f} s, schema in "
+            f"{extra['bulk_schema_ms'] / 1000:.1f} s",
+            err=True,
+        )
     if replace is not None and report.summary is not None and not quiet:
         gone = report.summary.extra.get("links_replaced", 0)
         click.echo(
