@@ -332,7 +332,8 @@ def _baseline_executemany(path: Path, d: Any) -> Clock:
         store.write(Dataset())  # creates the file with the store's schema (nothing to write)
     regions = [(r.code, r.name, r.level, r.parent_code) for r in d.regions]
     units = [(u.id, u.name, u.kind, u.level, u.region_code, u.parent_id, u.name_en,
-              json.dumps(u.extra, ensure_ascii=False, sort_keys=True) if u.extra else None) for u in d.units]  # fmt: skip
+              json.dumps(u.extra, ensure_ascii=False, sort_keys=True) if u.extra else None, u.system)
+             for u in d.units]  # fmt: skip
     links = [(lk.id, lk.kind, lk.family, lk.date.isoformat(), lk.date.year, lk.source_id, lk.target_id,
               lk.count, lk.participants, lk.title, lk.source_file, lk.source_row) for lk in d.links]  # fmt: skip
     conn = sqlite3.connect(path, isolation_level=None)
@@ -341,7 +342,11 @@ def _baseline_executemany(path: Path, d: Any) -> Clock:
     with Clock() as c:
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany("INSERT INTO regions VALUES (?, ?, ?, ?)", regions)
-        conn.executemany("INSERT INTO units VALUES (?, ?, ?, ?, ?, ?, ?, ?)", units)
+        conn.executemany(
+            "INSERT INTO units (id, name, kind, level, region_code, parent_id, name_en, extra, system) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            units,
+        )
         conn.executemany(
             "INSERT INTO links (id, kind, family, date, year, source_id, target_id, count, participants, "
             "title, source_file, source_row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -24,6 +24,8 @@ CREATE CONSTRAINT meta_id IF NOT EXISTS FOR (m:Meta) REQUIRE m.id IS UNIQUE;
 CREATE INDEX unit_kind IF NOT EXISTS FOR (u:Unit) ON (u.kind);
 CREATE INDEX unit_region_code IF NOT EXISTS FOR (u:Unit) ON (u.region_code);
 CREATE INDEX unit_parent_id IF NOT EXISTS FOR (u:Unit) ON (u.parent_id);
+// units by vertical system (issue 20: `units(system:)`, a locality's units across systems)
+CREATE INDEX unit_system IF NOT EXISTS FOR (u:Unit) ON (u.system);
 // sub-regions by parent (find_units region filter, adopting sub-regions)
 CREATE INDEX region_parent_code IF NOT EXISTS FOR (r:Region) ON (r.parent_code);
 // links dated in a year (link_totals, pair_counts, find_links by year)

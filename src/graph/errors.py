@@ -13,6 +13,7 @@ __all__ = [
     "StoreBusy",
     "NotFound",
     "ConfigError",
+    "SystemFileError",
     "DeadlineExceeded",
     "GapWriteUnsupported",
 ]
@@ -61,6 +62,15 @@ class NotFound(TiaokuaiError):
 
 class ConfigError(TiaokuaiError):
     """Settings are missing, malformed or unsafe."""
+
+
+class SystemFileError(ConfigError):
+    """A system file (``schema/systems/*.yaml``, ``TIAOKUAI_SYSTEMS_DIR``) is malformed: it names
+    the file, the line (from the YAML parser's marks; 0 when the file cannot be read) and why."""
+
+    def __init__(self, file: str, line: int, reason: str):
+        self.file, self.line, self.reason = file, line, reason
+        super().__init__(f"{file}:{line}: {reason}")
 
 
 class DeadlineExceeded(TiaokuaiError):

@@ -143,13 +143,13 @@ def unexpected(
     """
     side = _rules.sides(store, rules)
     expected = side.expected()
-    named = side.named_kinds()
+    named = {kind: side.named_kinds(kind) for kind in {r.unit_kind for r in side.rules}}
     rows = []
     for (bureau, local), c in sorted(contacts(store, side, year, as_of).items()):
         if bureau not in expected or local in expected[bureau]:
             continue
         b, u = side.units[bureau], side.units[local]
-        if u.kind not in named:
+        if u.kind not in named.get(b.kind, set()):
             reason = "kind_not_in_rules"
         elif u.region_code != b.region_code:
             reason = "other_locality"

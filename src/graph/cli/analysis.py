@@ -12,6 +12,7 @@ import click
 
 from .common import handle_errors, open_from, store_option, year_option
 from .output import emit_json, emit_table, percent
+from .systems import system_option
 from .timing import DATE, as_of_option, optional_year_option, year_of
 
 __all__ = ["analyse", "report"]
@@ -309,6 +310,7 @@ def _emit_tables(r: dict[str, Any], top: int) -> None:
 )
 @store_option
 @handle_errors
+@system_option
 def analyse(
     year: int,
     fmt: str,
@@ -377,6 +379,7 @@ def analyse(
 )
 @store_option
 @handle_errors
+@system_option
 def report(
     year: int | None,
     as_of: dt.date | None,

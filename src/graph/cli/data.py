@@ -166,17 +166,30 @@ def export(fmt: str, out: Path, years: tuple[int, ...], store_location: str | No
     "--scale", type=click.FloatRange(min=0, min_open=True, max=7.0), default=1.0, show_default=True,
     help="With --national: multiplies bureaus and links.",
 )  # fmt: skip
-def sample(out: Path, seed: int | None, national: bool, scale: float) -> None:
+@click.option(
+    "--system",
+    "system",
+    type=click.Choice(["tax", "meteorology", "customs", "all"]),
+    default="tax",
+    show_default=True,
+    help="Which system's Heilongjiang sample: tax (the case study), meteorology, customs (with the shared "
+    "regions and local side), or all three in one folder.",
+)
+def sample(out: Path, seed: int | None, national: bool, scale: float, system: str) -> None:
     """Write the bundled Heilongjiang sample (2019–2021), or with --national the national
     synthetic dataset, as ledger CSV files."""
     if national:
+        if system != "tax":
+            raise click.UsageError(
+                "--national is the tax system's national dataset; it does not take --system."
+            )
         from ..synthetic.national import write_national
 
         paths = write_national(out, scale=scale, seed=1 if seed is None else seed)
     else:
-        from ..synthetic.sample import write_sample
+        from ..synthetic.systems_sample import write_samples
 
-        paths = write_sample(out, seed=2020 if seed is None else seed)
+        paths = write_samples(out, system, seed=2020 if seed is None else seed)
     for p in paths:
         click.echo(str(p))
     click.echo(f"wrote {len(paths)} ledger files to {out}; load them with: tiaokuai load {out}", err=True)

@@ -9,7 +9,6 @@ import click
 
 from .. import rules
 from ..model.vocabulary import vocabulary
-from ..queries.stats import stats as compute_stats
 from ..rules import gapwrite
 from .common import (
     format_option,
@@ -21,6 +20,7 @@ from .common import (
     year_option,
 )
 from .output import emit_csv, emit_json, emit_table, percent
+from .systems import by_system_option, stats_for, system_option
 from .timing import as_of_option, optional_year_option, year_of
 
 GAP_COLUMNS = ["unit_id", "rule", "family", "counterpart_kind", "counterpart_id", "required", "observed"]
@@ -34,10 +34,11 @@ STATUS_KEYS = ["on_track", "behind", "unmet"]
 @format_option
 @store_option
 @handle_errors
+@system_option
 def stats(year: int, fmt: str, store_location: str | None) -> None:
     """Totals for the year: units, link records, counts and participants by family and kind."""
     with open_from(store_location) as store:
-        data = compute_stats(store, year)
+        data = stats_for(store, year)
     if fmt == "json":
         emit_json(data)
         return
@@ -74,6 +75,8 @@ def stats(year: int, fmt: str, store_location: str | None) -> None:
 @format_option
 @store_option
 @handle_errors
+@system_option
+@by_system_option
 def coverage(
     year: int | None,
     as_of: dt.date | None,
@@ -161,6 +164,7 @@ def coverage(
 @format_option
 @store_option
 @handle_errors
+@system_option
 def gaps(
     year: int | None,
     as_of: dt.date | None,

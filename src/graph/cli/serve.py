@@ -143,6 +143,7 @@ def _serve_workers(settings: Any, n_workers: int) -> None:
     help="Write to FILE (e.g. schema/schema.graphql).",
 )
 @click.option("--check", is_flag=True, help="Exit 1 if --out differs from the schema the code defines.")
+@handle_errors
 def schema(out: Path | None, check: bool) -> None:
     """Print the GraphQL schema (SDL) that `serve` answers to."""
     from ..api.graphql.schema import schema_sdl

@@ -62,7 +62,7 @@ SPECS: dict[TableType, TableSpec] = {
     "units": TableSpec(
         "units",
         required=("id", "name", "kind", "level", "region_code", "parent_id"),
-        optional=("name_en",),
+        optional=("name_en", "system"),
         aliases={
             "id": ("编号", "单位编号"),
             "name": ("名称", "单位名称"),
@@ -71,6 +71,7 @@ SPECS: dict[TableType, TableSpec] = {
             "region_code": ("区划代码", "行政区划代码", "所在区划代码"),
             "parent_id": ("上级编号", "上级单位编号"),
             "name_en": ("英文名称", "英文名"),
+            "system": ("系统", "所属系统"),
         },
     ),
     "links": TableSpec(

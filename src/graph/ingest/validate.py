@@ -25,6 +25,7 @@ from .cells import DATE_FORMATS, cell_text, parse_date, parse_int
 from .ids import link_id, link_key
 from .references import Defined, check_region_levels, find_cycles, resolve
 from .tables import ParsedLedgers, Table
+from .unitsystem import resolve_system
 
 __all__ = ["build_dataset", "validate_tables", "PROGRESS_EVERY"]
 
@@ -32,7 +33,7 @@ PROGRESS_EVERY = 5000
 Progress = Callable[[int, int], None]
 T = TypeVar("T", Unit, Region)
 
-_UNIT_FIELDS = ("name", "kind", "level", "region_code", "parent_id", "name_en")
+_UNIT_FIELDS = ("name", "kind", "level", "region_code", "parent_id", "name_en", "system")
 _REGION_FIELDS = ("name", "level", "parent_code")
 _LINK_FIELDS = ("date", "kind", "source_id", "target_id", "count", "participants", "title")
 _LINK_PICK = ("date", "kind", "source_id", "target_id", "count", "participants", "title", "id")
@@ -230,6 +231,12 @@ class _Builder:
             if parent:
                 self.unit_refs.append((parent, table.name, number, parent_label))
             uid = v.get("id", "")
+            system: str | None = None
+            if kind is not None and level is not None:
+                system, wrong = resolve_system(self.vocab, kind, level, v.get("system", ""))
+                for column, message in wrong:
+                    self.problem(table, number, column, message)
+                ok &= not wrong
             if not ok or kind is None or level is None:
                 if uid:
                     self.bad_units.add(uid)
@@ -240,7 +247,7 @@ class _Builder:
                 self.bad_units.add(uid)
                 continue
             name_en = v.get("name_en") or None
-            unit = Unit(uid, v["name"], kind, level, region or None, parent or None, name_en, extra)
+            unit = Unit(uid, v["name"], kind, level, region or None, parent or None, name_en, extra, system)
             self.merge(self.units, unit, uid, (table, number), parent_label, _UNIT_FIELDS, "id")
 
     def merge(
@@ -263,6 +270,8 @@ class _Builder:
             return
         old, where, old_label = seen[key]
         differ = [f for f in fields if getattr(old, f) != getattr(item, f)]
+        if "kind" in differ and "system" in differ:
+            differ.remove("system")  # a different kind is the news; its system follows from it
         if isinstance(item, Unit) and isinstance(old, Unit):
             differ += [k for k, val in item.extra.items() if k in old.extra and old.extra[k] != val]
             if not differ and item.extra.keys() - old.extra.keys():

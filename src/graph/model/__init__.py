@@ -37,6 +37,10 @@ class Unit:
     parent_id: str | None = None
     name_en: str | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=True, hash=False)
+    #: its vertical system (schema/systems/<id>.yaml); None for the local side, which every system
+    #: shares, and where not stated (a load always states it: a ledger without the column is tax's;
+    #: graph.queries.systems.unit_system falls back on the kind's system)
+    system: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

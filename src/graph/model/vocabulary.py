@@ -7,6 +7,7 @@ Everything that names a kind goes through here so that a ledger may say ``走访
 from __future__ import annotations
 
 import functools
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,9 @@ from typing import Any
 import yaml
 
 from ..resources import schema_path
+from .systems import DEFAULT_SYSTEM, System, load_systems, system_files
 
-__all__ = ["UnitKind", "LinkKind", "Mechanism", "Vocabulary", "vocabulary"]
+__all__ = ["UnitKind", "LinkKind", "Mechanism", "Vocabulary", "vocabulary", "merge_systems"]
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,35 @@ def _key(text: str) -> str:
     return re.sub(r"[\s\-]+", "_", text)
 
 
-class Vocabulary:
-    """Lookup tables built from one vocabulary file."""
+def merge_systems(data: dict[str, Any], systems: dict[str, System]) -> dict[str, Any]:
+    """The shared vocabulary with every system's kinds: the default system's unit kinds first (so
+    tax's kinds keep their places), then the shared ones, then the other systems' in file order."""
+    default = systems.get(DEFAULT_SYSTEM)
+    others = [s for s in systems.values() if s.id != DEFAULT_SYSTEM]
+    unit_kinds: dict[str, Any] = dict(default.unit_kinds) if default else {}
+    unit_kinds.update(data["unit_kinds"])
+    link_kinds: dict[str, Any] = dict(data["link_kinds"])
+    for s in [*([default] if default else []), *others]:
+        if s is not default:
+            unit_kinds.update(s.unit_kinds)
+        link_kinds.update(s.link_kinds)
+    return {**data, "unit_kinds": unit_kinds, "link_kinds": link_kinds}
 
-    def __init__(self, data: dict[str, Any]):
+
+class Vocabulary:
+    """Lookup tables built from one vocabulary file and the system files merged into it."""
+
+    def __init__(self, data: dict[str, Any], systems: dict[str, System] | None = None):
+        #: the vertical systems, the default (tax) first; a kind belongs to at most one
+        self.systems: dict[str, System] = dict(systems or {})
+        self.system_of_kind: dict[str, str] = {
+            kind: s.id for s in self.systems.values() for kind in s.unit_kinds
+        }
+        self.system_of_link_kind: dict[str, str] = {
+            kind: s.id for s in self.systems.values() for kind in s.link_kinds
+        }
+        if self.systems:
+            data = merge_systems(data, self.systems)
         self.unit_kinds: dict[str, UnitKind] = {}
         self.link_kinds: dict[str, LinkKind] = {}
         self.families: dict[str, dict[str, str]] = dict(data["families"])
@@ -125,13 +152,25 @@ class Vocabulary:
     def bureau_side_kinds(self) -> list[str]:
         return [k.name for k in self.unit_kinds.values() if k.side == "bureau"]
 
+    def kind_levels(self, kind: str) -> tuple[str, ...]:
+        """The levels a unit of ``kind`` may have in its line (empty: any unit level)."""
+        system = self.systems.get(self.system_of_kind.get(kind, ""))
+        return system.kind_levels.get(kind, ()) if system else ()
+
+    def system_name(self, system_id: str) -> str:
+        """The Chinese name of a system, or its id when no file declares it."""
+        found = self.systems.get(system_id)
+        return found.name if found else system_id
+
 
 @functools.lru_cache(maxsize=8)
-def _load(path: Path) -> Vocabulary:
+def _load(path: Path, systems_dirs: str | None) -> Vocabulary:
     with path.open(encoding="utf-8") as f:
-        return Vocabulary(yaml.safe_load(f))
+        data = yaml.safe_load(f)
+    return Vocabulary(data, load_systems(data, system_files()))
 
 
 def vocabulary(path: Path | None = None) -> Vocabulary:
-    """The shipped vocabulary (cached), or one from ``path``."""
-    return _load(path or schema_path("vocabulary.yaml"))
+    """The shipped vocabulary with every system file merged in (cached per ``path`` and
+    ``TIAOKUAI_SYSTEMS_DIR``: a process reads its system files once), or one from ``path``."""
+    return _load(path or schema_path("vocabulary.yaml"), os.environ.get("TIAOKUAI_SYSTEMS_DIR"))

@@ -14,6 +14,7 @@ import networkx as nx
 
 from ..model.vocabulary import vocabulary
 from ..store.base import Store
+from .systems import unit_system
 
 __all__ = ["project"]
 
@@ -37,6 +38,7 @@ def project(store: Store, years: Sequence[int] | None = None, *, structure: bool
             "level": u.level,
             "region_code": u.region_code or "",
             "side": vocab.unit_kinds[u.kind].side,
+            "system": unit_system(u) or "",  # the vertical system; "" for the shared local side
         }
         if u.name_en:
             attrs["name_en"] = u.name_en
@@ -47,6 +49,8 @@ def project(store: Store, years: Sequence[int] | None = None, *, structure: bool
                 g.add_edge(u.id, u.parent_id, key="UNDER", relation="UNDER", family="structure")
     for pc in store.pair_counts(years):
         key = pc.kind
+        if key not in vocab.link_kinds:
+            continue  # a kind no file declares any more (a system file removed after its load)
         if g.has_edge(pc.source_id, pc.target_id, key):
             data = g.edges[pc.source_id, pc.target_id, key]
         else:

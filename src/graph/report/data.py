@@ -126,6 +126,8 @@ def build_report(store: Store, year: int, region: str | None = None) -> dict[str
         (r for r in rule_ids if r in rule_totals),
         key=lambda r: (-(rule_totals[r][0] / rule_totals[r][1]), rule_ids.index(r)),
     )
+    # then the rules no unit in scope is bound by (another system's, issue 20): empty cells, no column
+    rule_order += [r for r in rule_ids if r not in rule_totals]
 
     def row_name(k: str) -> str:
         if by_bureau:
@@ -229,6 +231,7 @@ def build_report(store: Store, year: int, region: str | None = None) -> dict[str
                 "ratio": _ratio(*rule_totals[rule]),
             }
             for rule in rule_order
+            if rule in rule_totals
         ],  # fmt: skip
         "trend": trend,
         "ranking": ranking,

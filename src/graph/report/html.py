@@ -142,9 +142,11 @@ def render_html(
     rows_label = n.tr("市(地)", "prefectures") if by_groups else n.tr("税务局", "bureaus")
     heat = None
     if d["ranking"]:
+        # the columns of rules some row is bound by (rule_order ends with the others, issue 20)
+        cols = [i for i, _ in enumerate(d["rule_order"]) if any(r["cells"][i] for r in d["ranking"])]
         heat = _b64(charts.heatmap_png([row_name(r) for r in d["ranking"]],
-                                       [n.rule_short(r) for r in d["rule_order"]],
-                                       [r["cells"] for r in d["ranking"]],
+                                       [n.rule_short(d["rule_order"][i]) for i in cols],
+                                       [[r["cells"][i] for i in cols] for r in d["ranking"]],
                                        total_label=n.tr("合计", "total"),
                                        colour_label=n.tr("覆盖率", "coverage")))  # fmt: skip
     series: dict[str, list[float | None]] = {n.tr("总体", "total"): [t["ratio"] for t in d["trend"]]}
@@ -287,6 +289,9 @@ def write_report(
     congruence (:func:`graph.analysis.monitor.monitoring`); ``info["behind"]``, ``info["dormant"]``.
     """
     data = build_report(store, year, region)
+    from .systems import systems_section
+
+    data["systems"] = systems_section(store, year, region)  # None for a single system: no section
     if as_of is not None:
         from ..analysis.monitor import monitoring
 

@@ -56,9 +56,15 @@ def rule_names() -> dict[str, dict[str, str]]:
     """Rule id → its names (``zh``, ``zh_short``, ``en``, ``en_short``) from the expectations file."""
     path = Path(os.environ.get("TIAOKUAI_EXPECTATIONS") or schema_path("expectations.yaml"))
     try:
-        return _rule_names(str(path), path.stat().st_mtime)
+        names = dict(_rule_names(str(path), path.stat().st_mtime))
     except (OSError, yaml.YAMLError):
-        return {}
+        names = {}
+    for system in vocabulary().systems.values():  # the other systems' rules, in their files
+        for spec in system.rules:
+            if "id" in spec:
+                names.setdefault(str(spec["id"]), {k: str(spec[k]) for k in ("zh", "zh_short", "en", "en_short")
+                                                   if k in spec})  # fmt: skip
+    return names
 
 
 class Names:

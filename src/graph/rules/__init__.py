@@ -9,23 +9,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ..errors import ConfigError
 from ..gcpause import collector_paused
 from ..model import Region, Unit, regions_within
 from ..model.vocabulary import Vocabulary, vocabulary
-from ..resources import schema_path
 from ..store.base import Store
 from .catalogue import LOCAL_COMMITTEE, SUBORDINATE_LOCALITIES, _bindings, _Catalogue, _catalogue_kinds
 from .periods import PERIODS, STATUSES, Periodic
+from .spec import DIRECTIONS, Rule, rules_of_file, rules_of_systems
 
 __all__ = [
     "Rule",
@@ -43,23 +39,8 @@ __all__ = [
     "Sides",
     "sides",
     "expected_counterparts",
+    "DIRECTIONS",
 ]
-
-DIRECTIONS = ("outgoing", "either")
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    family: str
-    kinds: tuple[str, ...]
-    counterparts: tuple[str, ...]
-    direction: str
-    min: int
-    unit_kind: str
-    levels: tuple[str, ...]
-    #: the rhythm: at least ``min`` contacts in each year, half, quarter or month (graph.rules.periods)
-    per: str = "year"
 
 
 @dataclass(frozen=True)
@@ -105,55 +86,14 @@ class Requirement(Periodic):
 
 
 def load_rules(path: Path | None = None, vocab: Vocabulary | None = None) -> list[Rule]:
-    """Read and check the expectation rules; a broken file is a :class:`ConfigError` naming it."""
+    """Read and check the expectation rules; a broken file is a :class:`ConfigError` naming it.
+
+    ``path``: that rules file alone. Otherwise every system's rules (graph.rules.spec): tax's from
+    ``schema/expectations.yaml`` (or ``TIAOKUAI_EXPECTATIONS``), the others' from their files."""
     vocab = vocab or vocabulary()
-    path = path or Path(os.environ.get("TIAOKUAI_EXPECTATIONS") or schema_path("expectations.yaml"))
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read expectation rules {path}: {exc}") from exc
-    rules: list[Rule] = []
-    seen: set[str] = set()
-    for i, spec in enumerate((data or {}).get("rules", []), start=1):
-        where = f"{path}: rule {i} ({spec.get('id', '?')})"
-        try:
-            rule = Rule(
-                id=str(spec["id"]),
-                family=str(spec["family"]),
-                kinds=tuple(vocab.expand_link_words(list(spec["links"]))),
-                counterparts=tuple(spec["counterpart"]),
-                direction=str(spec.get("direction", "either")),
-                min=int(spec.get("min", 1)),
-                unit_kind=str(spec["applies_to"]["kind"]),
-                levels=tuple(spec["applies_to"]["levels"]),
-                per=str(spec.get("per", "year")),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ConfigError(f"{where}: {exc}") from exc
-        problems: list[str] = []
-        if rule.family not in vocab.families:
-            problems.append(f"unknown family {rule.family}")
-        if rule.direction not in DIRECTIONS:
-            problems.append(f"unknown direction {rule.direction}")
-        problems += [
-            f"unknown counterpart {c}"
-            for c in rule.counterparts
-            if c != SUBORDINATE_LOCALITIES and c not in vocab.unit_kinds
-        ]
-        problems += [f"unknown level {lv}" for lv in rule.levels if lv not in vocab.unit_levels]
-        if rule.unit_kind not in vocab.unit_kinds:
-            problems.append(f"unknown unit kind {rule.unit_kind}")
-        if rule.id in seen:
-            problems.append("duplicate rule id")
-        if rule.min < 1:
-            problems.append("min must be at least 1")
-        if rule.per not in PERIODS:
-            problems.append(f"unknown per {rule.per} (one of {', '.join(PERIODS)})")
-        if problems:
-            raise ConfigError(f"{where}: " + "; ".join(problems))
-        seen.add(rule.id)
-        rules.append(rule)
-    return rules
+    if path is not None:
+        return rules_of_file(path, vocab)
+    return rules_of_systems(vocab)
 
 
 def _requirement_maker() -> Callable[[str, str, str, str, str | None, int, int, str | None], Requirement]:
@@ -373,6 +313,8 @@ class Coverage:
     #: with a date: counted up to it; every row then also counts on_track, behind and unmet
     as_of: dt.date | None = None
     statuses: dict[str, int] | None = None
+    #: per vertical system (issue 20): ``{"system", "name", "expected", "met", "ratio"}``
+    by_system: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ratio(self) -> float | None:
@@ -390,6 +332,9 @@ class Coverage:
             "by_level": self.by_level,
             "by_rule": self.by_rule,
             "by_region": self.by_region,
+            # only where a system other than tax has requirements: a tax-only answer keeps the
+            # contract's shape of every earlier release
+            **({"by_system": self.by_system} if any(r["system"] != "tax" for r in self.by_system) else {}),
             "units": self.units,
         }
 
@@ -404,6 +349,11 @@ def _tally(
         row[1] += req.met
     keys = [k for k in order if k in acc] if order is not None else sorted(acc)
     return [(k, acc[k][0], acc[k][1]) for k in keys]
+
+
+def _system_of(unit: Unit) -> str:
+    """A bureau's system: as stored, else its kind's (a unit written without one), else tax."""
+    return unit.system or vocabulary().system_of_kind.get(unit.kind) or "tax"
 
 
 def _status_counts(requirements: Iterable[Requirement]) -> dict[str, int]:
@@ -429,6 +379,7 @@ def summarise(
             u = units[r.unit_id]
             group = groups.get(u.region_code or "", u.region_code or "")
             for dim, key in (
+                ("system", _system_of(u)),
                 ("level", u.level),
                 ("rule", r.rule),
                 ("region_code", group),
@@ -469,6 +420,10 @@ def summarise(
         units=unit_rows,
         as_of=as_of,
         statuses=_status_counts(requirements) if as_of is not None else None,
+        by_system=[
+            {"system": row["system"], "name": vocabulary().system_name(row["system"]), **row}
+            for row in rows("system", _tally((_system_of(units[r.unit_id]), r) for r in requirements))
+        ],
     )
 
 

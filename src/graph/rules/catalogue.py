@@ -42,12 +42,12 @@ class _Catalogue:
             if u.kind == parent.kind and u.kind in bureau_side:
                 self.subordinates[parent.id].append(u.id)
         self._bureau_side = bureau_side
-        self._side_cache: dict[str, str | None] = {}
+        self._side_cache: dict[tuple[str, str], str | None] = {}  # (unit, bureau kind) -> bureau
 
     def bureau_of(self, unit_id: str, bureau_kind: str) -> str | None:
         """The bureau whose side ``unit_id`` is on (itself, its party committee, their branches)."""
-        if unit_id in self._side_cache:
-            return self._side_cache[unit_id]
+        if (unit_id, bureau_kind) in self._side_cache:
+            return self._side_cache[(unit_id, bureau_kind)]
         found: str | None = None
         current = self.units.get(unit_id)
         for _ in range(8):  # bureau → committee → (general) branch → branch: a few steps at most
@@ -57,7 +57,7 @@ class _Catalogue:
                 found = current.id
                 break
             current = self.units.get(current.parent_id) if current.parent_id else None
-        self._side_cache[unit_id] = found
+        self._side_cache[(unit_id, bureau_kind)] = found
         return found
 
     def counterpart(self, region_code: str | None, kind: str) -> str | None:

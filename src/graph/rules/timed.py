@@ -95,10 +95,12 @@ class Sides:
             found.setdefault(unit.id, set()).update(cp for cp in cps if cp is not None)
         return found
 
-    def named_kinds(self) -> set[str]:
-        """Counterpart kinds some rule names (the local committee for coordination rules)."""
-        kinds = {c for r in self.rules for c in r.counterparts if c != SUBORDINATE_LOCALITIES}
-        if any(SUBORDINATE_LOCALITIES in r.counterparts for r in self.rules):
+    def named_kinds(self, unit_kind: str | None = None) -> set[str]:
+        """Counterpart kinds some rule names (the local committee for coordination rules); with
+        ``unit_kind``, only the rules binding that kind (a customs rule names nothing for tax)."""
+        rules = [r for r in self.rules if unit_kind is None or r.unit_kind == unit_kind]
+        kinds = {c for r in rules for c in r.counterparts if c != SUBORDINATE_LOCALITIES}
+        if any(SUBORDINATE_LOCALITIES in r.counterparts for r in rules):
             kinds.add(LOCAL_COMMITTEE)
         return kinds
 

@@ -8,7 +8,7 @@ strings keyed by label or relationship type. Everything a user supplies travels 
 
 Graph shape (contract section 5)::
 
-    (:Unit:<KindLabel> {id, name, name_en, kind, level, region_code, parent_id, extra, caption})
+    (:Unit:<KindLabel> {id, name, name_en, kind, level, region_code, parent_id, extra, system, caption})
     (:Region {code, name, level, parent_code})
     (:Unit)-[:UNDER]->(:Unit)          from parent_id
     (:Unit)-[:IN_REGION]->(:Region)    from region_code
@@ -52,6 +52,7 @@ __all__ = [
     "REGION_ADOPT_CHILDREN",
     "REGION_ADOPT_UNITS",
     "UNIT_MERGE",
+    "unit_merge",
     "UNIT_UNLINK_PARENT",
     "UNIT_LINK_PARENT",
     "UNIT_ADOPT_CHILDREN",
@@ -128,7 +129,7 @@ def schema_statements(text: str) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 # Projections (what a read hands back to Python)
 
-_UNIT_MAP = "u {.id, .name, .name_en, .kind, .level, .region_code, .parent_id, .extra}"
+_UNIT_MAP = "u {.id, .name, .name_en, .kind, .level, .region_code, .parent_id, .extra, .system}"
 _REGION_MAP = "r {.code, .name, .level, .parent_code}"
 _PARENT_MAP = _UNIT_MAP.replace("u {", "p {", 1)
 _CHILD_MAP = _UNIT_MAP.replace("u {", "c {", 1)
@@ -189,7 +190,7 @@ MERGE (u:Unit {id: row.id})
 SET u:__LABEL__,
     u.name = row.name, u.name_en = row.name_en, u.kind = row.kind, u.level = row.level,
     u.region_code = row.region_code, u.parent_id = row.parent_id, u.extra = row.extra,
-    u.caption = row.caption
+    u.system = row.system, u.caption = row.caption
 __REMOVE__
 """
 
@@ -202,6 +203,20 @@ def _unit_merge(label: str) -> str:
 
 #: per kind label: upsert units of that kind and drop any other kind label they carried
 UNIT_MERGE: dict[str, str] = {label: _unit_merge(label) for label in UNIT_LABELS}
+
+
+def unit_merge(label: str) -> str:
+    """The merge statement of ``label``: from :data:`UNIT_MERGE`, or, for a kind a system file
+    added after this module was imported (``TIAOKUAI_SYSTEMS_DIR`` set later in the process), built
+    from the current vocabulary's labels, every one of them checked as above."""
+    if label in UNIT_MERGE:
+        return UNIT_MERGE[label]
+    labels = checked_names([k.label for k in vocabulary().unit_kinds.values()], "label")
+    if label not in labels:
+        raise ValueError(f"unknown unit label {label!r}")
+    others = [other for other in labels if other != label]
+    return _UNIT_MERGE.replace("__LABEL__", label).replace("__REMOVE__", "REMOVE u:" + ":".join(others))
+
 
 UNIT_UNLINK_PARENT = """
 UNWIND $rows AS row

@@ -97,12 +97,12 @@ ORDER BY r.code
 # One record with one list (in id order: collect keeps the order of the WITH … ORDER BY): tens of
 # thousands of driver Records cost the client far more than one list of as many lists. The
 # fields of each row, in the order of the list in the statement:
-UNIT_ROW_FIELDS: tuple[str, ...] = ("id", "name", "name_en", "kind", "level", "region_code", "parent_id", "extra")  # fmt: skip
+UNIT_ROW_FIELDS: tuple[str, ...] = ("id", "name", "name_en", "kind", "level", "region_code", "parent_id", "extra", "system")  # fmt: skip
 UNITS_OF_KINDS = """
 MATCH (u:Unit)
 WHERE u.kind IN $kinds
 WITH u ORDER BY u.id
-RETURN collect([u.id, u.name, u.name_en, u.kind, u.level, u.region_code, u.parent_id, u.extra]) AS units
+RETURN collect([u.id, u.name, u.name_en, u.kind, u.level, u.region_code, u.parent_id, u.extra, u.system]) AS units
 """
 
 # $kind, $level, $region_code, $needle (lower-cased) are null when not filtered on. The region

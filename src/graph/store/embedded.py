@@ -43,9 +43,8 @@ __all__ = ["EmbeddedStore", "APPLICATION_ID"]
 
 
 def _unit(row: Sequence[Any]) -> Unit:
-    if row[7] is None:
-        return Unit(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
-    return Unit(row[0], row[1], row[2], row[3], row[4], row[5], row[6], json.loads(row[7]))
+    extra = json.loads(row[7]) if row[7] is not None else {}
+    return Unit(row[0], row[1], row[2], row[3], row[4], row[5], row[6], extra, row[8])
 
 
 def _link(row: Sequence[Any]) -> Link:

@@ -22,8 +22,8 @@ __all__ = ["EmbeddedWhere"]
 
 
 def _unit(r: Sequence[Any]) -> Unit:
-    # where_sql.UNIT_COLS: id, name, kind, level, region_code, parent_id, name_en, extra
-    return Unit(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]) if r[7] else {})
+    # where_sql.UNIT_COLS: id, name, kind, level, region_code, parent_id, name_en, extra, system
+    return Unit(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]) if r[7] else {}, r[8])
 
 
 def _link(r: Sequence[Any]) -> Link:

@@ -21,14 +21,14 @@ __all__ = ["EmbeddedWrites", "BULK_LINKS"]
 #: secondary indexes and rebuilds them at its end, in the same transaction
 BULK_LINKS = 50_000
 
-UNIT_COLS = "id, name, kind, level, region_code, parent_id, name_en, extra"
+UNIT_COLS = "id, name, kind, level, region_code, parent_id, name_en, extra, system"
 LINK_COLS = (
     "id, kind, family, date, year, source_id, target_id, count, participants, title, source_file, source_row"
 )
 IDS = "(SELECT value FROM json_each(?))"
 
 RegionRow = tuple[str, str, str, str | None]
-UnitRow = tuple[str, str, str, str, str | None, str | None, str | None, str | None]
+UnitRow = tuple[str, str, str, str, str | None, str | None, str | None, str | None, str | None]
 LinkRow = tuple[str, str, str, str, int, str, str, int, int | None, str | None, str | None, int | None]
 
 
@@ -42,7 +42,7 @@ def _region_row(r: Region) -> RegionRow:
 
 def _unit_row(u: Unit) -> UnitRow:
     extra = json.dumps(u.extra, ensure_ascii=False, sort_keys=True) if u.extra else None
-    return (u.id, u.name, u.kind, u.level, u.region_code, u.parent_id, u.name_en, extra)
+    return (u.id, u.name, u.kind, u.level, u.region_code, u.parent_id, u.name_en, extra, u.system)
 
 
 def _link_row(lk: Link) -> LinkRow:
@@ -133,10 +133,10 @@ class EmbeddedWrites(SQLiteFile):
             rows = [row for uid, row in units.items() if stored.get(uid) != row]
             if rows:
                 conn.executemany(
-                    f"INSERT INTO units VALUES ({', '.join('?' * 8)}) ON CONFLICT (id) DO UPDATE SET "
+                    f"INSERT INTO units ({UNIT_COLS}) VALUES ({', '.join('?' * 9)}) ON CONFLICT (id) DO UPDATE SET "
                     "name = excluded.name, kind = excluded.kind, level = excluded.level, "
                     "region_code = excluded.region_code, parent_id = excluded.parent_id, "
-                    "name_en = excluded.name_en, extra = excluded.extra",
+                    "name_en = excluded.name_en, extra = excluded.extra, system = excluded.system",
                     rows,
                 )
                 changed = True

@@ -78,6 +78,7 @@ UNIT_FIELDS: dict[str, tuple[str, ...]] = {
     "level": ("eq", "in"),
     "region_code": STRING_OPS,
     "parent_id": ("eq", "in"),  # not offered by the API; the scoped store's children (store.scoped)
+    "system": ("eq", "in"),  # not offered by the API; "of system S" (store.system_filter)
 }
 #: link fields and the operators each takes
 LINK_FIELDS: dict[str, tuple[str, ...]] = {
@@ -90,7 +91,7 @@ LINK_FIELDS: dict[str, tuple[str, ...]] = {
     "participants": NUMBER_OPS,
     "date": ("eq", "gt", "gte", "lt", "lte"),
 }
-NULLABLE_UNIT_FIELDS = frozenset({"name_en", "region_code", "parent_id"})
+NULLABLE_UNIT_FIELDS = frozenset({"name_en", "region_code", "parent_id", "system"})
 NULLABLE_LINK_FIELDS = frozenset({"title", "participants"})
 UNIT_ORDER_FIELDS = ("id", "name", "name_en", "kind", "level", "region_code")
 LINK_ORDER_FIELDS = ("date", "id", "kind", "family", "year", "count", "participants")

@@ -33,6 +33,7 @@ def _unit(m: Mapping[str, Any]) -> Unit:
         parent_id=m.get("parent_id"),
         name_en=m.get("name_en"),
         extra=json.loads(extra) if extra else {},
+        system=m.get("system"),
     )
 
 

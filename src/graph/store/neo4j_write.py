@@ -94,7 +94,7 @@ class Neo4jWrites:
                     "id": u.id, "name": u.name, "name_en": u.name_en, "kind": u.kind,
                     "level": u.level, "region_code": u.region_code, "parent_id": u.parent_id,
                     "extra": json.dumps(u.extra, ensure_ascii=False, sort_keys=True) if u.extra else None,
-                    "caption": caption(u.name, around, own),
+                    "system": u.system, "caption": caption(u.name, around, own),
                 }
             )  # fmt: skip
         structure_rows: list[dict[str, Any]] = [
@@ -128,7 +128,7 @@ class Neo4jWrites:
         # units (one statement per kind label), then UNDER and IN_REGION
         for label, label_rows in unit_rows.items():
             for rows in _chunks(label_rows, size):
-                run(cypher.UNIT_MERGE[label], rows=rows).consume()
+                run(cypher.unit_merge(label), rows=rows).consume()
         for rows in _chunks(structure_rows, size):
             run(cypher.UNIT_UNLINK_PARENT, rows=rows).consume()
             run(cypher.UNIT_LINK_PARENT, rows=[r for r in rows if r["parent_id"]]).consume()

@@ -124,6 +124,7 @@ class SQLiteFile:
             conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
             conn.create_function("py_lower", 1, str.lower, deterministic=True)
             self._migrate(conn, 0)
+            self._add_columns(conn)
             return _Conn(conn, None, None)
         wal = self.path.with_name(self.path.name + "-wal")
         self._check_header(sizes=not (wal.exists() and wal.stat().st_size))
@@ -138,6 +139,7 @@ class SQLiteFile:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version < len(sqlschema.MIGRATIONS):
                 self._migrate(conn, version)
+            self._add_columns(conn)
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise self._busy() from exc
@@ -145,6 +147,38 @@ class SQLiteFile:
         except sqlite3.DatabaseError as exc:
             raise self._unreadable(str(exc)) from exc
         return _Conn(conn, (st.st_dev, st.st_ino), (st.st_size, st.st_mtime_ns))
+
+    def _add_columns(self, conn: sqlite3.Connection) -> None:
+        """Add the columns of :data:`sqlschema.ADDED_COLUMNS` a file lacks (one transaction)."""
+
+        def missing() -> list[str]:
+            have: dict[str, set[str]] = {}
+            for table, _column, _ in sqlschema.ADDED_COLUMNS:
+                if table not in have:
+                    have[table] = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+            return [script for table, column, script in sqlschema.ADDED_COLUMNS if column not in have[table]]
+
+        if not missing():
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for script in missing():  # again: another process may have added them meanwhile
+                for statement in _statements(script):
+                    conn.execute(statement)
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if "readonly" in str(exc):
+                raise StoreUnavailable(
+                    f"cannot use the embedded store {self.path}: it needs new columns added and the "
+                    f"file is read-only ({exc})"
+                ) from exc
+            raise
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
     def _migrate(self, conn: sqlite3.Connection, version: int) -> None:
         """Bring the file forward to the current schema, one version per transaction."""

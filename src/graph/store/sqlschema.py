@@ -22,6 +22,7 @@ __all__ = [
     "APPLICATION_ID",
     "SCHEMA_VERSION",
     "MIGRATIONS",
+    "ADDED_COLUMNS",
     "LINK_INDEXES",
     "LINK_STATS",
     "PIN_LINK_STATS",
@@ -190,6 +191,20 @@ CREATE INDEX coverage_of_year ON coverage (year, unit_id);
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+#: Columns added to a table without a new version: ``(table, column, script)``. Every open adds
+#: the missing ones in one transaction (a file of any version gains them), because a new nullable
+#: column changes no existing row or query: readers of older files see it NULL-filled. Why not a
+#: version: a file written by this release stays readable by the last one, which names its columns
+#: in every read (its unit writes then stop with a clear "refused the write" and change nothing).
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    # issue 20: a unit's vertical system, NULL for the default one (tax: every unit of an older
+    # file) and for the local side (graph.store.system_filter)
+    ("units", "system", """
+ALTER TABLE units ADD COLUMN system TEXT;
+CREATE INDEX units_by_system ON units (system, id);
+"""),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from .filters import (
 __all__ = ["Sql", "find_units", "find_links", "links_of_units", "aggregate_units", "aggregate_links",
            "unit_timelines", "UNIT_COLS", "LINK_COLS"]  # fmt: skip
 
-UNIT_COLS = ("id", "name", "kind", "level", "region_code", "parent_id", "name_en", "extra")
+UNIT_COLS = ("id", "name", "kind", "level", "region_code", "parent_id", "name_en", "extra", "system")
 LINK_COLS = ("id", "kind", "family", "date", "year", "source_id", "target_id", "count", "participants",
              "title", "source_file", "source_row")  # fmt: skip
 TRUE, FALSE = "1", "0"

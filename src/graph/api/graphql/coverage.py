@@ -129,6 +129,12 @@ class LevelCoverage(Ratio):
     level: Level  # type: ignore[valid-type]
 
 
+@strawberry.type(description="Coverage of the units of one vertical system.")
+class SystemCoverage(Ratio):
+    system: str = strawberry.field(description="The system's id (see `systems`).")
+    name: str | None = strawberry.field(description="The system's Chinese name.")
+
+
 @strawberry.type(description="Coverage of one rule.")
 class RuleCoverage(Ratio):
     rule: str
@@ -180,6 +186,9 @@ class Coverage(Ratio):
     by_rule: list[RuleCoverage]
     by_region: list[RegionCoverage]
     units: list[UnitCoverage] = strawberry.field(description="Every bureau in scope, by id.")
+    by_system: list[SystemCoverage] = strawberry.field(
+        default_factory=list, description="Per vertical system (schema/systems), by system id."
+    )
 
 
 def _statuses(r: dict[str, Any]) -> dict[str, Any]:
@@ -202,6 +211,8 @@ def coverage_from_model(c: CoverageModel) -> Coverage:
                                   met=r["met"], ratio=r["ratio"], **_statuses(r)) for r in c.by_region],
         units=[UnitCoverage(unit_id=strawberry.ID(r["unit_id"]), name=r.get("name"), expected=r["expected"],
                             met=r["met"], ratio=r["ratio"], year=c.year, **_statuses(r)) for r in c.units],
+        by_system=[SystemCoverage(system=r["system"], name=r.get("name"), expected=r["expected"], met=r["met"],
+                                  ratio=r["ratio"], **_statuses(r)) for r in c.by_system],
     )  # fmt: skip
 
 

@@ -47,6 +47,9 @@ class UnitInput:
     region_code: str | None = None
     parent_id: str | None = None
     name_en: str | None = None
+    system: str | None = strawberry.field(
+        default=None, description="Its vertical system's id (系统; default: its kind's system, else tax)."
+    )
 
 
 @strawberry.input(description="A links ledger row (日期, 类型, 发起单位, 对象单位, 编号, 次数, 人数, 事项).")
@@ -155,7 +158,7 @@ class Mutation:
     )
     async def upsert_units(self, info: Info, units: list[UnitInput]) -> UpsertUnitsResult:
         require_key(info)
-        rows = _rows(units, ["id", "name", "kind", "level", "region_code", "parent_id", "name_en"])
+        rows = _rows(units, ["id", "name", "kind", "level", "region_code", "parent_id", "name_en", "system"])
         dataset, summary = await _validate_and_write(info, "units", rows, "upsertUnits")
         return UpsertUnitsResult(written=summary.units, units=[unit_from_model(u) for u in dataset.units])
 

@@ -17,6 +17,7 @@ from ...queries import paths
 from ...queries.stats import stats as compute_stats
 from ...store import filters as flt
 from ...store.base import LinkQuery, Page
+from ...store.system_filter import system_cond
 from ..errors import InvalidArgument
 from .aggregates import LinkGroup, UnitsAggregate, link_group_from_model, units_aggregate_from_model
 from .connection import Connection, paged
@@ -28,6 +29,7 @@ from .lookahead import item_fields
 from .meta import RuleInfo, VocabularyInfo, rule_from_model, vocabulary_from_model
 from .region import Region, region_from_model
 from .stats import Stats, stats_from_dict
+from .systems import SystemArg, SystemsQuery, rules_of_system
 from .timing import RequirementStatus, TimeQuery, check_as_of
 from .unit import AfterArg, FirstArg, Unit, unit_from_model
 from .where import (
@@ -80,7 +82,7 @@ def _value(member: object) -> str | None:
 
 
 @strawberry.type
-class Query(TimeQuery):
+class Query(TimeQuery, SystemsQuery):
     @strawberry.field(description="A unit by id; null when there is none.")
     async def unit(self, info: Info, id: strawberry.ID) -> Unit | None:
         found = await info.context.loaders.unit.load(str(id))
@@ -105,12 +107,13 @@ class Query(TimeQuery):
         order_by: list[UnitOrder] | None = None,
         first: FirstArg = None,
         after: AfterArg = None,
+        system: SystemArg = None,
     ) -> Connection[Unit]:
         async def fetch(offset: int, limit: int) -> Page[UnitModel]:
             if name_contains is not None and len(name_contains) > MAX_NAME_FILTER:
                 raise InvalidArgument(f"nameContains: at most {MAX_NAME_FILTER} characters")
             return await _units_where(
-                info, kind, level, region_code, name_contains, where, order_by, offset, limit
+                info, kind, level, region_code, name_contains, where, order_by, offset, limit, system
             )
 
         return await paged(info, first, after, fetch, unit_from_model)
@@ -210,12 +213,13 @@ class Query(TimeQuery):
             dt.date | None,
             strawberry.argument(description="Coverage so far: links up to this day, with status counts."),
         ] = None,
+        system: SystemArg = None,
     ) -> Coverage:
         ctx = info.context
         code = await _region(info, region_code)
         cov = await ctx.call(
-            rules.coverage, ctx.store, _year(year), level=_value(level), region_code=code, rules=ctx.rules,
-            as_of=check_as_of(as_of),
+            rules.coverage, ctx.store, _year(year), level=_value(level), region_code=code,
+            rules=rules_of_system(info, system), as_of=check_as_of(as_of),
         )  # fmt: skip
         return coverage_from_model(cov)
 
@@ -260,6 +264,7 @@ class Query(TimeQuery):
         status: Annotated[
             RequirementStatus | None, strawberry.argument(description="With asOf: only this status.")
         ] = None,
+        system: SystemArg = None,
     ) -> list[Requirement]:
         ctx = info.context
         code = await _region(info, region_code)
@@ -267,7 +272,8 @@ class Query(TimeQuery):
             raise InvalidArgument("status needs asOf")
         found = await ctx.call(
             rules.gaps, ctx.store, _year(year), level=_value(level), region_code=code, rule=_rule(info, rule),
-            rules=ctx.rules, as_of=check_as_of(as_of), status=status.value if status is not None else None,
+            rules=rules_of_system(info, system), as_of=check_as_of(as_of),
+            status=status.value if status is not None else None,
         )  # fmt: skip
         return [requirement_from_model(r) for r in found]
 
@@ -335,6 +341,7 @@ class Query(TimeQuery):
 async def _units_where(
     info: Info, kind: object, level: object, region_code: str | None, name_contains: str | None,
     where: UnitWhere | None, order_by: list[UnitOrder] | None, offset: int, limit: int,
+    system: str | None = None,
 ) -> Page[UnitModel]:  # fmt: skip
     """``units``: the old arguments join ``where``; one store call (one Cypher statement on Neo4j),
     and a second only to say that an unknown ``regionCode`` is unknown when nothing matched."""
@@ -351,6 +358,7 @@ async def _units_where(
         if needle
         else None,
         unit_cond(where),
+        system_cond(system) if system is not None and rules_of_system(info, system) is not None else None,
     )
     wanted = item_fields(info)
     along = {"parents": "parent" in wanted, "regions": "region" in wanted, "children": "children" in wanted}

@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 from ...model import Link as LinkModel
 from ...model import Unit as UnitModel
 from ...model.vocabulary import vocabulary
+from ...queries.systems import unit_system
 from ...store.base import Page
 from ...store.filters import and_
 from ..errors import InvalidArgument
@@ -61,6 +62,10 @@ class Unit:
     region_code: str | None = strawberry.field(description="Six-digit division code of its locality.")
     parent_id: strawberry.ID | None = strawberry.field(description="See `parent`.")
     properties: list[Property] = strawberry.field(description="Extra ledger columns.")
+    system: str | None = strawberry.field(
+        description="Its vertical system's id (`tax`, `meteorology`, `customs` … from schema/systems); "
+        "null for the local side (块), which every system shares. See `systems`."
+    )
 
     @strawberry.field(description="Bureau side (条) or local side (块).")
     def side(self) -> Side:  # type: ignore[valid-type]
@@ -203,4 +208,5 @@ def unit_from_model(u: UnitModel) -> Unit:
         region_code=u.region_code,
         parent_id=strawberry.ID(u.parent_id) if u.parent_id else None,
         properties=[Property(key=k, value=str(v)) for k, v in sorted(extra.items())],
+        system=unit_system(u),
     )

@@ -71,6 +71,10 @@ FIELD_COSTS: dict[str, int] = {
     "Unit.gaps": 5,
     "Unit.timeline": 5,
     "Unit.counterparts": 2,
+    "System.coverage": 50,  # the rule engine, for one system's rules
+    "System.unitCount": 2,
+    "Region.coverage": 50,
+    "Region.verticalUnits": 5,
     "Mutation.upsertRegions": 10,
     "Mutation.upsertUnits": 10,
     "Mutation.recordLinks": 10,
@@ -83,6 +87,9 @@ LIST_SIZES: dict[str, int] = {
     "Coverage.units": 100,
     "Coverage.byRegion": 20,
     "Coverage.byLevel": 5,
+    "Coverage.bySystem": 5,
+    "Query.systems": 5,
+    "Region.verticalUnits": 50,
 }
 DEFAULT_LIST_SIZE = 10
 
