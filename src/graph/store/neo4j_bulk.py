@@ -116,12 +116,12 @@ def write_csvs(
         folder / "nodes_regions.csv", "code:ID(Region),name,level,parent_code,:LABEL",
         ((r["code"], r["name"], r["level"], r["parent_code"], "Region") for r in region_rows),
     )  # fmt: skip
+    # every property of a unit row (graph.store.neo4j_write), as cypher.UNIT_MERGE sets them all
+    props = [k for k in next((rows[0] for rows in unit_rows.values() if rows), {"id": None}) if k != "id"]
     _write(
-        folder / "nodes_units.csv",
-        "id:ID(Unit),name,name_en,kind,level,region_code,parent_id,extra,caption,:LABEL",
+        folder / "nodes_units.csv", ",".join(["id:ID(Unit)", *props, ":LABEL"]),
         (
-            (r["id"], r["name"], r["name_en"], r["kind"], r["level"], r["region_code"], r["parent_id"],
-             r["extra"], r["caption"], f"Unit;{label}")
+            (r["id"], *(r[k] for k in props), f"Unit;{label}")
             for label, rows in unit_rows.items()
             for r in rows
         ),
