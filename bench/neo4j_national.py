@@ -12,6 +12,10 @@ Every figure is measured in the same run as its baseline:
   statements as the store sends them, against the same statements with the visibility predicate
   and the read of the committed loads taken out (same store object, same data, alternated, median
   of 3 each after one warm-up of each).
+* ``neo4j_bulk_vs_admin_import``: ``tiaokuai load --bulk`` of the national sample at scale
+  ``min(plan, BULK_SCALE)`` into the emptied local server, end to end (read, validate, write the
+  CSVs, stop, import, start, schema), against ``scripts/neo4j admin-import`` (``neo4j-admin
+  database import full`` alone, server stopped) on the CSVs it wrote, same run.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import time
 from typing import Any
 
 YEAR = 2021
+#: the bulk benchmark's national scale at most (200,000 links): it restarts the server twice
+BULK_SCALE = 0.2
 
 _PREDICATE = re.compile(r"\((\w+)\.load_id IS NULL OR \1\.load_id IN committed\)")
 
@@ -137,4 +143,50 @@ def _gaps_visibility(run: Any, store: Any) -> None:
     run.say(
         f"neo4j gaps {YEAR}: {statistics.median(with_v):.2f} s with the visibility predicate, "
         f"{statistics.median(without_v):.2f} s without ({ratio:.2f}x; same answers: {same})"
+    )
+
+
+def bench_bulk(run: Any, tiaokuai: str, clear: Any, open_store: Any) -> None:
+    """``neo4j_bulk_vs_admin_import`` (see the module docstring); leaves the server running, empty."""
+    from pathlib import Path
+
+    uri = run.neo4j_uri
+    scale = min(run.plan.national_scale, BULK_SCALE)
+    folder, csvs = run.work / "bulk-ledgers", run.work / "bulk-csv"
+    env = {**os.environ, "TIAOKUAI_STORE": uri, "TIAOKUAI_BULK_DIR": str(csvs)}
+    code, _, _, err = _run(
+        [tiaokuai, "sample", "--national", "--scale", str(scale), "--seed", str(run.plan.seed), "--out",
+         str(folder)], env,
+    )  # fmt: skip
+    if code:
+        raise RuntimeError(f"tiaokuai sample --national failed: {err[-500:]}")
+    store = open_store(uri)
+    try:
+        clear(store)
+    finally:
+        store.close()
+    code, bulk_s, _, err = _run([tiaokuai, "load", "--bulk", "--quiet", str(folder)], env)
+    if code:
+        raise RuntimeError(f"tiaokuai load --bulk failed: {err[-1000:]}")
+    script = str(Path(__file__).resolve().parents[1] / "scripts" / "neo4j")
+    subprocess.run([script, "stop"], env=env, check=True, capture_output=True)
+    code, admin_s, _, err = _run([script, "admin-import", str(csvs)], env)
+    subprocess.run([script, "start"], env=env, check=True, capture_output=True)
+    if code:
+        raise RuntimeError(f"scripts/neo4j admin-import failed: {err[-1000:]}")
+    store = open_store(uri)
+    try:
+        links = store.driver.execute_query(
+            "MATCH ()-[r]->() WHERE r.year IS NOT NULL RETURN count(r) AS n", database_=store.database
+        ).records[0]["n"]
+        clear(store)
+    finally:
+        store.close()
+    run.put(
+        neo4j_bulk_s=bulk_s, neo4j_bulk_admin_import_s=admin_s, neo4j_bulk_links=links,
+        neo4j_bulk_vs_admin_import=bulk_s / admin_s,
+    )  # fmt: skip
+    run.say(
+        f"neo4j load --bulk of {links:,} links: {bulk_s:.1f} s end to end, neo4j-admin import alone "
+        f"{admin_s:.1f} s ({bulk_s / admin_s:.2f}x)"
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..store import Store
+from ..store.base import Replace
 from .common import EXIT_INVALID, handle_errors, open_from, store_option
 
 
@@ -30,11 +31,27 @@ from .common import EXIT_INVALID, handle_errors, open_from, store_option
     help="Neo4j: first remove what an interrupted load left (invisible to queries), or finish a "
     "committed one; then load PATHS, if any. Run it only when no other load is running.",
 )
+@click.option(
+    "--replace",
+    metavar="year=YYYY|region=CODE",
+    callback=lambda _ctx, _param, value: _parse_replace(value),
+    help="Replace a slice of the stored links by the files' links: those dated in YYYY, or those "
+    "with an end unit in region CODE or a region within it. Stored links of the slice that the "
+    "files do not carry are deleted, in the same all-or-nothing load: readers see the old slice "
+    "or the new one. 替换某年或某地区的联系记录。",
+)
+@click.option(
+    "--bulk",
+    is_flag=True,
+    help="Neo4j: a first load into an EMPTY LOCAL database (the one scripts/neo4j runs) through "
+    "neo4j-admin import: writes its CSVs (kept in TIAOKUAI_BULK_DIR if set), stops the server, "
+    "imports, starts it and applies the schema. Refused, with exit status 1, for any other store.",
+)
 @store_option
 @handle_errors
 def load(
     paths: tuple[Path, ...], dry_run: bool, quiet: bool, jobs: int | None, recover: bool,
-    store_location: str | None,
+    replace: Replace | None, bulk: bool, store_location: str | None,
 ) -> None:  # fmt: skip
     """Validate and load ledger files (CSV or XLSX) or folders of them, all or nothing.
 
@@ -54,10 +71,24 @@ def load(
             _recover(store, quiet)
         if not paths:
             return
-        store.configure_writes(jobs=jobs, progress=progress)
+        store.configure_writes(jobs=jobs, progress=progress, replace=replace, bulk=bulk and not dry_run)
         report = load_parsed(store, reader()(list(paths)), dry_run=dry_run, progress=progress)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
+    extra = report.summary.extra if report.summary is not None else {}
+    if bulk and "bulk_csv_ms" in extra and not quiet:
+        click.echo(
+            f"bulk: CSVs written in {extra['bulk_csv_ms'] / 1000:.1f} s, server stopped, imported and "
+            f"started in {extra['bulk_import_and_restart_ms'] / 1000:.1f} s, schema in "
+            f"{extra['bulk_schema_ms'] / 1000:.1f} s",
+            err=True,
+        )
+    if replace is not None and report.summary is not None and not quiet:
+        gone = report.summary.extra.get("links_replaced", 0)
+        click.echo(
+            f"replaced the links of {replace.describe()}: {gone} stored link(s) not in the files deleted",
+            err=True,
+        )
     if not quiet:
         verb = "validated (dry run, nothing written)" if dry_run else f"loaded into {store.location}"
         took = time.monotonic() - started
@@ -67,6 +98,19 @@ def load(
             f"({report.links / max(took, 1e-9):,.0f} links/s)",
             err=True,
         )
+
+
+def _parse_replace(value: str | None) -> Replace | None:
+    """``year=2020`` or ``region=230100`` (also 年=, 地区=); a usage error otherwise."""
+    if value is None:
+        return None
+    key, sep, arg = value.partition("=")
+    key, arg = key.strip().lower(), arg.strip()
+    if sep and key in ("year", "年") and arg.isdigit() and len(arg) == 4:
+        return Replace(year=int(arg))
+    if sep and key in ("region", "地区") and arg:
+        return Replace(region=arg)
+    raise click.BadParameter(f"{value!r}: give year=YYYY or region=CODE", param_hint="--replace")
 
 
 def _recover(store: Store, quiet: bool) -> None:

@@ -31,6 +31,7 @@ __all__ = [
     "PairMonthCount",
     "PairDates",
     "WriteSummary",
+    "Replace",
     "UnitsWith",
     "LinksWith",
     "LinksOfUnits",
@@ -165,6 +166,20 @@ class WriteSummary:
 
 
 @dataclass(frozen=True)
+class Replace:
+    """The slice of stored links a load replaces (``load --replace``): the links dated in ``year``,
+    or those with an end unit in region ``region`` or a region within it. Stored links of the
+    slice that the load does not carry are deleted, in the load's transaction (embedded) or by its
+    switch (Neo4j), so readers see the old slice or the new one, never a mixture."""
+
+    year: int | None = None
+    region: str | None = None
+
+    def describe(self) -> str:
+        return f"year {self.year}" if self.year is not None else f"region {self.region}"
+
+
+@dataclass(frozen=True)
 class GapsWritten:
     """What :meth:`Store.write_gaps` did: gap and coverage records written, earlier gaps replaced."""
 
@@ -216,10 +231,15 @@ class Store(abc.ABC):
         """
 
     def configure_writes(  # noqa: B027 - optional: a store that writes in one go has nothing to configure
-        self, *, jobs: int | None = None, progress: Callable[[int, int], None] | None = None
-    ) -> None:
-        """How a big write goes: ``jobs`` concurrent transactions, ``progress(done, total)`` after
-        each batch (Neo4j's batched loads; the embedded store writes one transaction)."""
+        self, *, jobs: int | None = None, progress: Callable[[int, int], None] | None = None,
+        replace: Replace | None = None, bulk: bool = False,
+    ) -> None:  # fmt: skip
+        """How the next writes go: ``jobs`` concurrent transactions, ``progress(done, total)`` after
+        each batch (Neo4j's batched loads; the embedded store writes one transaction), the
+        slice of stored links they ``replace`` (None: links are only added or updated), and
+        ``bulk``: through neo4j-admin import into an empty local Neo4j (StoreError elsewhere)."""
+        if bulk:
+            raise StoreError(f"load --bulk is for an empty local Neo4j database, not {self.location}")
 
     def recover(self) -> list[int]:
         """Remove what interrupted loads left (``load --recover``); the loads handled. A store whose

@@ -55,6 +55,11 @@ __all__ = [
     "CLEAR_NODES",
     "COUNT_ALL",
     "RESET_LOADS",
+    "HIDE_BEGIN",
+    "HIDE_YEAR",
+    "HIDE_REGION",
+    "DROP_HIDDEN",
+    "RESTORE_HIDDEN",
 ]
 
 #: the property that marks a link written by a load not yet (or just) committed
@@ -171,10 +176,11 @@ REMOVE n:StagedUnit, n.load_id
 RETURN count(n) AS n
 """
 
-# the switch, last step: the load is committed (its tagged links become visible)
+# the switch, last step: the load is committed (its tagged links become visible) and the links a
+# replace hid (tagged -$load, committed until now) disappear, in the same transaction
 COMMIT_LOAD = """
 MATCH (m:Meta {id: 'store'})
-SET m.committed = coalesce(m.committed, []) + [$load]
+SET m.committed = [x IN coalesce(m.committed, []) WHERE x <> -$load] + [$load]
 """
 
 
@@ -199,7 +205,7 @@ RETURN count(*) AS n
 # the tags are gone: the load leaves the committed list (and the running ones)
 FORGET_LOAD = """
 MATCH (m:Meta {id: 'store'})
-SET m.committed = [x IN coalesce(m.committed, []) WHERE x <> $load],
+SET m.committed = [x IN coalesce(m.committed, []) WHERE x <> $load AND x <> -$load],
     m.loading = [x IN coalesce(m.loading, []) WHERE x <> $load]
 """
 
@@ -223,3 +229,36 @@ CLEAR_NODES = "MATCH (n) WHERE NOT n:Meta CALL (n) { DETACH DELETE n } IN TRANSA
 COUNT_ALL = "MATCH (n) WHERE NOT n:Meta RETURN count(n) AS n"
 #: after a clear: no load is running or waiting for its tags to go
 RESET_LOADS = "MATCH (m:Meta {id: 'store'}) SET m.committed = [], m.loading = []"
+
+
+# ``load --replace``: the stored links of the slice that the load does not carry are tagged
+# ``load_id: -L``, and -L is committed from the start of the load until its switch; so they stay
+# visible while the load writes, and the switch (COMMIT_LOAD) hides them as it shows the new links.
+HIDE_BEGIN = "MATCH (m:Meta {id: 'store'}) SET m.committed = coalesce(m.committed, []) + [-$load]"
+
+
+def _hide(rel: str, where: str) -> str:
+    return (
+        f"MATCH (s)-[r:{rel}]->(t) WHERE {where} AND (r.load_id IS NULL OR r.load_id <> $load) "
+        "AND NOT r.id IN $keep CALL (r) { SET r.load_id = -$load } IN TRANSACTIONS OF 20000 ROWS"
+    )
+
+
+_IN_REGION = "EXISTS {{ ({n})-[:IN_REGION]->(:Region)-[:WITHIN*0..]->(:Region {{code: $region}}) }}"
+#: per relationship type: tag the year's links (not in $keep) to be hidden by the switch
+HIDE_YEAR: dict[str, str] = {rel: _hide(rel, "r.year = $year") for rel in REL_TYPES}
+#: per relationship type: tag the links with an end in the region (or within it) likewise
+HIDE_REGION: dict[str, str] = {
+    rel: _hide(rel, f"({_IN_REGION.format(n='s')} OR {_IN_REGION.format(n='t')})") for rel in REL_TYPES
+}
+#: after the switch (and its readers): delete the links the replace hid
+DROP_HIDDEN: dict[str, str] = {
+    rel: f"MATCH ()-[r:{rel}]->() WHERE r.load_id = -$load CALL (r) {{ DELETE r }} IN TRANSACTIONS OF 20000 ROWS"
+    for rel in REL_TYPES
+}
+#: a replace that failed before its switch: its hidden links get their old state back
+RESTORE_HIDDEN: dict[str, str] = {
+    rel: f"MATCH ()-[r:{rel}]->() WHERE r.load_id IN [x IN $loads | -x] "
+    "CALL (r) { REMOVE r.load_id } IN TRANSACTIONS OF 20000 ROWS"
+    for rel in REL_TYPES
+}

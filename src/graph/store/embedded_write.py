@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ..errors import StoreError
 from ..model import Dataset, Link, Region, Unit
-from .base import GapsWritten, WriteSummary
+from .base import GapsWritten, Replace, WriteSummary
 from .sqlfile import SQLiteFile
 from .sqlschema import LINK_INDEXES, PIN_LINK_STATS
 
@@ -53,7 +53,19 @@ def _link_row(lk: Link) -> LinkRow:
 class EmbeddedWrites(SQLiteFile):
     """Writes of the embedded store (the reads are in :class:`~graph.store.embedded.EmbeddedStore`)."""
 
+    #: the slice of stored links the next writes replace (``load --replace``)
+    replace: Replace | None = None
+
     # -- writes ------------------------------------------------------------------------------------
+    def configure_writes(
+        self, *, jobs: int | None = None, progress: Callable[[int, int], None] | None = None,
+        replace: Replace | None = None, bulk: bool = False,
+    ) -> None:  # fmt: skip
+        """Only ``replace`` matters here: a load is one transaction whatever its size."""
+        if bulk:
+            raise StoreError(f"load --bulk is for an empty local Neo4j database, not {self.location}")
+        self.replace = replace
+
     def write(self, dataset: Dataset) -> WriteSummary:
         summary = WriteSummary(
             regions=len(dataset.regions), units=len(dataset.units), links=len(dataset.links)
@@ -130,7 +142,42 @@ class EmbeddedWrites(SQLiteFile):
                 changed = True
         if dataset.links:
             changed |= self._write_links(conn, dataset.links, summary)
+        if self.replace is not None:
+            changed |= self._drop_replaced(conn, self.replace, {lk.id for lk in dataset.links}, summary)
         return changed
+
+    def _drop_replaced(
+        self, conn: sqlite3.Connection, replace: Replace, keep: set[str], summary: WriteSummary
+    ) -> bool:
+        """Delete the stored links of ``replace``'s slice that are not in ``keep`` (the load's link
+        ids), in the load's transaction, and rebuild ``pair_totals`` when any went."""
+        params: list[int | str | None]
+        if replace.year is not None:
+            where, params = "year = ?", [replace.year]
+        else:
+            tree = (
+                "WITH RECURSIVE tree(code) AS (SELECT ? UNION SELECT r.code FROM regions r "
+                "JOIN tree ON r.parent_code = tree.code) SELECT u.id FROM units u JOIN tree "
+                "ON u.region_code = tree.code"
+            )
+            where = f"(source_id IN ({tree}) OR target_id IN ({tree}))"
+            params = [replace.region, replace.region]
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS replace_keep (id TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM replace_keep")
+        conn.executemany("INSERT OR IGNORE INTO replace_keep VALUES (?)", ((i,) for i in keep))
+        dropped = conn.execute(
+            f"DELETE FROM links WHERE {where} AND id NOT IN (SELECT id FROM replace_keep)",  # noqa: S608
+            params,
+        ).rowcount
+        conn.execute("DELETE FROM replace_keep")
+        summary.extra["links_replaced"] = dropped
+        if dropped:
+            conn.execute("DELETE FROM pair_totals")
+            conn.execute(
+                "INSERT INTO pair_totals SELECT year, source_id, target_id, kind, SUM(count), "
+                "SUM(coalesce(participants, 0)), COUNT(*) FROM links GROUP BY year, source_id, target_id, kind"
+            )
+        return dropped > 0
 
     @staticmethod
     def _stored(

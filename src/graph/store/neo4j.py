@@ -21,14 +21,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ..errors import ConfigError, DeadlineExceeded, StoreError, StoreUnavailable
-from ..model import Dataset
+from ..model import Dataset, Link
 from ..resources import schema_path
 from . import cypher, cypher_reads, deadline
-from .base import Store, WriteSummary
+from .base import Replace, Store, WriteSummary
 from .neo4j_gaps import Neo4jGapWriter
 from .neo4j_reads import Neo4jReads
 from .neo4j_where import Neo4jWhere
@@ -310,6 +311,12 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Neo4jWrites, Store):
     jobs: int | None = None
     #: called with (links written, links to write) as a batched load goes
     write_progress: Callable[[int, int], None] | None = None
+    #: the slice of stored links the next writes replace (always a batched load, whose switch
+    #: hides the old slice as it shows the new links)
+    replace: Replace | None = None
+    #: the next write goes through neo4j-admin import (graph.store.neo4j_bulk), CSVs in
+    #: TIAOKUAI_BULK_DIR if set (kept), else in a temporary folder
+    bulk: bool = False
 
     def clear(self) -> int:
         from .neo4j_load import clear
@@ -317,10 +324,19 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Neo4jWrites, Store):
         return clear(self)
 
     def configure_writes(
-        self, *, jobs: int | None = None, progress: Callable[[int, int], None] | None = None
-    ) -> None:
+        self, *, jobs: int | None = None, progress: Callable[[int, int], None] | None = None,
+        replace: Replace | None = None, bulk: bool = False,
+    ) -> None:  # fmt: skip
+        if bulk:  # refused before the input is read, when the target cannot take it
+            from .neo4j_bulk import check_bulk_target
+
+            if replace is not None:
+                raise StoreError("load --bulk fills an empty database: --replace has nothing to replace")
+            check_bulk_target(self)
         self.jobs = jobs
         self.write_progress = progress
+        self.replace = replace
+        self.bulk = bulk
 
     def recover(self) -> list[int]:
         from .neo4j_load import recover
@@ -336,13 +352,17 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Neo4jWrites, Store):
         region_rows, unit_rows, structure_rows, links, rel_of = self._rows(dataset)
         if not (region_rows or unit_rows or links):
             return summary
+        if self.bulk:
+            return self._bulk_write(summary, region_rows, unit_rows, links, rel_of)
         size = max(1, int(self.batch_size))
         self.ensure_schema()
-        if len(links) > self.staged_above:
+        if len(links) > self.staged_above or self.replace is not None:
             from .neo4j_load import StagedLoad
 
-            load = StagedLoad(self, jobs=self.jobs, progress=self.write_progress)
+            load = StagedLoad(self, jobs=self.jobs, progress=self.write_progress, replace=self.replace)
             summary.links_created = load.run(region_rows, unit_rows, structure_rows, links, rel_of)
+            if self.replace is not None:
+                summary.extra["links_replaced"] = load.hidden
             return summary
 
         def work(tx: Any) -> int:
@@ -354,4 +374,19 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Neo4jWrites, Store):
             f"writing {len(links)} links in one transaction",
             "Give the server a bigger heap (about 4 KB per link; see docs/stores.md) or split the load.",
         )
+        return summary
+
+    def _bulk_write(
+        self, summary: WriteSummary, region_rows: list[dict[str, Any]],
+        unit_rows: dict[str, list[dict[str, Any]]], links: list[Link], rel_of: dict[str, str],
+    ) -> WriteSummary:  # fmt: skip
+        import tempfile
+
+        from .neo4j_bulk import bulk_write
+
+        keep = os.environ.get("TIAOKUAI_BULK_DIR")
+        with tempfile.TemporaryDirectory(prefix="tiaokuai-bulk-") as tmp:
+            took = bulk_write(self, Path(keep) if keep else Path(tmp), region_rows, unit_rows, links, rel_of)
+        summary.links_created = len(links)
+        summary.extra.update({f"bulk_{k}_ms": int(v * 1000) for k, v in took.items()})
         return summary

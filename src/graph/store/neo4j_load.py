@@ -40,6 +40,7 @@ from ..model import Link
 from . import cypher, cypher_load
 
 if TYPE_CHECKING:
+    from .base import Replace
     from .neo4j import Neo4jStore
 
 __all__ = ["StagedLoad", "Buckets", "recover", "clear", "default_jobs", "STALE_MS"]
@@ -116,8 +117,12 @@ class StagedLoad:
         *,
         jobs: int | None = None,
         progress: Callable[[int, int], None] | None = None,
+        replace: Replace | None = None,
     ):
         self.store = store
+        self.replace = replace
+        #: how many stored links the replace hid (deleted once the load is finished)
+        self.hidden = 0
         self.jobs = max(1, jobs or default_jobs())
         self.progress = progress
         self.load = 0
@@ -130,11 +135,11 @@ class StagedLoad:
     def _tx(self, work: Any, doing: str, *, bump: bool = False) -> Any:
         return self.store._write_tx(work, doing, bump=bump)
 
-    def _auto(self, query: str, doing: str, **params: Any) -> None:
-        """An auto-commit query (``CALL { … } IN TRANSACTIONS`` needs one)."""
+    def _auto(self, query: str, doing: str, **params: Any) -> Any:
+        """An auto-commit query (``CALL { … } IN TRANSACTIONS`` needs one); its result summary."""
         store = self.store
         with store._translate(doing), store._driver.session(database=store.database) as session:
-            session.run(query, params).consume()
+            return session.run(query, params).consume()
 
     def _beat(self) -> None:
         while not self._stop.wait(HEARTBEAT_S):
@@ -161,6 +166,8 @@ class StagedLoad:
         self.begin()
         try:
             created, changed = self.stage(unit_rows, links, rel_of)
+            if self.replace is not None:
+                self.hide(self.replace, links)
             self.switch(region_rows, unit_rows, structure_rows, changed, rel_of)
         except BaseException:
             self._stop.set()
@@ -177,12 +184,33 @@ class StagedLoad:
         for statement in cypher_load.SCHEMA:
             self._tx(lambda tx, s=statement: tx.run(s).consume(), "creating the staging schema")
         recover(self.store, force=False)
-        self.load = self._tx(
-            lambda tx: tx.run(cypher_load.LOAD_BEGIN).single(strict=True)["load"], "starting a load"
-        )
+
+        def start(tx: Any) -> int:
+            n = int(tx.run(cypher_load.LOAD_BEGIN).single(strict=True)["load"])
+            if self.replace is not None:  # links tagged -n stay visible until the switch
+                tx.run(cypher_load.HIDE_BEGIN, load=n).consume()
+            return n
+
+        self.load = self._tx(start, "starting a load")
         beat = threading.Thread(target=self._beat, name=f"load-{self.load}-heartbeat", daemon=True)
         beat.start()
         return int(self.load)
+
+    def hide(self, replace: Replace, links: list[Link]) -> None:
+        """Tag the stored links of the replaced slice that this load does not carry ``-L``: still
+        visible (-L is committed since :meth:`begin`) until the switch uncommits -L."""
+        keep = [lk.id for lk in links]
+        doing = f"marking the links of {replace.describe()} to be replaced"
+        for rel in cypher.REL_TYPES:
+            if replace.year is not None:
+                summary = self._auto(
+                    cypher_load.HIDE_YEAR[rel], doing, load=self.load, keep=keep, year=replace.year
+                )
+            else:
+                summary = self._auto(
+                    cypher_load.HIDE_REGION[rel], doing, load=self.load, keep=keep, region=replace.region
+                )
+            self.hidden += summary.counters.properties_set
 
     def finish(self) -> None:
         """After the switch: remove the committed load's tags and forget it."""
@@ -356,6 +384,7 @@ def _untag(load: StagedLoad, loads: list[int], wait: float = UNTAG_WAIT_S) -> bo
     for n in loads:
         for rel in cypher.REL_TYPES:
             load._auto(cypher_load.UNTAG[rel], "removing a committed load's tags", load=n)
+            load._auto(cypher_load.DROP_HIDDEN[rel], "deleting the links a load replaced", load=n)
         load._tx(lambda tx, n=n: tx.run(cypher_load.FORGET_LOAD, load=n).consume(), "finishing a load")
     return True
 
@@ -365,6 +394,9 @@ def _remove(store: Neo4jStore, loads: list[int]) -> None:
     load = StagedLoad(store)
     for rel in cypher.REL_TYPES:
         load._auto(cypher_load.RECOVER_LINKS[rel], "removing an unfinished load's links", loads=loads)
+        load._auto(
+            cypher_load.RESTORE_HIDDEN[rel], "restoring links an unfinished load replaced", loads=loads
+        )
     load._auto(cypher_load.RECOVER_UNITS, "removing an unfinished load's units", loads=loads)
     for n in loads:
         load._tx(lambda tx, n=n: tx.run(cypher_load.FORGET_LOAD, load=n).consume(), "forgetting a load")

@@ -43,6 +43,7 @@ from .base import (
     PairCount,
     PairDates,
     PairMonthCount,
+    Replace,
     Store,
     UnitQuery,
     UnitsWith,
@@ -206,9 +207,16 @@ class ScopedStore(Store):
         raise OutOfScope("recovering interrupted loads concerns the whole graph: use an unscoped store")
 
     def configure_writes(
-        self, *, jobs: int | None = None, progress: Callable[[int, int], None] | None = None
-    ) -> None:
-        """How a big write goes narrows nothing: the rows are checked against the scope in write()."""
+        self, *, jobs: int | None = None, progress: Callable[[int, int], None] | None = None,
+        replace: Replace | None = None, bulk: bool = False,
+    ) -> None:  # fmt: skip
+        """How a big write goes narrows nothing: the rows are checked against the scope in write().
+        A replace deletes links of a whole year or region, and a bulk load replaces the whole
+        database, beyond any scope: refused."""
+        if bulk:
+            raise OutOfScope("a bulk load replaces the whole database: use an unscoped store")
+        if replace is not None:
+            raise OutOfScope("replacing links deletes them across the whole graph: use an unscoped store")
         self.inner.configure_writes(jobs=jobs, progress=progress)
 
     # -- point lookups ----------------------------------------------------------------------------
