@@ -16,7 +16,8 @@ import contextlib
 import gc
 import json
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 __all__ = ["enable_warm_up", "asgi_post", "WARM_QUERIES"]
@@ -29,6 +30,24 @@ WARM_QUERIES = (
     "{ units(first: 500) { edges { node { links(first: 500) { edges { node { source { children "
     "{ nodes { links(first: 500) { nodes { id } } } } } } } } } } } }",
 )
+
+
+#: the loggers a warm-up request would write to: its refusal is no client's, so neither the log nor
+#: the audit trail (TIAOKUAI_AUDIT_LOG) may show a refused query nobody sent
+QUIET_DURING_WARM_UP = ("graph.api", "graph.api.audit", "graph.api.access")
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in QUIET_DURING_WARM_UP]
+    before = [logger.disabled for logger in loggers]
+    for logger in loggers:
+        logger.disabled = True
+    try:
+        yield
+    finally:
+        for logger, was in zip(loggers, before, strict=True):
+            logger.disabled = was
 
 
 async def asgi_post(app: Any, path: str, payload: dict[str, Any]) -> tuple[int, bytes]:
@@ -83,11 +102,18 @@ def enable_warm_up(app: Any) -> None:
     @contextlib.asynccontextmanager
     async def lifespan(a: Any) -> AsyncIterator[None]:
         async with inner(a):
+            started = time.perf_counter()
             for query in WARM_QUERIES:
                 try:
-                    await asgi_post(a, "/graphql", {"query": query})
+                    with _quiet():
+                        await asgi_post(a, "/graphql", {"query": query})
                 except Exception:  # noqa: BLE001 - a warm-up never stops a server from starting
                     log.warning("warm-up query failed", exc_info=True)
+            log.info(
+                "worker warmed up: %d queries in %.0f ms",
+                len(WARM_QUERIES),
+                (time.perf_counter() - started) * 1000,
+            )
             # what startup built (the schema, the modules, the warm-up's caches) lives as long as
             # the worker: out of the cyclic collector's sight, a full collection no longer walks
             # it (a units page of 50: 8.5 ms of CPU instead of 10.5)
