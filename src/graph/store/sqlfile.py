@@ -162,18 +162,25 @@ class SQLiteFile:
         if not missing():
             return
         conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._upgrading(conn, "new columns added"):
             for script in missing():  # again: another process may have added them meanwhile
                 for statement in _statements(script):
                     conn.execute(statement)
             conn.execute("COMMIT")
+
+    @contextmanager
+    def _upgrading(self, conn: sqlite3.Connection, needs: str) -> Iterator[None]:
+        """Roll back an upgrade of the file that failed; a read-only file is refused saying what
+        the upgrade ``needs``, the one step a user can act on."""
+        try:
+            yield
         except sqlite3.OperationalError as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             if "readonly" in str(exc):
                 raise StoreUnavailable(
-                    f"cannot use the embedded store {self.path}: it needs new columns added and the "
-                    f"file is read-only ({exc})"
+                    f"cannot use the embedded store {self.path}: it needs {needs} and the file is "
+                    f"read-only ({exc})"
                 ) from exc
             raise
         except BaseException:
@@ -216,7 +223,7 @@ class SQLiteFile:
             raise self._unreadable("it cannot be switched to WAL mode")
         while True:
             conn.execute("BEGIN IMMEDIATE")
-            try:
+            with self._upgrading(conn, f"its schema brought up to version {len(sqlschema.MIGRATIONS)}"):
                 version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have
                 if version >= len(sqlschema.MIGRATIONS):
                     conn.execute("ROLLBACK")
@@ -229,19 +236,6 @@ class SQLiteFile:
                 conn.execute(
                     "ANALYZE sqlite_schema"
                 )  # re-read the planner's statistics (sqlschema.LINK_STATS)
-            except sqlite3.OperationalError as exc:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                if "readonly" in str(exc):
-                    raise StoreUnavailable(
-                        f"cannot use the embedded store {self.path}: it needs its schema brought up to "
-                        f"version {len(sqlschema.MIGRATIONS)} and the file is read-only ({exc})"
-                    ) from exc
-                raise
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
 
     def _busy(self) -> StoreBusy:
         return StoreBusy(
