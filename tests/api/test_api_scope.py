@@ -320,7 +320,7 @@ def test_a_costly_query_run_in_the_pool_keeps_the_callers_scope(store: Store, ke
         )
     finally:
         offloader.close()
-    assert {n["id"] for n in body["data"]["units"]["nodes"]} == {"TB-230102", "LPC-230102"}
+    assert {n["id"] for n in body["data"].loads()["units"]["nodes"]} == {"TB-230102", "LPC-230102"}
 
 
 def test_graphiql_opens_without_a_key_and_answers_nothing_without_one(api: GraphQLClient) -> None:

@@ -9,6 +9,8 @@
   process's cache of whole answers (:mod:`.responses`), after its client is charged its cost.
 * Refusals decided by :class:`~graph.api.limits.extension.LimitsExtension` get their HTTP status
   (400 ``QUERY_TOO_COSTLY``, 429 ``RATE_LIMITED`` with ``Retry-After``).
+* A costly query run by the worker's pool (:mod:`.offload`) comes back with its data encoded
+  already; the worker puts those bytes in the body without decoding them.
 * strawberry's own refusals (bad JSON, a content type it does not read, a GET mutation …), which
   it answers in plain text, are answered as GraphQL-shaped JSON (:mod:`.refusals`).
 """
@@ -27,6 +29,7 @@ from ...store import deadline
 from ..ide import TiaokuaiGraphQLRouter
 from . import responses
 from .extension import charge
+from .offload import encode_response
 from .refusals import STATUS_OF_CODE, refusal_response
 
 __all__ = ["LimitedGraphQLRouter"]
@@ -153,6 +156,13 @@ class LimitedGraphQLRouter(TiaokuaiGraphQLRouter):
             GraphQLError(e.get("message", ""), path=e.get("path"), extensions=e.get("extensions"))
             for e in body.get("errors") or []
         ]
+        # data stays encoded (offload.Encoded): encode_json puts it in the body as it is
         return ExecutionResult(
             data=body.get("data"), errors=errors or None, extensions=body.get("extensions")
         )
+
+    def encode_json(self, data: object) -> str | bytes:
+        """strawberry's encoding, except that a costly answer's data, encoded by the pool
+        (:class:`~graph.api.limits.offload.Encoded`), goes in as it is."""
+        spliced = encode_response(data, super().encode_json)
+        return super().encode_json(data) if spliced is None else spliced
