@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from graphql import parse
 from graphql_client import API_KEY, settings
-from liveserver import free_port
+from liveserver import free_port, live_server
 
 from graph.api import create_app
 from graph.api.graphql.schema import build_schema
@@ -456,3 +456,68 @@ def test_a_write_through_one_worker_is_seen_by_every_worker(serve_two_workers: T
     before, writer, after = pids[:30], pids[30], pids[31:61]
     assert len(set(before)) == 2 and len(set(after)) == 2, (before, after)
     assert any(p != writer for p in after)  # a worker that did not write saw the write
+
+
+# -- costly queries in the pool ---------------------------------------------------------------------
+
+#: a page of units with 20 links each and both ends: cost 2 + 63 x 30 = 1,892
+COSTLY = (
+    "{ units(first: 30) { edges { node { id name links(first: 20) { edges "
+    "{ node { id date count source { name } target { name } } } } } } } }"
+)
+
+
+def test_a_costly_query_from_the_pool_is_answered_as_in_place(sample_store: Store) -> None:
+    """Under ``tiaokuai serve`` a query costing ``TIAOKUAI_HEAVY_COST`` or more runs in the worker's
+    low-priority pool (graph.api.limits.offload), which hands its data back already encoded as
+    JSON; the worker puts those bytes in the body as they are. The client gets the same bytes as
+    from a server that runs the query in place, and ``{ years }`` is answered while costly ones
+    run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from graph.api.limits.offload import enable_offload
+
+    costly = {"query": COSTLY}
+    s = settings(heavy_cost=1_000, cost_per_minute=0)
+    with TestClient(create_app(s, sample_store)) as c:  # no pool: in place
+        in_place = c.post("/graphql", json=costly)
+        years = c.post("/graphql", json={"query": "{ years }"}).json()
+    assert in_place.status_code == 200 and in_place.json()["extensions"]["cost"] >= 1_000, in_place.text
+    assert in_place.json()["data"]["units"]["edges"], "the sample has units with links"
+
+    app = create_app(s, sample_store)
+    enable_offload(app, s, sample_store.location)
+    with live_server(app) as base, httpx.Client(base_url=base, timeout=60) as http:
+        pooled = http.post("/graphql", json=costly)
+        assert pooled.status_code == 200, pooled.text
+        assert pooled.headers["content-type"].startswith("application/json")
+        assert pooled.content == in_place.content
+        assert app.state.offloader._pool is not None  # it ran in the pool
+
+        def loop(n: int) -> list[bytes]:
+            with httpx.Client(base_url=base, timeout=60) as own:
+                return [own.post("/graphql", json=costly).content for _ in range(n)]
+
+        with ThreadPoolExecutor(2) as running:
+            busy = [running.submit(loop, 3) for _ in range(2)]
+            cheap = [http.post("/graphql", json={"query": "{ years }"}) for _ in range(5)]
+            answers = [a for f in busy for a in f.result()]
+    assert all(r.status_code == 200 and r.json() == years for r in cheap)
+    assert answers == [in_place.content] * 6
+
+
+def test_encoded_data_is_spliced_into_single_and_batched_bodies() -> None:
+    """What the worker writes for answers whose data the pool encoded: the bytes strawberry's own
+    encoding gives for the same answers (errors and extensions beside the data included)."""
+    from graph.api.limits.offload import Encoded, encode_response
+
+    def dumps(value: object) -> str:
+        return json.dumps(value, separators=(",", ":"))
+
+    data = {"units": {"nodes": [{"id": "TB-230000", "name": "国家税务总局黑龙江省税务局"}]}}
+    one = {"data": data, "errors": [{"message": "x", "path": ["units"]}], "extensions": {"cost": 5}}
+    other = {"data": None, "extensions": {"cost": 0}}
+    assert encode_response(other, dumps) is None  # nothing encoded: strawberry's encoding
+    spliced_one = {**one, "data": Encoded(dumps(data).encode())}
+    assert encode_response(spliced_one, dumps) == dumps(one).encode()
+    assert encode_response([spliced_one, other], dumps) == dumps([one, other]).encode()
