@@ -320,9 +320,9 @@ def test_deadline_cancels_a_slow_neo4j_query_on_the_server(neo4j_uri: str) -> No
 
 
 @pytest.mark.neo4j
+@pytest.mark.parametrize("sample_store", ["neo4j"], indirect=True)  # embedded: test_timeout_is_504
 def test_timeout_at_the_http_surface_on_neo4j(sample_store: Store) -> None:
-    if type(sample_store).__name__ != "Neo4jStore":
-        pytest.skip("Neo4j only")
+    assert type(sample_store).__name__ == "Neo4jStore"
     with client_for(sample_store, request_timeout=0.02, cache_mb=0) as c:
         r = c.post("/graphql", json={"query": "{ coverageTrend { met } gaps(year: 2020) { unitId } }"})
         assert (r.status_code, code_of(r)) == (504, "TIMEOUT")
