@@ -91,6 +91,9 @@ def serve(
             f"tiaokuai: GraphQL at http://{settings.host}:{settings.port}/graphql ({store.location})",
             err=True,
         )
+        from ..api.workers import exit_normally_on_stop_signals
+
+        exit_normally_on_stop_signals()  # after the graceful stop, exit handlers run (the pool's semaphores)
         uvicorn.Server(config).run()
 
 
