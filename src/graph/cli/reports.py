@@ -10,6 +10,7 @@ import click
 from .. import rules
 from ..model.vocabulary import vocabulary
 from ..rules import gapwrite
+from ..rules.names import rule_name_pair, rule_names
 from .common import (
     format_option,
     handle_errors,
@@ -27,6 +28,8 @@ GAP_COLUMNS = ["unit_id", "rule", "family", "counterpart_kind", "counterpart_id"
 PERIOD_COLUMNS = ["per", "missed"]
 STATUS_COLUMNS = ["status", "due", "expected_by_now"]
 STATUS_KEYS = ["on_track", "behind", "unmet"]
+#: a rule in a table: its Chinese name first, the English one beside (the ids are in --format json/csv)
+RULE_HEADS = ["规则", "rule"]
 
 
 @click.command()
@@ -116,11 +119,15 @@ def coverage(
         right=(1, 2, 3),
     )
     click.echo()
+    names = rule_names()
     emit_table(
-        [(r["rule"], r["expected"], r["met"], percent(r["ratio"])) for r in cov["by_rule"]],
-        ["rule", "expected", "met", "ratio"],
+        [
+            (*rule_name_pair(r["rule"], names), r["expected"], r["met"], percent(r["ratio"]))
+            for r in cov["by_rule"]
+        ],
+        [*RULE_HEADS, "expected", "met", "ratio"],
         title="By rule",
-        right=(1, 2, 3),
+        right=(2, 3, 4),
     )
     click.echo()
     emit_table(
@@ -260,8 +267,9 @@ def _coverage_as_of_tables(cov: dict[str, Any]) -> None:
     emit_table([(r["level"], *cells(r)) for r in cov["by_level"]], ["level", *heads], title="By level",
                right=range(1, 7))  # fmt: skip
     click.echo()
-    emit_table([(r["rule"], *cells(r)) for r in cov["by_rule"]], ["rule", *heads], title="By rule",
-               right=range(1, 7))  # fmt: skip
+    names = rule_names()
+    emit_table([(*rule_name_pair(r["rule"], names), *cells(r)) for r in cov["by_rule"]], [*RULE_HEADS, *heads],
+               title="By rule", right=range(2, 8))  # fmt: skip
     click.echo()
     emit_table(
         [(r["region_code"], r["name"], *cells(r)) for r in cov["by_region"]],
