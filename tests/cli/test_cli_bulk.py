@@ -63,3 +63,19 @@ def test_bulk_refuses_the_embedded_store(tmp_path: Path, run, sample: Path) -> N
     refused = run("load", "--bulk", str(sample), store=store, check=False)
     assert refused.returncode == 1 and "empty local Neo4j" in refused.stderr
     assert json.loads(run("stats", "--year", "2020", "--format", "json", store=store).stdout)["links"] == 0
+
+
+def test_bulk_restarts_the_server_when_the_csvs_fail(
+    tmp_path: Path, neo4j_uri: str, run, sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server stops while the CSVs are written; if they cannot be written it is started again,
+    the error says so, and the database is as it was (empty)."""
+    run("clear", "--yes", store=neo4j_uri)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("TIAOKUAI_BULK_DIR", str(blocker / "csv"))
+    failed = run("load", "--bulk", str(sample), store=neo4j_uri, check=False)
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+    assert "nothing was imported" in failed.stderr and "has been started again" in failed.stderr
+    stats = json.loads(run("stats", "--year", "2020", "--format", "json", store=neo4j_uri).stdout)
+    assert stats["links"] == 0
