@@ -124,7 +124,7 @@ def trend(
         right=(1, 2, 3, 4),
     )
     rules = [r["rule"] for r in data["periods"][0]["by_rule"]] if data["periods"] else []
-    names = rule_names()
+    rule_heads = rule_names()
     click.echo()
     emit_table(
         [
@@ -132,7 +132,7 @@ def trend(
                             for rule in rules))
             for p in data["periods"]
         ],
-        ["period", *(_short_name(rule, names) for rule in rules)],
+        ["period", *(_short_name(rule, rule_heads) for rule in rules)],
         title="Coverage to date by rule",
         right=range(1, len(rules) + 1),
     )  # fmt: skip
