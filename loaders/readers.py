@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import chain, islice
@@ -135,27 +134,67 @@ def _stamp(path: Path) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
-def _read_csv(path: Path) -> Iterator[tuple[int, Row]]:
-    """The numbered rows of a CSV file, parsed as they are read (the decoded text of the one file
-    is the only thing held)."""
+def _codec(path: Path) -> str:
+    """The codec :func:`decode_csv` would decode the file with, checked on the whole file (its
+    problems raised as :func:`decode_csv` raises them) without holding its text."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise _Unreadable(1, f"cannot read the file: {exc.strerror or exc}") from None
-    text = decode_csv(data)
-    del data
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    del text
-    # Cells repeat a lot (unit ids, dates, kinds, counts: a national year's 200,000 link rows hold
-    # a few thousand distinct values besides their ids): one object per distinct value of the file
-    # keeps the rows a validator holds at once small. The memo goes with the pass over the file.
-    memo: dict[str, str] = {}
-    share = memo.setdefault
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            _decodes(data, "utf-16")
+        except UnicodeDecodeError as exc:
+            raise _bad_encoding(data, exc, "is UTF-16 but has an invalid byte") from None
+        return "utf-16"
     try:
-        for n, row in enumerate(reader, start=1):
-            yield n, [share(c, c) for c in row]
-    except csv.Error as exc:
-        raise _Unreadable(reader.line_num or 1, f"malformed CSV: {exc}") from None
+        _decodes(data, "utf-8-sig")
+        return "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        if _mostly_utf8(data, exc.start):
+            raise _bad_encoding(data, exc, "is UTF-8 but has an invalid byte") from None
+    try:
+        _decodes(data, "gb18030")
+    except UnicodeDecodeError as exc:
+        raise _bad_encoding(data, exc, "cannot be decoded as UTF-8 or GB18030") from None
+    return "gb18030"
+
+
+def _decodes(data: bytes, codec: str, step: int = 1 << 20) -> None:
+    """Raise what ``data.decode(codec)`` would raise, decoding a megabyte at a time (a national
+    ledger's text is several times its bytes)."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    try:
+        for start in range(0, len(data), step):
+            decoder.decode(data[start : start + step])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        data.decode(codec)  # the same error, with its place in the whole file
+
+
+def _read_csv(path: Path, codec: str) -> Iterator[tuple[int, Row]]:
+    """The numbered rows of a CSV file, parsed as the file is read (nothing else is held)."""
+    try:
+        with open(path, encoding=codec, newline="") as f:
+            delimiter = _delimiter(_first_lines(f))
+            f.seek(0)
+            reader = csv.reader(f, delimiter=delimiter)
+            try:
+                yield from enumerate(reader, start=1)
+            except csv.Error as exc:
+                raise _Unreadable(reader.line_num or 1, f"malformed CSV: {exc}") from None
+    except OSError as exc:
+        raise _Unreadable(1, f"cannot read the file: {exc.strerror or exc}") from None
+
+
+def _first_lines(f: Iterable[str]) -> str:
+    """The file's text up to its first non-blank line (what :func:`_delimiter` looks at)."""
+    lines = []
+    for line in f:
+        lines.append(line)
+        if line.strip():
+            break
+    return "".join(lines)
 
 
 class _CsvRows:
@@ -167,8 +206,9 @@ class _CsvRows:
     checked to be unchanged since it was first read: a file edited during a load stops the load
     (before anything becomes visible) rather than writing rows that were never validated."""
 
-    def __init__(self, path: Path, name: str, header_row: int, *, stamp: tuple[int, int]):
+    def __init__(self, path: Path, name: str, header_row: int, *, codec: str, stamp: tuple[int, int]):
         self.path, self.name, self.header_row, self.stamp = path, name, header_row, stamp
+        self.codec = codec
 
     def __iter__(self) -> Iterator[tuple[int, Row]]:
         try:
@@ -182,7 +222,7 @@ class _CsvRows:
             )  # fmt: skip
         header_row, blank = self.header_row, _is_blank
         try:
-            for n, row in _read_csv(self.path):
+            for n, row in _read_csv(self.path, self.codec):
                 if n > header_row and not blank(row):
                     yield n, row
         except _Unreadable as exc:  # it was readable a moment ago
@@ -296,8 +336,9 @@ def _read_all(files: list[tuple[Path, str]], out: ParsedLedgers) -> None:
                     stamp = _stamp(path)
                 except OSError as exc:
                     raise _Unreadable(1, f"cannot read the file: {exc.strerror or exc}") from None
-                again = partial(_CsvRows, path, name, stamp=stamp)
-                _make_table(name, name, _read_csv(path), out, text_only=True, again=again)
+                codec = _codec(path)
+                again = partial(_CsvRows, path, name, codec=codec, stamp=stamp)
+                _make_table(name, name, _read_csv(path, codec), out, text_only=True, again=again)
             else:
                 sheets = _read_xlsx(path)
                 if not sheets:
