@@ -51,12 +51,13 @@ HEARTBEAT_S = 5.0
 #: how long a finished load waits for readers that began before its switch, before untagging
 UNTAG_WAIT_S = 60.0
 #: partitions per concurrent transaction: more, smaller buckets keep every worker busy
-PARTS_PER_JOB = 4
-#: links read from the input at a time (sorted, checked against the store, partitioned): the
-#: client holds about two chunks, whatever the size of the load
-CHUNK = 100_000
-#: links queued for the workers at most before the reader waits
-QUEUED = CHUNK
+PARTS_PER_JOB = 2
+#: links read from the input at a time (sorted by id and checked against the store); the client
+#: holds a chunk, the batches being filled (one per pair of partitions) and the queued ones,
+#: whatever the size of the load
+CHUNK = 50_000
+#: full batches queued per worker at most before the reader waits
+QUEUED_BATCHES = 2
 
 
 def default_jobs() -> int:
@@ -330,7 +331,8 @@ class StagedLoad:
         created = 0
         changed: list[Link] = []
         parallel = self.jobs > 1 and self._total >= 2 * size
-        queue = Buckets(limit=QUEUED) if parallel else None
+        queue = Buckets(limit=QUEUED_BATCHES * self.jobs * size) if parallel else None
+        filling: dict[tuple[int, int], list[Link]] = defaultdict(list)
         pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix=f"load-{self.load}")
         workers = (
             [pool.submit(self._worker, queue, rel_of, node, size) for _ in range(self.jobs)] if queue else []
@@ -348,9 +350,10 @@ class StagedLoad:
                 del chunk
                 if queue is None:
                     self._bucket(fresh, rel_of, node, size)
-                elif not queue.add(self._partition(fresh)):
+                elif not self._fill(fresh, filling, queue, size):
                     break  # a worker failed: its error is raised below
             if queue is not None:
+                queue.add({pair: bucket for pair, bucket in filling.items() if bucket})
                 queue.close()
         except BaseException:
             if queue is not None:
@@ -362,12 +365,14 @@ class StagedLoad:
             worker.result()
         return created, changed
 
-    def _partition(self, links: list[Link]) -> dict[tuple[int, int], list[Link]]:
-        """Links by the pair of partitions of their two units (``PARTS_PER_JOB × jobs`` partitions,
-        a unit's partition from its id), each bucket ordered by its units."""
+    def _fill(
+        self, links: list[Link], filling: dict[tuple[int, int], list[Link]], queue: Buckets, size: int
+    ) -> bool:
+        """Put links into the buckets of the pairs of partitions of their two units (``PARTS_PER_JOB
+        × jobs`` partitions, a unit's partition from its id); a bucket that reaches a batch goes to
+        the workers, ordered by its units. False if a worker failed."""
         parts = PARTS_PER_JOB * self.jobs
         part = self._part
-        buckets: dict[tuple[int, int], list[Link]] = defaultdict(list)
         for lk in links:
             a = part.get(lk.source_id)
             if a is None:
@@ -375,10 +380,15 @@ class StagedLoad:
             b = part.get(lk.target_id)
             if b is None:
                 b = part[lk.target_id] = hash(lk.target_id) % parts
-            buckets[(a, b) if a <= b else (b, a)].append(lk)
-        for bucket in buckets.values():
-            bucket.sort(key=_ends)  # a unit's links together: fewer pages touched per batch
-        return buckets
+            pair = (a, b) if a <= b else (b, a)
+            bucket = filling[pair]
+            bucket.append(lk)
+            if len(bucket) >= size:
+                bucket.sort(key=_ends)  # a unit's links together: fewer pages touched per batch
+                if not queue.add({pair: bucket}):
+                    return False
+                filling[pair] = []
+        return True
 
     def _worker(self, queue: Buckets, rel_of: dict[str, str], node: dict[str, str], size: int) -> None:
         while (got := queue.take()) is not None:
