@@ -61,13 +61,13 @@ def bench_national_load(run: Any, tiaokuai: str, clear: Any, open_store: Any) ->
     folder = run.work / "national-ledgers"
     env = {**os.environ, "TIAOKUAI_STORE": uri}
     env.pop("TIAOKUAI_LOAD_JOBS", None)
-    code, secs, _, err = _run(
+    code, secs, rss, err = _run(
         [tiaokuai, "sample", "--national", "--scale", str(run.plan.national_scale), "--seed",
          str(run.plan.seed), "--out", str(folder)], env,
     )  # fmt: skip
     if code:
         raise RuntimeError(f"tiaokuai sample --national failed: {err[-500:]}")
-    run.put(neo4j_sample_national_s=secs)
+    run.put(neo4j_sample_national_s=secs, neo4j_sample_national_rss_mb=rss)
     store = open_store(uri)
     try:
         expected = len(run.national.links)

@@ -21,7 +21,14 @@ from graph import rules
 from graph.model.vocabulary import vocabulary
 from graph.store.embedded import EmbeddedStore
 from graph.synthetic import national
-from graph.synthetic.national import LINKS_PER_YEAR, NATIONAL_BUREAU_ID, YEARS, build_national, write_national
+from graph.synthetic.national import (
+    LINKS_PER_YEAR,
+    NATIONAL_BUREAU_ID,
+    YEARS,
+    build_national,
+    write_dataset_csv,
+    write_national,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 RUN = REPO / "bench" / "run.py"
@@ -192,6 +199,16 @@ def test_csv_ledgers_load_through_the_loaders(tmp_path):
         first.kind, first.date, first.source_id, first.target_id, first.count, first.title,
     )  # fmt: skip
     assert (loaded.source_file, loaded.source_row) == (f"links_{first.date.year}.csv", 2)
+
+
+def test_streamed_ledgers_are_the_built_dataset_byte_for_byte(tmp_path):
+    """``sample --national`` writes the links as they are drawn; the files must be exactly those
+    of writing the dataset the benchmarks build in memory (same draws, same order, same years)."""
+    streamed = write_national(tmp_path / "streamed", 0.003, seed=7)
+    built = write_dataset_csv(build_national(0.003, seed=7), tmp_path / "built")
+    assert [p.name for p in streamed] == [p.name for p in built]
+    for a, b in zip(streamed, built, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
 
 
 # -- gaps ------------------------------------------------------------------------------------------

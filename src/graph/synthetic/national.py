@@ -27,9 +27,10 @@ the per-link work is a handful of ``random()`` calls.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -285,13 +286,13 @@ def _guaranteed(b: _Bureau, met: set[str]) -> list[tuple[str, str, str, float]]:
     return out
 
 
-def _links(bureaus: Sequence[_Bureau], scale: float, rng: random.Random) -> list[Link]:
+def iter_links(bureaus: Sequence[_Bureau], scale: float, rng: random.Random) -> Iterator[Link]:
+    """The links year by year, in id order, one at a time: ``sample --national`` writes a million
+    of them without holding them (the order of the draws is the dataset, so it never changes)."""
     met = decide_met(bureaus, rng)
     family_of = vocabulary().family_of
     weights = [LEVEL_WEIGHT[b.level] * b.activity * (0.75 if b.remote else 1.0) for b in bureaus]
     total_weight = sum(weights)
-    links: list[Link] = []
-    append = links.append
     random_ = rng.random
     randrange = rng.randrange
     choices = rng.choices
@@ -330,50 +331,63 @@ def _links(bureaus: Sequence[_Bureau], scale: float, rng: random.Random) -> list
                     participants, count = people[0] + randrange(people[1] - people[0] + 1), 1
                 titles = _TITLES[kind]
                 seq += 1
-                append(
-                    Link(f"L{year}-{seq:07d}", kind, family_of(kind), date, source, target, count,
-                         participants, titles[randrange(len(titles))])
+                yield Link(
+                    f"L{year}-{seq:07d}", kind, family_of(kind), date, source, target, count,
+                    participants, titles[randrange(len(titles))],
                 )  # fmt: skip
-    return links
 
 
-def build_national(scale: float = 1.0, seed: int = 1) -> Dataset:
-    """The national dataset at ``scale`` (0 < scale ≤ :data:`MAX_SCALE`), deterministic in seed."""
+def _start(scale: float, seed: int) -> tuple[list[Region], list[Unit], Iterator[Link]]:
     if not (scale > 0 and math.isfinite(scale)) or scale > MAX_SCALE:
         raise ValueError(f"scale must be in (0, {MAX_SCALE}], got {scale}")
     rng = random.Random(seed)
     regions, units, bureaus = build_structure(scale, rng)
-    return Dataset(regions=regions, units=units, links=_links(bureaus, scale, rng))
+    return regions, units, iter_links(bureaus, scale, rng)
+
+
+def build_national(scale: float = 1.0, seed: int = 1) -> Dataset:
+    """The national dataset at ``scale`` (0 < scale ≤ :data:`MAX_SCALE`), deterministic in seed."""
+    regions, units, links = _start(scale, seed)
+    return Dataset(regions=regions, units=units, links=list(links))
 
 
 def write_dataset_csv(dataset: Dataset, out_dir: Path) -> list[Path]:
     """Write a dataset as ledger CSVs (``regions.csv``, ``units.csv``, ``links_<year>.csv``)."""
+    by_year: dict[int, list[Link]] = {}
+    for lk in dataset.links:
+        by_year.setdefault(lk.date.year, []).append(lk)
+    return _write_ledgers(out_dir, dataset.regions, dataset.units, (by_year[y] for y in sorted(by_year)))
+
+
+def _write_ledgers(
+    out_dir: Path, regions: Sequence[Region], units: Sequence[Unit], years: Iterable[Iterable[Link]]
+) -> list[Path]:
+    """``years``: each year's links in the order they are written, one ``links_<year>.csv`` each."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / "regions.csv", out_dir / "units.csv"]
-    write_csv(
-        paths[0], REGION_COLUMNS, ((r.code, r.name, r.level, r.parent_code or "") for r in dataset.regions)
-    )
+    write_csv(paths[0], REGION_COLUMNS, ((r.code, r.name, r.level, r.parent_code or "") for r in regions))
     write_csv(
         paths[1],
         UNIT_COLUMNS,
         (
             (u.id, u.name, u.kind, u.level, u.region_code or "", u.parent_id or "", u.name_en or "")
-            for u in dataset.units
+            for u in units
         ),
     )
-    by_year: dict[int, list[Link]] = {}
-    for lk in dataset.links:
-        by_year.setdefault(lk.date.year, []).append(lk)
-    for year in sorted(by_year):
-        path = out_dir / f"links_{year}.csv"
+    for links in years:
+        rows = iter(links)
+        first = next(rows, None)
+        if first is None:
+            continue
+        path = out_dir / f"links_{first.date.year}.csv"
         write_csv(
             path,
             LINK_COLUMNS,
             (
                 (lk.id, lk.date.isoformat(), lk.kind, lk.source_id, lk.target_id, lk.count,
                  "" if lk.participants is None else lk.participants, lk.title or "")
-                for lk in by_year[year]
+                for lk in itertools.chain((first,), rows)
             ),
         )  # fmt: skip
         paths.append(path)
@@ -381,5 +395,8 @@ def write_dataset_csv(dataset: Dataset, out_dir: Path) -> list[Path]:
 
 
 def write_national(out_dir: Path, scale: float = 1.0, seed: int = 1) -> list[Path]:
-    """Build the national dataset and write it as ledger CSVs; returns the paths written."""
-    return write_dataset_csv(build_national(scale, seed), out_dir)
+    """Write the national dataset as ledger CSVs, streamed: only the structure (a few thousand
+    units) is held, the links go to the files as they are drawn. Returns the paths written."""
+    regions, units, links = _start(scale, seed)
+    years = (group for _, group in itertools.groupby(links, key=lambda lk: lk.date.year))
+    return _write_ledgers(out_dir, regions, units, years)
