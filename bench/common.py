@@ -1,5 +1,5 @@
 """Helpers shared by the benchmark runner and its subprocesses: timing, CPU and RSS accounting,
-machine facts, free ports, percentiles, and waiting for a server to answer."""
+machine facts, free ports, percentiles, starting ``tiaokuai serve`` and waiting for a server to answer."""
 
 from __future__ import annotations
 
@@ -161,6 +161,36 @@ def wait_http(url: str, timeout: float = 180.0, proc: subprocess.Popen[Any] | No
             last = exc
         time.sleep(0.25)
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s ({last})")
+
+
+#: what every benchmark's ``tiaokuai serve`` runs with: no GraphiQL, no per-minute cost budget (0: no
+#: limit; the load would exhaust it and measure refusals), JSON log lines
+SERVE_ENV = {"TIAOKUAI_GRAPHIQL": "false", "TIAOKUAI_COST_PER_MINUTE": "0", "TIAOKUAI_LOG_FORMAT": "json"}
+
+
+def start_serve(
+    tiaokuai: str, store: str, log: Path, workers: int = 1, env: dict[str, str | None] | None = None
+) -> tuple[subprocess.Popen[Any], str]:
+    """Start ``tiaokuai serve`` on a free loopback port with :data:`SERVE_ENV` and wait until it
+    answers /healthz; (process, base URL). ``env``: more settings, a None value unsets one (so a
+    developer's own TIAOKUAI_* cannot change what is measured). Stop it with :func:`stop`."""
+    port = free_port()
+    full = {**os.environ, **SERVE_ENV}
+    for name, value in (env or {}).items():
+        if value is None:
+            full.pop(name, None)
+        else:
+            full[name] = value
+    where = ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    proc = subprocess.Popen(
+        [tiaokuai, "serve", "--store", store, *where],
+        env=full,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_http(base + "/healthz", timeout=600, proc=proc)
+    return proc, base
 
 
 def python() -> str:

@@ -17,14 +17,12 @@ Keys: per store as bench/serve_limits.py (no suffix: embedded, ``_neo4j``), and 
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-from common import free_port, percentile, stop, wait_http
+from common import percentile, start_serve, stop
 
 YEAR = 2020
 ROUNDS = 40
@@ -37,28 +35,6 @@ UNITS = (
     "query($r: String) { units(regionCode: $r, first: 50) { totalCount edges { node { id name "
     "parent { id name } region { code name } } } } }"
 )
-
-
-def _start(tiaokuai: str, store: str, keys_file: Path, log: Path) -> tuple[subprocess.Popen[Any], str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "TIAOKUAI_GRAPHIQL": "false",
-        "TIAOKUAI_COST_PER_MINUTE": "0",
-        "TIAOKUAI_CACHE_MB": "0",
-        "TIAOKUAI_KEYS_FILE": str(keys_file),
-        "TIAOKUAI_LOG_FORMAT": "json",
-    }
-    env.pop("TIAOKUAI_API_KEYS", None)
-    proc = subprocess.Popen(
-        [tiaokuai, "serve", "--store", store, "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    wait_http(base + "/healthz", timeout=600, proc=proc)
-    return proc, base
 
 
 def _timed(client: httpx.Client, key: str, query: str, variables: dict[str, Any]) -> tuple[float, Any]:
@@ -80,7 +56,12 @@ def measure(tiaokuai: str, store: str, prefecture: str, work: Path, name: str, s
     keys_file.unlink(missing_ok=True)
     scoped = add_key(keys_file, "prefecture", "read", [prefecture])
     whole = add_key(keys_file, "province", "read", [])
-    proc, base = _start(tiaokuai, store, keys_file, work / f"scope-bench{name}.log")
+    proc, base = start_serve(
+        tiaokuai,
+        store,
+        work / f"scope-bench{name}.log",
+        env={"TIAOKUAI_CACHE_MB": "0", "TIAOKUAI_KEYS_FILE": str(keys_file), "TIAOKUAI_API_KEYS": None},
+    )
     out: dict[str, Any] = {}
     try:
         with httpx.Client(base_url=base, timeout=120) as client:

@@ -25,14 +25,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from common import free_port, median, percentile, proc_cpu_s, stop, wait_http
+from common import median, percentile, proc_cpu_s, start_serve, stop
 
 YEAR = 2020
 
@@ -58,6 +57,11 @@ REFUSED = (
 )
 
 
+#: the servers run with the default page-size cap, whatever the environment sets (the costly query
+#: asks for pages as large as the cost budget admits)
+NO_PAGE_SIZE: dict[str, str | None] = {"TIAOKUAI_MAX_PAGE_SIZE": None}
+
+
 def gaps_query(region: str) -> dict[str, Any]:
     return {
         "query": "query($year: Int!, $r: String) { gaps(year: $year, regionCode: $r) "
@@ -73,37 +77,6 @@ def costly_query(k: int) -> dict[str, Any]:
         "{ node { id date count source { name } target { name } } } } } } } }",
         "variables": {"k": k},
     }
-
-
-def start_server(tiaokuai: str, store: str, workers: int, log: Path) -> tuple[subprocess.Popen[Any], str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "TIAOKUAI_GRAPHIQL": "false",
-        "TIAOKUAI_COST_PER_MINUTE": "0",
-        "TIAOKUAI_LOG_FORMAT": "json",
-    }
-    env.pop("TIAOKUAI_MAX_PAGE_SIZE", None)
-    proc = subprocess.Popen(
-        [
-            tiaokuai,
-            "serve",
-            "--store",
-            store,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    wait_http(base + "/healthz", timeout=600, proc=proc)
-    return proc, base
 
 
 def _request_bytes(host: str, payload: dict[str, Any]) -> bytes:
@@ -339,10 +312,10 @@ def measure(tiaokuai: str, store: str, region: str, work: Path, name: str, secon
     what it leaves running in the database must not be counted against anything else."""
     mixed = [YEARS, UNITS_PAGE, COVERAGE, gaps_query(region), STATS]
     out: dict[str, Any] = {}
-    proc2, base = start_server(tiaokuai, store, 2, work / f"serve-limits-{name}-2w.log")
+    proc2, base = start_serve(tiaokuai, store, work / f"serve-limits-{name}-2w.log", 2, NO_PAGE_SIZE)
     proc1: subprocess.Popen[Any] | None = None
     try:
-        proc1, base1 = start_server(tiaokuai, store, 1, work / f"serve-limits-{name}-1w.log")
+        proc1, base1 = start_serve(tiaokuai, store, work / f"serve-limits-{name}-1w.log", 1, NO_PAGE_SIZE)
         out["serve_settle_s"] = _settle([proc2, proc1])
         first, warm = _refusal_ms(base)
         out["costly_query_refused_ms"] = warm

@@ -7,13 +7,17 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-__all__ = ["free_port", "live_server"]
+__all__ = ["free_port", "live_server", "serve_process"]
 
 
 def free_port() -> int:
@@ -44,3 +48,40 @@ def live_server(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+def serve_process(
+    store: Path,
+    *options: str,
+    env: dict[str, str] | None = None,
+    ready: str = "/healthz",
+    timeout: float = 60,
+) -> tuple[subprocess.Popen[str], str]:
+    """Start ``tiaokuai serve`` over ``store`` as a process of its own on a free loopback port, with
+    none of the developer's TIAOKUAI_* settings but ``env``; return it and its base URL once
+    ``ready`` answers 200 (stdout and stderr are pipes: read the log with ``communicate``)."""
+    import httpx
+
+    port = free_port()
+    full = {k: v for k, v in os.environ.items() if not k.startswith("TIAOKUAI_")}
+    full.update(env or {})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from graph.cli import main; main()", "serve", "--port", str(port),
+         "--store", str(store), *options],
+        env=full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(base + ready).status_code == 200:
+                return proc, base
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            _, err = proc.communicate()
+            raise AssertionError(
+                f"tiaokuai serve did not answer {ready} (exit status {proc.returncode}): {err[-3000:]}"
+            )
+        time.sleep(0.1)

@@ -8,7 +8,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from graphql import parse
 from graphql_client import API_KEY, settings
-from liveserver import free_port
+from liveserver import serve_process
 
 from graph.api import create_app
 from graph.api.graphql.schema import build_schema
@@ -320,9 +319,9 @@ def test_deadline_cancels_a_slow_neo4j_query_on_the_server(neo4j_uri: str) -> No
 
 
 @pytest.mark.neo4j
+@pytest.mark.parametrize("sample_store", ["neo4j"], indirect=True)  # embedded: test_timeout_is_504
 def test_timeout_at_the_http_surface_on_neo4j(sample_store: Store) -> None:
-    if type(sample_store).__name__ != "Neo4jStore":
-        pytest.skip("Neo4j only")
+    assert type(sample_store).__name__ == "Neo4jStore"
     with client_for(sample_store, request_timeout=0.02, cache_mb=0) as c:
         r = c.post("/graphql", json={"query": "{ coverageTrend { met } gaps(year: 2020) { unitId } }"})
         assert (r.status_code, code_of(r)) == (504, "TIMEOUT")
@@ -386,25 +385,15 @@ def serve_two_workers(tmp_path: Path) -> Iterator[TwoWorkers]:
             ],
         )
     )
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TIAOKUAI_")}
-    env.update(TIAOKUAI_API_KEYS=API_KEY, TIAOKUAI_COST_PER_MINUTE="0", TIAOKUAI_LOG_FORMAT="json")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from graph.cli import main; main()", "serve", "--port", str(port),
-         "--store", str(path), "--workers", "2"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    server = TwoWorkers(proc, f"http://127.0.0.1:{port}", store)
+    proc, base = serve_process(
+        path,
+        "--workers",
+        "2",
+        env={"TIAOKUAI_API_KEYS": API_KEY, "TIAOKUAI_COST_PER_MINUTE": "0", "TIAOKUAI_LOG_FORMAT": "json"},
+        ready="/readyz",
+    )
+    server = TwoWorkers(proc, base, store)
     try:
-        limit = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{server.base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None and time.monotonic() < limit, proc.stderr.read() if proc.stderr else ""
-            time.sleep(0.2)
         yield server
     finally:
         err = server.stop()

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 from click.testing import CliRunner
-from graphql_client import free_port
+from liveserver import serve_process
 
 from graph.cli import cli
 from graph.model import Dataset, Region, Unit
@@ -57,27 +53,8 @@ def test_serve_refuses_unsafe_settings(store_path: Path) -> None:
 
 
 def test_server_process_logs_requests_and_stops_on_sigterm(store_path: Path) -> None:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TIAOKUAI_")}
-    env["TIAOKUAI_API_KEYS"] = "k" * 32
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from graph.cli import main; main()", "serve", "--port", str(port),
-         "--store", str(store_path)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    proc, base = serve_process(store_path, env={"TIAOKUAI_API_KEYS": "k" * 32})
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, (
-                proc.stderr.read() if proc.stderr else ""
-            )
-            time.sleep(0.1)
         assert httpx.get(f"{base}/readyz").json()["status"] == "ready"
         assert httpx.post(f"{base}/graphql", json={"query": "{ years }"}).json()["data"] == {"years": []}
         proc.send_signal(signal.SIGTERM)
@@ -101,3 +78,27 @@ def test_server_process_logs_requests_and_stops_on_sigterm(store_path: Path) -> 
     ]  # fmt: skip
     assert all(isinstance(r["duration_ms"], int | float) for r in requests)
     assert "k" * 32 not in err
+
+
+@pytest.mark.parametrize(("workers", "stop"), [(2, signal.SIGTERM), (2, signal.SIGINT), (1, signal.SIGTERM)])
+def test_workers_stop_without_leaking_semaphores(
+    store_path: Path, workers: int, stop: signal.Signals
+) -> None:
+    """Each worker's pool for costly queries (graph.api.limits.offload) holds multiprocessing
+    semaphores; a worker stopped by a signal runs its exit handlers, which release them, so the
+    resource tracker has nothing to report (graph.api.workers.exit_normally_on_stop_signals)."""
+    # every query runs in the pool: each worker's pool is used
+    proc, base = serve_process(store_path, "--workers", str(workers), env={"TIAOKUAI_HEAVY_COST": "1"})
+    try:
+        query = {"query": '{ unit(id: "TB-230000") { name } }'}
+        for _ in range(8):  # new connections: the kernel spreads them over the workers
+            with httpx.Client(base_url=base, timeout=30) as client:
+                assert client.post("/graphql", json=query).json()["data"]["unit"]["name"].endswith("税务局")
+        proc.send_signal(stop)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert err.count("Finished server process") == workers, err
+    assert "leaked semaphore" not in err and "resource_tracker" not in err, err

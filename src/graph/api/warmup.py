@@ -20,7 +20,9 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-__all__ = ["enable_warm_up", "asgi_post", "WARM_QUERIES"]
+from .inprocess import asgi_request
+
+__all__ = ["enable_warm_up", "WARM_QUERIES"]
 
 log = logging.getLogger("graph.api")
 
@@ -50,51 +52,6 @@ def _quiet() -> Iterator[None]:
             logger.disabled = was
 
 
-async def asgi_post(app: Any, path: str, payload: dict[str, Any]) -> tuple[int, bytes]:
-    """Run one JSON POST request through an ASGI app in process; (status, body)."""
-    body = json.dumps(payload).encode()
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"host", b"localhost"),
-            (b"content-type", b"application/json"),
-            (b"accept", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-        ],
-        "client": ("127.0.0.1", 0),
-        "server": ("localhost", 80),
-        "app": app,
-    }
-    status = 500
-    chunks: list[bytes] = []
-    sent = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-
-    await app(scope, receive, send)
-    return status, b"".join(chunks)
-
-
 def enable_warm_up(app: Any) -> None:
     """Run :data:`WARM_QUERIES` through ``app`` when it starts, before it serves (``tiaokuai serve``)."""
     inner = app.router.lifespan_context
@@ -106,7 +63,8 @@ def enable_warm_up(app: Any) -> None:
             for query in WARM_QUERIES:
                 try:
                     with _quiet():
-                        await asgi_post(a, "/graphql", {"query": query})
+                        body = json.dumps({"query": query}).encode()
+                        await asgi_request(a, "POST", "/graphql", body, {"content-type": "application/json"})
                 except Exception:  # noqa: BLE001 - a warm-up never stops a server from starting
                     log.warning("warm-up query failed", exc_info=True)
             log.info(

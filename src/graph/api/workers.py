@@ -16,12 +16,17 @@ port in use is reported once, before any worker starts.
 
 from __future__ import annotations
 
+import signal
 import socket
+from types import FrameType
 
 import uvicorn
 from uvicorn.supervisors import multiprocess
 
-__all__ = ["run_workers", "reuse_port_socket", "REUSE_PORT"]
+__all__ = ["run_workers", "reuse_port_socket", "exit_normally_on_stop_signals", "REUSE_PORT", "STOP_SIGNALS"]
+
+#: the signals that stop a server gracefully (uvicorn's)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 #: how long a worker may take to answer the supervisor's health ping (starting included)
 HEALTHCHECK_S = 60
@@ -41,8 +46,34 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-class _OwnSocketProcess(multiprocess.Process):
-    """A uvicorn worker process that listens on a socket of its own (see the module's doc)."""
+def _exit_normally(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+def exit_normally_on_stop_signals() -> None:
+    """Let a stop signal end this process by ``SystemExit`` (status 0), so that its exit handlers run.
+
+    Why: after its graceful shutdown uvicorn restores the handler a stop signal had before it
+    started and raises the signal again. With Python's default handlers (SIGTERM: die) the process
+    then ends without running its exit handlers, among them multiprocessing's, which unlink the
+    semaphores of the worker's pool for costly queries (graph.api.limits.offload) and tell the
+    resource tracker so: the tracker, shared with ``serve``'s parent, then printed "There appear to
+    be 10 leaked semaphore objects to clean up at shutdown". Call it before uvicorn runs; while it
+    serves, uvicorn's own handlers take the signals."""
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, _exit_normally)
+
+
+class _WorkerProcess(multiprocess.Process):
+    """A uvicorn worker process that ends by SystemExit on a stop signal (exit handlers run)."""
+
+    def target(self, sockets: list[socket.socket] | None = None) -> None:  # runs in the worker
+        exit_normally_on_stop_signals()
+        super().target(sockets)
+
+
+class _OwnSocketProcess(_WorkerProcess):
+    """A worker process that listens on a socket of its own (see the module's doc)."""
 
     def target(self, sockets: list[socket.socket] | None = None) -> None:  # runs in the worker
         own = reuse_port_socket(self.config.host, self.config.port)
@@ -57,14 +88,16 @@ def run_workers(config: uvicorn.Config) -> None:
         # uvicorn kills a worker that does not answer its health ping within this (5 s by default):
         # a worker still importing the app on a busy machine was killed and restarted in a loop
         config.timeout_worker_healthcheck = max(config.timeout_worker_healthcheck, HEALTHCHECK_S)
-    if not REUSE_PORT:  # one shared socket, as uvicorn does it
-        multiprocess.Multiprocess(config, sockets=[config.bind_socket()]).run()
-        return
-    reservation = reuse_port_socket(config.host, config.port)
-    config.port = reservation.getsockname()[1]  # port 0: the one the system picked, for every worker
+    if REUSE_PORT:
+        reservation = reuse_port_socket(config.host, config.port)
+        config.port = reservation.getsockname()[1]  # port 0: the one the system picked, for every worker
+        process: type[multiprocess.Process] = _OwnSocketProcess
+    else:  # one shared socket, as uvicorn does it
+        reservation = config.bind_socket()
+        process = _WorkerProcess
     # the supervisor makes its workers through the module's Process: ours, for this run only
     plain = multiprocess.Process
-    multiprocess.Process = _OwnSocketProcess  # type: ignore[misc]
+    multiprocess.Process = process  # type: ignore[misc]
     try:
         multiprocess.Multiprocess(config, sockets=[reservation]).run()
     finally:

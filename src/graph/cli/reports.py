@@ -10,6 +10,7 @@ import click
 from .. import rules
 from ..model.vocabulary import vocabulary
 from ..rules import gapwrite
+from ..rules.names import rule_name_pair, rule_names
 from .common import (
     format_option,
     handle_errors,
@@ -27,6 +28,8 @@ GAP_COLUMNS = ["unit_id", "rule", "family", "counterpart_kind", "counterpart_id"
 PERIOD_COLUMNS = ["per", "missed"]
 STATUS_COLUMNS = ["status", "due", "expected_by_now"]
 STATUS_KEYS = ["on_track", "behind", "unmet"]
+#: a rule in a table: its Chinese name first, the English one beside (the ids are in --format json/csv)
+RULE_HEADS = ["规则", "rule"]
 
 
 @click.command()
@@ -107,6 +110,7 @@ def coverage(
         _coverage_as_of_tables(cov)
         return
     click.echo(
+        f"{year}年覆盖率 {percent(cov['ratio'])}：应有 {cov['expected']} 项，已达 {cov['met']} 项 · "
         f"Coverage {year}: {cov['met']} of {cov['expected']} requirements met ({percent(cov['ratio'])})\n"
     )
     emit_table(
@@ -116,11 +120,15 @@ def coverage(
         right=(1, 2, 3),
     )
     click.echo()
+    names = rule_names()
     emit_table(
-        [(r["rule"], r["expected"], r["met"], percent(r["ratio"])) for r in cov["by_rule"]],
-        ["rule", "expected", "met", "ratio"],
+        [
+            (*rule_name_pair(r["rule"], names), r["expected"], r["met"], percent(r["ratio"]))
+            for r in cov["by_rule"]
+        ],
+        [*RULE_HEADS, "expected", "met", "ratio"],
         title="By rule",
-        right=(1, 2, 3),
+        right=(2, 3, 4),
     )
     click.echo()
     emit_table(
@@ -222,14 +230,18 @@ def gaps(
         emit_csv([{**r, "missed": ";".join(r["missed"])} if "missed" in r else r for r in rows], columns)
         return
     vocab = vocabulary()
+    rule_names_ = rule_names()
     when = f" as of {as_of.isoformat()}" if as_of is not None else ""
-    click.echo(f"Gaps {year}{when}: {len(rows)} unmet requirement{'s' if len(rows) != 1 else ''}\n")
+    click.echo(
+        f"{year}年缺口 {len(rows)} 项 · "
+        f"Gaps {year}{when}: {len(rows)} unmet requirement{'s' if len(rows) != 1 else ''}\n"
+    )
     emit_table(
         [
             (
                 g["unit_id"],
                 names[g["unit_id"]].name,
-                g["rule"],
+                rule_names_.get(g["rule"], {}).get("zh_short") or g["rule"],
                 g["counterpart_id"] or "(missing)",
                 names[g["counterpart_id"]].name
                 if g["counterpart_id"]
@@ -240,7 +252,7 @@ def gaps(
             )
             for g in rows
         ],
-        ["unit", "名称", "rule", "counterpart", "对象", "seen/needed"]
+        ["unit", "名称", "规则", "counterpart", "对象", "seen/needed"]
         + (["missed"] if periodic else [])
         + (["status", "due"] if as_of is not None else []),
     )
@@ -248,6 +260,7 @@ def gaps(
 
 def _coverage_as_of_tables(cov: dict[str, Any]) -> None:
     click.echo(
+        f"{cov['year']}年截至 {cov['as_of']} 覆盖率 {percent(cov['ratio'])} · "
         f"Coverage {cov['year']} as of {cov['as_of']}: {cov['met']} of {cov['expected']} requirements met so "
         f"far ({percent(cov['ratio'])}); {cov['on_track']} on track, {cov['behind']} behind, "
         f"{cov['unmet']} unmet\n"
@@ -260,8 +273,9 @@ def _coverage_as_of_tables(cov: dict[str, Any]) -> None:
     emit_table([(r["level"], *cells(r)) for r in cov["by_level"]], ["level", *heads], title="By level",
                right=range(1, 7))  # fmt: skip
     click.echo()
-    emit_table([(r["rule"], *cells(r)) for r in cov["by_rule"]], ["rule", *heads], title="By rule",
-               right=range(1, 7))  # fmt: skip
+    names = rule_names()
+    emit_table([(*rule_name_pair(r["rule"], names), *cells(r)) for r in cov["by_rule"]], [*RULE_HEADS, *heads],
+               title="By rule", right=range(2, 8))  # fmt: skip
     click.echo()
     emit_table(
         [(r["region_code"], r["name"], *cells(r)) for r in cov["by_region"]],

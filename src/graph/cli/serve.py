@@ -9,13 +9,12 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import click
 
 from .common import handle_errors, open_from, store_option
 
-__all__ = ["serve", "schema", "asgi_get"]
+__all__ = ["serve", "schema"]
 
 
 @click.command()
@@ -57,7 +56,9 @@ def serve(
     with open_from(settings.store, timeout=settings.neo4j_timeout) as store:
         app = create_app(settings, store)
         if get_path is not None:
-            status, body = asyncio.run(asgi_get(app, get_path))
+            from ..api.inprocess import asgi_request
+
+            status, body = asyncio.run(asgi_request(app, "GET", get_path))
             text = body.decode("utf-8", errors="replace")
             with contextlib.suppress(ValueError):
                 text = json.dumps(json.loads(text), ensure_ascii=False, indent=2)
@@ -90,6 +91,9 @@ def serve(
             f"tiaokuai: GraphQL at http://{settings.host}:{settings.port}/graphql ({store.location})",
             err=True,
         )
+        from ..api.workers import exit_normally_on_stop_signals
+
+        exit_normally_on_stop_signals()  # after the graceful stop, exit handlers run (the pool's semaphores)
         uvicorn.Server(config).run()
 
 
@@ -160,45 +164,3 @@ def schema(out: Path | None, check: bool) -> None:
         return
     out.write_text(sdl, encoding="utf-8")
     click.echo(f"wrote {out}", err=True)
-
-
-async def asgi_get(app: Any, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-    """Run one GET request through an ASGI app in process; (status, body)."""
-    parts = urlsplit(path)
-    raw_headers = [(b"host", b"localhost"), (b"accept", b"application/json")]
-    raw_headers += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": parts.path or "/",
-        "raw_path": (parts.path or "/").encode(),
-        "query_string": parts.query.encode(),
-        "root_path": "",
-        "headers": raw_headers,
-        "client": ("127.0.0.1", 0),
-        "server": ("localhost", 80),
-    }
-    status = 500
-    chunks: list[bytes] = []
-    sent = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await asyncio.sleep(3600)
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-
-    await app(scope, receive, send)
-    return status, b"".join(chunks)

@@ -14,15 +14,10 @@ renders. The report and the served pages never print a rule id where a name exis
 
 from __future__ import annotations
 
-import functools
-import os
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..model.vocabulary import vocabulary
-from ..resources import schema_path
+from ..rules.names import rule_names
 
 __all__ = ["Names", "LANGS", "rule_names"]
 
@@ -38,33 +33,6 @@ _LEVEL = {
     },
 }
 _FAMILY_EN = {"reporting": "reporting", "liaison": "liaison", "exchange": "exchange"}
-
-
-@functools.lru_cache(maxsize=4)
-def _rule_names(path: str, mtime: float) -> dict[str, dict[str, str]]:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    out: dict[str, dict[str, str]] = {}
-    for spec in data.get("rules", []) or []:
-        if isinstance(spec, dict) and "id" in spec:
-            out[str(spec["id"])] = {
-                k: str(spec[k]) for k in ("zh", "zh_short", "en", "en_short") if k in spec
-            }
-    return out
-
-
-def rule_names() -> dict[str, dict[str, str]]:
-    """Rule id → its names (``zh``, ``zh_short``, ``en``, ``en_short``) from the expectations file."""
-    path = Path(os.environ.get("TIAOKUAI_EXPECTATIONS") or schema_path("expectations.yaml"))
-    try:
-        names = dict(_rule_names(str(path), path.stat().st_mtime))
-    except (OSError, yaml.YAMLError):
-        names = {}
-    for system in vocabulary().systems.values():  # the other systems' rules, in their files
-        for spec in system.rules:
-            if "id" in spec:
-                names.setdefault(str(spec["id"]), {k: str(spec[k]) for k in ("zh", "zh_short", "en", "en_short")
-                                                   if k in spec})  # fmt: skip
-    return names
 
 
 class Names:

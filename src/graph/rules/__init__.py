@@ -18,7 +18,7 @@ from typing import Any
 from ..gcpause import collector_paused
 from ..model import Region, Unit, regions_within
 from ..model.vocabulary import Vocabulary, vocabulary
-from ..store.base import Store
+from ..store.base import PairCount, Store
 from .catalogue import LOCAL_COMMITTEE, SUBORDINATE_LOCALITIES, _bindings, _Catalogue, _catalogue_kinds
 from .periods import PERIODS, STATUSES, Periodic
 from .spec import DIRECTIONS, Rule, rules_of_file, rules_of_systems
@@ -158,8 +158,8 @@ def _evaluate(
         return evaluate_months(store, year, rules, cat, as_of)
     link_kinds = sorted({k for r in rules for k in r.kinds})
 
-    # observed[(bureau, counterpart)][kind] split by direction relative to the bureau side: one
-    # pass over the year's pair counts (118,000 nationally) with each unit's bureau looked up once
+    # observed[(bureau, counterpart)][kind] split by direction relative to the bureau side: one pass
+    # over the year's pair counts (118,000 nationally) per bureau kind, each unit's bureau looked up once
     outgoing: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     incoming: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     bureau_kinds = sorted({r.unit_kind for r in rules})
@@ -168,28 +168,8 @@ def _evaluate(
         side = {uid: b for uid in cat.units if (b := cat.bureau_of(uid, bureau_kind)) is not None}
         sides.append(side.get)
     pairs = store.pair_counts([year], link_kinds)
-    if len(sides) == 1:  # the usual case (every rule binds tax bureaus): no inner loop per pair
-        side_of = sides[0]
-        for source_id, target_id, kind, _year, count, _participants, _records in pairs:
-            src = side_of(source_id)
-            if src is not None:
-                sums = outgoing[(src, target_id)]
-                sums[kind] = sums.get(kind, 0) + count
-            dst = side_of(target_id)
-            if dst is not None:
-                sums = incoming[(dst, source_id)]
-                sums[kind] = sums.get(kind, 0) + count
-    else:
-        for source_id, target_id, kind, _year, count, _participants, _records in pairs:
-            for side_of in sides:
-                src = side_of(source_id)
-                if src is not None:
-                    sums = outgoing[(src, target_id)]
-                    sums[kind] = sums.get(kind, 0) + count
-                dst = side_of(target_id)
-                if dst is not None:
-                    sums = incoming[(dst, source_id)]
-                    sums[kind] = sums.get(kind, 0) + count
+    for side_of in sides:  # usually one (every rule binds tax bureaus): one pass over the pairs each
+        _sum_pairs_by_bureau(pairs, side_of, outgoing, incoming)
     del pairs
 
     kinds_of = {rule.id: frozenset(rule.kinds) for rule in rules}
@@ -227,6 +207,30 @@ def _evaluate(
         )
     result.sort(key=Requirement.sort_key)
     return result
+
+
+def _sum_pairs_by_bureau(
+    pairs: Iterable[PairCount],
+    side_of: Callable[[str], str | None],
+    outgoing: dict[tuple[str, str], dict[str, int]],
+    incoming: dict[tuple[str, str], dict[str, int]],
+) -> None:
+    """Add each pair's count to ``outgoing[(bureau, target)][kind]`` for the bureau its source
+    belongs to and to ``incoming[(bureau, source)][kind]`` for its target's, through ``side_of``
+    (unit id -> its bureau of one kind, or None).
+
+    Why one loop per bureau kind, not a loop over the kinds inside the loop over pairs: nationally
+    there are 118,000 pairs and usually one bureau kind, so the per-pair work stays a few lookups.
+    """
+    for source_id, target_id, kind, _year, count, _participants, _records in pairs:
+        src = side_of(source_id)
+        if src is not None:
+            sums = outgoing[(src, target_id)]
+            sums[kind] = sums.get(kind, 0) + count
+        dst = side_of(target_id)
+        if dst is not None:
+            sums = incoming[(dst, source_id)]
+            sums[kind] = sums.get(kind, 0) + count
 
 
 # -- filtering and aggregation ---------------------------------------------------------------------

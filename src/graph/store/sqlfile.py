@@ -31,10 +31,21 @@ class _Conn:
     """One thread's connection, the file (device, inode) it was opened on, and that file's (size,
     modification time) when its header was last checked."""
 
-    def __init__(self, conn: sqlite3.Connection, ident: tuple[int, int] | None, seen: tuple[int, int] | None):
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        ident: tuple[int, int] | None,
+        seen: tuple[int, int] | None,
+        upgrade_pending: bool = False,
+    ):
         self.conn = conn
         self.ident = ident
         self.seen = seen
+        #: the file lacks an added column or its fill: reads see sqlschema.upgraded_units_view until
+        #: this connection's first write brings the file forward (SQLiteFile._bring_forward)
+        self.upgrade_pending = upgrade_pending
+        #: the file's schema cookie when opened: a column added since changes it
+        self.schema = _schema_version(conn) if upgrade_pending else 0
 
 
 class SQLiteFile:
@@ -139,31 +150,62 @@ class SQLiteFile:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version < len(sqlschema.MIGRATIONS):
                 self._migrate(conn, version)
-            self._add_columns(conn)
-            self._fill_systems(conn)
+            pending = self._upgrade_pending(conn)
+            if pending:  # read as brought forward; written so only by a write (_bring_forward)
+                columns = [r[1] for r in conn.execute("PRAGMA main.table_info(units)")]
+                conn.execute(sqlschema.upgraded_units_view(columns))
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise self._busy() from exc
             raise self._unreadable(str(exc)) from exc
         except sqlite3.DatabaseError as exc:
             raise self._unreadable(str(exc)) from exc
-        return _Conn(conn, (st.st_dev, st.st_ino), (st.st_size, st.st_mtime_ns))
+        return _Conn(conn, (st.st_dev, st.st_ino), (st.st_size, st.st_mtime_ns), pending)
+
+    @staticmethod
+    def _missing_columns(conn: sqlite3.Connection) -> list[str]:
+        """The scripts of :data:`sqlschema.ADDED_COLUMNS` whose column the file lacks."""
+        have: dict[str, set[str]] = {}
+        for table, _column, _ in sqlschema.ADDED_COLUMNS:
+            if table not in have:  # main: the file's table, not a connection's view of it
+                have[table] = {r[1] for r in conn.execute(f"PRAGMA main.table_info({table})")}
+        return [script for table, column, script in sqlschema.ADDED_COLUMNS if column not in have[table]]
+
+    @staticmethod
+    def _systems_unfilled(conn: sqlite3.Connection) -> bool:
+        """Whether a bureau-side unit of the file stores no system (sqlschema.system_fill's probe)."""
+        fill = sqlschema.system_fill()
+        if fill is None:
+            return False
+        probe, _update, params = fill
+        return conn.execute(probe, params[2 * (len(params) // 3) :]).fetchone() is not None
+
+    def _upgrade_pending(self, conn: sqlite3.Connection) -> bool:
+        """Whether the file is older than this code in a way its first write brings forward."""
+        return bool(self._missing_columns(conn)) or self._systems_unfilled(conn)
+
+    def _bring_forward(self, current: _Conn) -> None:
+        """Before the first write through ``current``: drop its view (sqlschema.upgraded_units_view)
+        and add the missing columns and systems to the file, each in a transaction of its own."""
+        conn = current.conn
+        try:
+            conn.execute("DROP VIEW IF EXISTS temp.units")
+            self._add_columns(conn)
+            self._fill_systems(conn)
+        except BaseException as exc:
+            self._drop(current)  # the next use opens the file afresh, with its view if still needed
+            if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
+                raise self._busy() from exc
+            raise
+        current.upgrade_pending = False
 
     def _add_columns(self, conn: sqlite3.Connection) -> None:
         """Add the columns of :data:`sqlschema.ADDED_COLUMNS` a file lacks (one transaction)."""
-
-        def missing() -> list[str]:
-            have: dict[str, set[str]] = {}
-            for table, _column, _ in sqlschema.ADDED_COLUMNS:
-                if table not in have:
-                    have[table] = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
-            return [script for table, column, script in sqlschema.ADDED_COLUMNS if column not in have[table]]
-
-        if not missing():
+        if not self._missing_columns(conn):
             return
         conn.execute("BEGIN IMMEDIATE")
         with self._upgrading(conn, "new columns added"):
-            for script in missing():  # again: another process may have added them meanwhile
+            for script in self._missing_columns(conn):  # again: another process may have added them
                 for statement in _statements(script):
                     conn.execute(statement)
             conn.execute("COMMIT")
@@ -192,11 +234,9 @@ class SQLiteFile:
         """Store the system of the bureau-side units an older file left NULL (sqlschema.system_fill);
         a read-only file is left as it is (its readers resolve the same system in model.Unit)."""
         fill = sqlschema.system_fill()
-        if fill is None:
+        if fill is None or not self._systems_unfilled(conn):
             return
-        probe, update, params = fill
-        if conn.execute(probe, params[2 * (len(params) // 3) :]).fetchone() is None:
-            return
+        _probe, update, params = fill
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -255,6 +295,13 @@ class SQLiteFile:
             st = None  # an empty file we may not write: as no file (nothing to read)
         ident = None if st is None else (st.st_dev, st.st_ino)
         current: _Conn | None = getattr(self._local, "conn", None)
+        if (
+            current is not None
+            and current.upgrade_pending
+            and current.schema != _schema_version(current.conn)
+        ):
+            self._drop(current)  # another connection brought the file forward: open it as it is now
+            current = None
         if current is not None and current.ident == ident:
             if st is not None and current.seen != (st.st_size, st.st_mtime_ns):
                 # written since (a checkpoint, or something else overwrote it): still a store of ours?
@@ -334,6 +381,9 @@ class SQLiteFile:
                     f"cannot create the embedded store {self.path}: {exc.strerror or exc}"
                 ) from exc
         conn = self._conn()
+        current: _Conn = self._local.conn
+        if current.upgrade_pending:
+            self._bring_forward(current)
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -381,3 +431,8 @@ def _statements(script: str) -> Iterator[str]:
                 yield statement
     if buffer.strip():
         yield buffer.strip()
+
+
+def _schema_version(conn: sqlite3.Connection) -> int:
+    """The file's schema cookie (``PRAGMA schema_version``), changed by every schema change."""
+    return int(conn.execute("PRAGMA main.schema_version").fetchone()[0])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ __all__ = [
     "MIGRATIONS",
     "ADDED_COLUMNS",
     "system_fill",
+    "upgraded_units_view",
     "LINK_INDEXES",
     "LINK_STATS",
     "PIN_LINK_STATS",
@@ -195,14 +197,15 @@ CREATE INDEX coverage_of_year ON coverage (year, unit_id);
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
-#: Columns added to a table without a new version: ``(table, column, script)``. Every open adds
-#: the missing ones in one transaction (a file of any version gains them), because a new nullable
+#: Columns added to a table without a new version: ``(table, column, script)``. The first write to
+#: a file adds the missing ones in one transaction (a file of any version gains them; until then its
+#: reads see :func:`upgraded_units_view`, and a read changes nothing), because a new nullable
 #: column changes no existing row or query: readers of older files see it NULL-filled. Why not a
 #: version: a file written by this release stays readable by the last one, which names its columns
 #: in every read (its unit writes then stop with a clear "refused the write" and change nothing).
 ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     # issue 20: a unit's vertical system, NULL for the local side; an older file's bureau-side
-    # units (all tax's) are filled in by SYSTEM_FILL right after
+    # units (all tax's) are filled in by system_fill right after
     ("units", "system", """
 ALTER TABLE units ADD COLUMN system TEXT;
 CREATE INDEX units_by_system ON units (system, id);
@@ -214,7 +217,7 @@ def system_fill() -> tuple[str, str, list[str]] | None:
     """(probe, update, parameters) giving every bureau-side unit that stores no system the one its
     kind implies (model.Unit), or None when no kind is bureau-side.
 
-    Why on every open and not as a version: a file written before issue 20 gains the column empty
+    Why on a file's first write (SQLiteFile._bring_forward) and not as a version: a file written before issue 20 gains the column empty
     (ADDED_COLUMNS), and one written by issue 20's first release stored NULL for tax's units (the
     default system was implied then); both are brought forward the same way, and the probe (the
     NULL-system rows, by ``units_by_system``: the local side) is cheap once they are filled.
@@ -229,6 +232,30 @@ def system_fill() -> tuple[str, str, list[str]] | None:
     update = f"UPDATE units SET system = CASE kind {cases} END WHERE system IS NULL AND kind IN ({marks})"
     params = [x for kind in kinds for x in (kind, implied[kind])] + kinds
     return probe, update, params
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def upgraded_units_view(columns: Sequence[str]) -> str:
+    """``CREATE TEMP VIEW units`` showing ``main.units`` (whose columns are ``columns``) as it will
+    read once :data:`ADDED_COLUMNS` and :func:`system_fill` have brought it forward.
+
+    Why a view: a command that only reads (``tiaokuai stats``) must not change a user's file, so an
+    older file is brought forward on its first write; until then a connection's reads see this
+    view, which SQLite finds before the file's table (the temp schema is searched first) and which
+    lives in the connection, not the file. The values are the ones the fill stores: the system a
+    unit states, else the one its kind implies (model.Unit)."""
+    implied = vocabulary().implied_system
+    cases = " ".join(f"WHEN {_literal(kind)} THEN {_literal(system)}" for kind, system in implied.items())
+    resolved = f"CASE kind {cases} END" if implied else "NULL"
+    if "system" in columns:
+        resolved = f"COALESCE(system, {resolved})"
+    cells = [f"{resolved} AS system" if c == "system" else c for c in columns]
+    if "system" not in columns:
+        cells.append(f"{resolved} AS system")
+    return f"CREATE TEMP VIEW units AS SELECT {', '.join(cells)} FROM main.units"
 
 
 @dataclass(frozen=True)

@@ -212,8 +212,14 @@ class Offloader:
             self._executor().submit(int)
 
     def close(self) -> None:
+        """Stop the pool and wait for its processes (a query they run ends by its timeout).
+
+        Why wait: the worker exits normally after a stop signal (graph.api.workers), and
+        multiprocessing's exit handlers close the pool's queues before they wait for its
+        processes; a pool left running then never receives its stop message, and the worker waited
+        for its processes for ever."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
 
