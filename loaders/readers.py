@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
+from itertools import chain, islice
 from pathlib import Path
 
-from graph.errors import RowProblem
+from graph.errors import LoadError, RowProblem
 from graph.gcpause import collector_paused
 from graph.ingest.cells import cell_text
 from graph.ingest.tables import ParsedLedgers, Row, Table
@@ -128,22 +129,104 @@ def _delimiter(text: str) -> str:
     return ","
 
 
-def _read_csv(path: Path) -> Iterable[tuple[int, Row]]:
+def _stamp(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def _codec(path: Path) -> str:
+    """The codec :func:`decode_csv` would decode the file with, checked on the whole file (its
+    problems raised as :func:`decode_csv` raises them) without holding its text."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise _Unreadable(1, f"cannot read the file: {exc.strerror or exc}") from None
-    text = decode_csv(data)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    # Cells repeat a lot (unit ids, dates, kinds, counts: a national year's 200,000 link rows hold
-    # a few thousand distinct values besides their ids): one object per distinct value of the file
-    # keeps a million rows in about a third of the memory. The memo goes with the file.
-    memo: dict[str, str] = {}
-    share = memo.setdefault
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            _decodes(data, "utf-16")
+        except UnicodeDecodeError as exc:
+            raise _bad_encoding(data, exc, "is UTF-16 but has an invalid byte") from None
+        return "utf-16"
     try:
-        return [(n, [share(c, c) for c in row]) for n, row in enumerate(reader, start=1)]
-    except csv.Error as exc:
-        raise _Unreadable(reader.line_num or 1, f"malformed CSV: {exc}") from None
+        _decodes(data, "utf-8-sig")
+        return "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        if _mostly_utf8(data, exc.start):
+            raise _bad_encoding(data, exc, "is UTF-8 but has an invalid byte") from None
+    try:
+        _decodes(data, "gb18030")
+    except UnicodeDecodeError as exc:
+        raise _bad_encoding(data, exc, "cannot be decoded as UTF-8 or GB18030") from None
+    return "gb18030"
+
+
+def _decodes(data: bytes, codec: str, step: int = 1 << 20) -> None:
+    """Raise what ``data.decode(codec)`` would raise, decoding a megabyte at a time (a national
+    ledger's text is several times its bytes)."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    try:
+        for start in range(0, len(data), step):
+            decoder.decode(data[start : start + step])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        data.decode(codec)  # the same error, with its place in the whole file
+
+
+def _read_csv(path: Path, codec: str) -> Iterator[tuple[int, Row]]:
+    """The numbered rows of a CSV file, parsed as the file is read (nothing else is held)."""
+    try:
+        with open(path, encoding=codec, newline="") as f:
+            delimiter = _delimiter(_first_lines(f))
+            f.seek(0)
+            reader = csv.reader(f, delimiter=delimiter)
+            try:
+                yield from enumerate(reader, start=1)
+            except csv.Error as exc:
+                raise _Unreadable(reader.line_num or 1, f"malformed CSV: {exc}") from None
+    except OSError as exc:
+        raise _Unreadable(1, f"cannot read the file: {exc.strerror or exc}") from None
+
+
+def _first_lines(f: Iterable[str]) -> str:
+    """The file's text up to its first non-blank line (what :func:`_delimiter` looks at)."""
+    lines = []
+    for line in f:
+        lines.append(line)
+        if line.strip():
+            break
+    return "".join(lines)
+
+
+class _CsvRows:
+    """The data rows of one CSV table (below its header, blank rows left out), read from the file
+    again each time they are iterated.
+
+    Why: a load validates every row before it writes any, then writes in a second pass; holding a
+    national load's rows between the two passes was most of the client's memory. The file is
+    checked to be unchanged since it was first read: a file edited during a load stops the load
+    (before anything becomes visible) rather than writing rows that were never validated."""
+
+    def __init__(self, path: Path, name: str, header_row: int, *, codec: str, stamp: tuple[int, int]):
+        self.path, self.name, self.header_row, self.stamp = path, name, header_row, stamp
+        self.codec = codec
+
+    def __iter__(self) -> Iterator[tuple[int, Row]]:
+        try:
+            same = _stamp(self.path) == self.stamp
+        except OSError:
+            same = False
+        if not same:
+            raise LoadError(
+                [RowProblem(self.name, 1, "file", "the file changed (or went) while it was being loaded; "
+                            "nothing was written. Load it again.")]
+            )  # fmt: skip
+        header_row, blank = self.header_row, _is_blank
+        try:
+            for n, row in _read_csv(self.path, self.codec):
+                if n > header_row and not blank(row):
+                    yield n, row
+        except _Unreadable as exc:  # it was readable a moment ago
+            raise LoadError([RowProblem(self.name, exc.row, "file", exc.message)]) from None
 
 
 # -- XLSX ----------------------------------------------------------------------------------------
@@ -171,11 +254,23 @@ def _is_blank(row: Row) -> bool:
 
 
 def _make_table(
-    name: str, file: str, rows: list[tuple[int, Row]], out: ParsedLedgers, text_only: bool
+    name: str,
+    file: str,
+    rows: Iterable[tuple[int, Row]],
+    out: ParsedLedgers,
+    text_only: bool,
+    again: Callable[[int], Iterable[tuple[int, Row]]] | None = None,
 ) -> None:
-    """Find the header, then keep the non-blank rows below it (or record why there is none)."""
-    candidates = [(n, r) for n, r in rows[: HEADER_SEARCH_ROWS * 4] if not _is_blank(r)][:HEADER_SEARCH_ROWS]
+    """Find the header, then keep the non-blank rows below it (or record why there is none).
+
+    ``rows`` is read once, here. With ``again`` (a CSV file) the rows are not kept: the table's
+    rows are ``again(header_row)``, which reads the file again when they are needed."""
+    it = iter(rows)
+    head = list(islice(it, HEADER_SEARCH_ROWS * 4))
+    candidates = [(n, r) for n, r in head if not _is_blank(r)][:HEADER_SEARCH_ROWS]
     if not candidates:
+        for _ in it:  # read to the end: a malformed line further down is still reported
+            pass
         out.warnings.append(f"{name}: empty; nothing to read")
         return
     first_mismatch: HeaderMismatch | None = None
@@ -189,21 +284,35 @@ def _make_table(
         first_mismatch = first_mismatch or found
     if header is None:
         assert first_mismatch is not None
+        for _ in it:
+            pass
         out.problems.append(RowProblem(name, candidates[0][0], "header", first_mismatch.message()))
         return
     if header_row != candidates[0][0]:
         out.warnings.append(f"{name}: rows above the header (row {header_row}) ignored")
     for column in dict.fromkeys(header.duplicates):
         out.problems.append(RowProblem(name, header_row, "header", f"column {column} appears more than once"))
-    data = [(n, r) for n, r in rows if n > header_row and not _is_blank(r)]
+    blank = set(header.blank_columns)
+    blank_values = False
+    data: list[tuple[int, Row]] = []
+    count = 0
+    for n, r in chain(head, it):
+        if n <= header_row or _is_blank(r):
+            continue
+        count += 1
+        if again is None:
+            data.append((n, r))
+        if blank and not blank_values:
+            blank_values = any(i < len(r) and not _is_blank((r[i],)) for i in blank)
     if header.extras and header.table != "units":
         ignored = ", ".join(text for text, _ in header.extras)
         out.warnings.append(f"{name}: columns not used by {header.table} ledgers ignored: {ignored}")
-    if header.blank_columns:
-        blank = set(header.blank_columns)
-        if any(i < len(r) and not _is_blank((r[i],)) for _, r in data for i in blank):
-            out.warnings.append(f"{name}: values in columns without a header ignored")
-    out.tables.append(Table(name, file, header, data, text_only))
+    if blank_values:
+        out.warnings.append(f"{name}: values in columns without a header ignored")
+    if again is None:
+        out.tables.append(Table(name, file, header, data, text_only))
+    else:
+        out.tables.append(Table(name, file, header, again(header_row), text_only, count=count))
 
 
 def read_ledgers(paths: Sequence[Path]) -> ParsedLedgers:
@@ -223,7 +332,13 @@ def _read_all(files: list[tuple[Path, str]], out: ParsedLedgers) -> None:
         out.files += 1
         try:
             if path.suffix.lower() in CSV_SUFFIXES:
-                _make_table(name, name, list(_read_csv(path)), out, text_only=True)
+                try:
+                    stamp = _stamp(path)
+                except OSError as exc:
+                    raise _Unreadable(1, f"cannot read the file: {exc.strerror or exc}") from None
+                codec = _codec(path)
+                again = partial(_CsvRows, path, name, codec=codec, stamp=stamp)
+                _make_table(name, name, _read_csv(path, codec), out, text_only=True, again=again)
             else:
                 sheets = _read_xlsx(path)
                 if not sheets:

@@ -124,7 +124,7 @@ def test_coverage_table_names_rules_chinese_first_english_beside(sample_location
     spec = yaml.safe_load(EXPECTATIONS.read_text(encoding="utf-8"))
     names = {r["id"]: (r["zh"], r["en"]) for r in spec["rules"]}
     cov = json.loads(run("coverage", *when, "--format", "json", store=sample_location).stdout)
-    table = _section(run("coverage", *when, store=sample_location).stdout, "By rule")
+    table = _section(run("coverage", *when, store=sample_location).stdout, "按规则 By rule")
     assert table[0].split()[:2] == ["规则", "rule"]
     rows = table[1:]
     assert len(rows) == len(cov["by_rule"]) == len(names)
@@ -135,6 +135,40 @@ def test_coverage_table_names_rules_chinese_first_english_beside(sample_location
         cells = row.split(en, 1)[1].split()
         assert cells[:2] == [str(figures["expected"]), str(figures["met"])], row
         assert cells[-1] == f"{figures['ratio']:.1%}", row
+
+
+def test_tables_are_chinese_first_english_beside(sample_location, run):
+    """Offices read the tables: titles and headings in Chinese with the English beside, and rules
+    named by their short Chinese names where a table has a column per rule or a row per gap."""
+    import yaml
+
+    spec = yaml.safe_load(EXPECTATIONS.read_text(encoding="utf-8"))
+    short = {r["id"]: r["zh_short"] for r in spec["rules"]}
+    cov = run("coverage", "--year", "2020", store=sample_location).stdout
+    first = cov.splitlines()[0]
+    assert first.startswith("2020年覆盖率 ") and "Coverage 2020:" in first, first
+    assert _section(cov, "按层级 By level")[0].split() == [
+        "层级",
+        "level",
+        "应有",
+        "expected",
+        "已达",
+        "met",
+        "比例",
+        "ratio",
+    ]
+    gaps = run(
+        "gaps", "--year", "2020", "--level", "prefecture", "--format", "json", store=sample_location
+    ).stdout
+    found = json.loads(gaps)
+    table = run("gaps", "--year", "2020", "--level", "prefecture", store=sample_location).stdout.splitlines()
+    assert table[0].startswith(f"2020年缺口 {len(found)} 项 · Gaps 2020:"), table[0]
+    assert table[2].split()[:3] == ["unit", "名称", "规则"]
+    for row, gap in zip(table[3:], found, strict=True):
+        assert row.split()[:3] == [gap["unit_id"], row.split()[1], short[gap["rule"]]], row
+    trend = run("trend", "--by", "year", store=sample_location).stdout
+    heads = _section(trend, "各规则累计覆盖率 Coverage to date by rule")[0].split()
+    assert heads == ["期间", "period", *short.values()]
 
 
 def test_unknown_rule_is_a_clear_usage_error(sample_location, run):

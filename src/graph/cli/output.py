@@ -17,7 +17,41 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["emit_json", "emit_csv", "emit_table", "percent", "safe_cell"]
+__all__ = ["emit_json", "emit_csv", "emit_table", "percent", "safe_cell", "bilingual", "HEADINGS"]
+
+#: Chinese for the English column headings and table titles the commands print. A table is read by
+#: a party-building office first: Chinese first, the English word beside it for scripts' authors
+#: and for the docs. Headings already in Chinese, and anything not listed, print as they are.
+HEADINGS = {
+    "level": "层级",
+    "expected": "应有",
+    "met": "已达",
+    "met to date": "累计已达",
+    "ratio": "比例",
+    "coverage": "覆盖率",
+    "contacts": "联系",
+    "period": "期间",
+    "on_track": "进度正常",
+    "behind": "落后",
+    "unmet": "未达",
+    "links": "联系数",
+    "timeline": "时间线",
+    "count": "次数",
+    "participants": "人次",
+    "seen/needed": "已有/应有",
+    "system": "系统",
+    "kind": "类型",
+    "missed": "缺期",
+    "status": "状态",
+    "due": "期限",
+    "family": "类别",
+    "By level": "按层级",
+    "By rule": "按规则",
+    "By system": "按系统",
+    "Units": "单位",
+    "Coverage to date by rule": "各规则累计覆盖率",
+    "By region (prefecture groups; the provincial bureau under the province)": "按地区（地市分组，省局列在省下）",
+}
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -46,6 +80,12 @@ def percent(ratio: float | None) -> str:
     return "—" if ratio is None else f"{ratio:.1%}"
 
 
+def bilingual(text: str) -> str:
+    """``text`` with its Chinese first when :data:`HEADINGS` has it (``层级 level``)."""
+    zh = HEADINGS.get(text)
+    return f"{zh} {text}" if zh else text
+
+
 def emit_table(
     rows: Sequence[Sequence[Any]],
     headers: Sequence[str],
@@ -54,10 +94,10 @@ def emit_table(
 ) -> None:
     console = Console(width=200 if not sys.stdout.isatty() else None, highlight=False)
     if title:
-        console.print(title, style="bold")
+        console.print(bilingual(title), style="bold")
     table = Table(show_edge=False, pad_edge=False, box=None)
     for i, h in enumerate(headers):
-        table.add_column(h, justify="right" if i in right else "left", header_style="bold")
+        table.add_column(bilingual(h), justify="right" if i in right else "left", header_style="bold")
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     console.print(table)

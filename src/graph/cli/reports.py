@@ -110,6 +110,7 @@ def coverage(
         _coverage_as_of_tables(cov)
         return
     click.echo(
+        f"{year}年覆盖率 {percent(cov['ratio'])}：应有 {cov['expected']} 项，已达 {cov['met']} 项 · "
         f"Coverage {year}: {cov['met']} of {cov['expected']} requirements met ({percent(cov['ratio'])})\n"
     )
     emit_table(
@@ -229,14 +230,18 @@ def gaps(
         emit_csv([{**r, "missed": ";".join(r["missed"])} if "missed" in r else r for r in rows], columns)
         return
     vocab = vocabulary()
+    rule_names_ = rule_names()
     when = f" as of {as_of.isoformat()}" if as_of is not None else ""
-    click.echo(f"Gaps {year}{when}: {len(rows)} unmet requirement{'s' if len(rows) != 1 else ''}\n")
+    click.echo(
+        f"{year}年缺口 {len(rows)} 项 · "
+        f"Gaps {year}{when}: {len(rows)} unmet requirement{'s' if len(rows) != 1 else ''}\n"
+    )
     emit_table(
         [
             (
                 g["unit_id"],
                 names[g["unit_id"]].name,
-                g["rule"],
+                rule_names_.get(g["rule"], {}).get("zh_short") or g["rule"],
                 g["counterpart_id"] or "(missing)",
                 names[g["counterpart_id"]].name
                 if g["counterpart_id"]
@@ -247,7 +252,7 @@ def gaps(
             )
             for g in rows
         ],
-        ["unit", "名称", "rule", "counterpart", "对象", "seen/needed"]
+        ["unit", "名称", "规则", "counterpart", "对象", "seen/needed"]
         + (["missed"] if periodic else [])
         + (["status", "due"] if as_of is not None else []),
     )
@@ -255,6 +260,7 @@ def gaps(
 
 def _coverage_as_of_tables(cov: dict[str, Any]) -> None:
     click.echo(
+        f"{cov['year']}年截至 {cov['as_of']} 覆盖率 {percent(cov['ratio'])} · "
         f"Coverage {cov['year']} as of {cov['as_of']}: {cov['met']} of {cov['expected']} requirements met so "
         f"far ({percent(cov['ratio'])}); {cov['on_track']} on track, {cov['behind']} behind, "
         f"{cov['unmet']} unmet\n"

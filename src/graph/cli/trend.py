@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ..rules.names import rule_names
 from .common import format_option, handle_errors, level_option, open_from, region_option, store_option
 from .output import emit_csv, emit_json, emit_table, percent
 from .timing import MONTH
@@ -109,7 +110,11 @@ def trend(
         emit_csv(_flat(data), ["period", "start", "end", "dimension", "key", "name", "contacts", "expected",
                                "met", "coverage"])  # fmt: skip
         return
-    click.echo(f"Contact and coverage to date, {data['from']} to {data['to']}, by {by}\n")
+    zh_by = {"month": "按月", "quarter": "按季", "year": "按年"}[by]
+    click.echo(
+        f"联系与累计覆盖率，{data['from']} 至 {data['to']}，{zh_by} · "
+        f"Contact and coverage to date, {data['from']} to {data['to']}, by {by}\n"
+    )
     emit_table(
         [
             (p["period"], p["contacts"], p["expected"], p["met"], percent(p["coverage"]))
@@ -119,6 +124,7 @@ def trend(
         right=(1, 2, 3, 4),
     )
     rules = [r["rule"] for r in data["periods"][0]["by_rule"]] if data["periods"] else []
+    rule_heads = rule_names()
     click.echo()
     emit_table(
         [
@@ -126,10 +132,15 @@ def trend(
                             for rule in rules))
             for p in data["periods"]
         ],
-        ["period", *rules],
+        ["period", *(_short_name(rule, rule_heads) for rule in rules)],
         title="Coverage to date by rule",
         right=range(1, len(rules) + 1),
     )  # fmt: skip
+
+
+def _short_name(rule: str, names: dict[str, dict[str, str]]) -> str:
+    """A rule's column heading: its short Chinese name (the id where its file has none)."""
+    return names.get(rule, {}).get("zh_short") or rule
 
 
 def _emit_series(

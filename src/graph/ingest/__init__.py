@@ -15,7 +15,7 @@ from .ids import link_id, link_key
 from .load import LedgerReader, LoadReport, load_parsed, rows_to_dataset
 from .readers import reader
 from .tables import SPECS, TABLE_TYPES, Header, ParsedLedgers, Table, TableSpec, TableType
-from .validate import build_dataset, validate_tables
+from .validate import LinkStream, build_dataset, build_load, validate_stream, validate_tables
 
 __all__ = [
     "LedgerReader",
@@ -28,6 +28,9 @@ __all__ = [
     "SPECS",
     "TABLE_TYPES",
     "build_dataset",
+    "build_load",
+    "validate_stream",
+    "LinkStream",
     "validate_tables",
     "load_parsed",
     "rows_to_dataset",

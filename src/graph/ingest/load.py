@@ -1,7 +1,8 @@
 """The two ways into a store: ledgers already read (files, by ``loaders``) and API rows (GraphQL).
 
 Both go through the same validator so that a mutation is judged exactly as a ledger row is, and a
-load writes with a single ``store.write`` call so that it is all or nothing.
+load writes with a single ``store.write_stream`` call so that it is all or nothing: every row is
+validated first, and the links are read from the files again as the store writes them.
 
 Reading files is not done here: ``graph`` never imports ``loaders``. A command that needs files read
 asks for a :class:`LedgerReader` (see :func:`graph.ingest.reader`), which ``loaders`` registers under
@@ -10,18 +11,21 @@ the ``tiaokuai.readers`` entry point.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from ..errors import LoadError
-from ..model import Dataset
+from ..model import Dataset, Link
 from ..store.base import Store, WriteSummary
 from .tables import SPECS, ParsedLedgers, Table, header_for
-from .validate import build_dataset, validate_tables
+from .validate import build_load, validate_tables
 
 __all__ = ["LedgerReader", "LoadReport", "load_parsed", "rows_to_dataset"]
+
+#: link ids per store call when a dry run counts the links already stored
+DRY_RUN_CHUNK = 50_000
 
 
 class LedgerReader(Protocol):
@@ -57,27 +61,40 @@ def load_parsed(
     Raises :class:`~graph.errors.LoadError` (with every problem) before anything is written. A dry
     run validates against the store and counts which links would be new, but writes nothing.
     """
-    dataset, warnings = build_dataset(parsed, store, progress=progress)
+    dataset, links, warnings = build_load(parsed, store, progress=progress)
     report = LoadReport(
         files=parsed.files,
         tables=len(parsed.tables),
         regions=len(dataset.regions),
         units=len(dataset.units),
-        links=len(dataset.links),
+        links=links.count,
         warnings=warnings,
         dry_run=dry_run,
     )
-    if not len(dataset):
+    if not (dataset.regions or dataset.units or links.count):
         report.warnings.append("no rows to load")
         return report
     if dry_run:
-        if dataset.links:
-            existing = store.get_links([lk.id for lk in dataset.links])
-            report.links_created = len(dataset.links) - len(existing)
+        if links.count:
+            report.links_created = links.count - _stored(store, links)
         return report
-    report.summary = store.write(dataset)
+    report.summary = store.write_stream(dataset, links)
     report.links_created = report.summary.links_created
     return report
+
+
+def _stored(store: Store, links: Iterable[Link]) -> int:
+    """How many of ``links`` the store has (asked in chunks: a dry run of any size)."""
+    found = 0
+    chunk: list[str] = []
+    for lk in links:
+        chunk.append(lk.id)
+        if len(chunk) == DRY_RUN_CHUNK:
+            found += len(store.get_links(chunk))
+            chunk = []
+    if chunk:
+        found += len(store.get_links(chunk))
+    return found
 
 
 def rows_to_dataset(

@@ -32,19 +32,28 @@ def resolve(
     fetch: Fetch[T] | None,
     noun: str,
     problems: list[RowProblem],
+    more: tuple[set[str], Callable[[set[str]], Iterable[Ref]]] | None = None,
 ) -> dict[str, T]:
     """Report references to ids neither in the load nor in the store (one store call).
 
     Returns what the store had, asked together with ``with_ids`` (the load's own ids, so that
-    cycle detection knows which loaded items already exist in the store).
+    cycle detection knows which loaded items already exist in the store). ``more`` is (ids
+    referred to without their places, a function giving the places of those of them that are
+    unknown): a load's million link rows are not kept to say where each unit is named.
     """
     wanted = {ref[0] for ref in refs} - set(defined)
+    if more is not None:
+        wanted |= more[0] - set(defined)
     ask = wanted | set(with_ids)
     found: dict[str, T] = dict(fetch(sorted(ask))) if fetch is not None and ask else {}
     unknown = wanted - found.keys()
     if unknown:
         for ident, name, row, label in refs:
             if ident in unknown:
+                message = f'unknown {noun} "{ident}" (not in this load or the store)'
+                problems.append(RowProblem(name, row, label, message))
+        if more is not None and unknown & more[0]:
+            for ident, name, row, label in more[1](unknown & more[0]):
                 message = f'unknown {noun} "{ident}" (not in this load or the store)'
                 problems.append(RowProblem(name, row, label, message))
     return found

@@ -7,7 +7,7 @@ one, so :mod:`graph.ingest.validate` judges every row the same way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -114,12 +114,24 @@ class Table:
     name: str  # for messages and provenance: "links.csv", "links.xlsx[2020]"
     file: str  # the file it belongs to: rows are numbered per file for deterministic ids
     header: Header
-    rows: list[tuple[int, Row]]  # (spreadsheet row number, cells), blank rows left out
+    # (spreadsheet row number, cells), blank rows left out. A list, or (a big CSV file) an
+    # iterable that reads the file again each time it is iterated: a load validates every row
+    # first and writes them in a second pass, so the rows of a national load never sit in memory
+    rows: Iterable[tuple[int, Row]]
     text_only: bool = False  # every row a list of str (CSV): lets the validator take a faster path
+    #: how many rows ``rows`` gives (for progress), when it is not a list
+    count: int | None = None
 
     @property
     def table(self) -> str:
         return self.header.table
+
+    @property
+    def size(self) -> int:
+        """The number of rows (counted when the file was first read, for a streamed table)."""
+        if self.count is not None:
+            return self.count
+        return len(self.rows) if isinstance(self.rows, Sequence) else 0
 
 
 @dataclass
@@ -133,7 +145,7 @@ class ParsedLedgers:
 
     @property
     def rows(self) -> int:
-        return sum(len(t.rows) for t in self.tables)
+        return sum(t.size for t in self.tables)
 
 
 def header_for(table: TableType, keys: Sequence[str]) -> Header:

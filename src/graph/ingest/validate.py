@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from operator import itemgetter
 from typing import Any, TypeVar
@@ -23,15 +24,24 @@ from ..model.vocabulary import vocabulary
 from ..store.base import Store
 from .cells import DATE_FORMATS, cell_text, parse_date, parse_int
 from .ids import link_id, link_key
-from .references import Defined, check_region_levels, find_cycles, resolve
+from .references import Defined, Ref, check_region_levels, find_cycles, resolve
 from .tables import ParsedLedgers, Table
 from .unitsystem import resolve_system
 
-__all__ = ["build_dataset", "validate_tables", "PROGRESS_EVERY"]
+__all__ = [
+    "build_dataset",
+    "build_load",
+    "validate_tables",
+    "validate_stream",
+    "LinkStream",
+    "PROGRESS_EVERY",
+]
 
 PROGRESS_EVERY = 5000
 Progress = Callable[[int, int], None]
 T = TypeVar("T", Unit, Region)
+# a valid link row: (row, id, explicit id?, kind, date, source id, target id, count, participants, title)
+_Parsed = tuple[int, str, bool, str, dt.date, str, str, int, "int | None", "str | None"]
 
 _UNIT_FIELDS = ("name", "kind", "level", "region_code", "parent_id", "name_en", "system")
 _REGION_FIELDS = ("name", "level", "parent_code")
@@ -98,14 +108,21 @@ class _Builder:
         # id -> (object, where, label of its parent column); first definition wins
         self.regions: dict[str, Defined[Region]] = {}
         self.units: dict[str, Defined[Unit]] = {}
-        # a link's place (file, row) is its own source_file and source_row: no tuple per link
-        self.links: dict[str, Link] = {}
+        # links are not kept: a national load has a million. Pass one keeps what must be global:
+        # a 64-bit hash of each link id (in 256 arrays by its low byte, 8 bytes a link) to find
+        # repeated ids, the units the links name, and the link tables to read again
+        self.link_tables: list[Table] = []
+        self.link_count = 0
+        self._id_hashes = [array("q") for _ in range(256)]
+        self.link_refs: set[str] = set()  # unit ids named by link rows, not defined when read
+        self.ends: set[str] = set()  # unit ids at the ends of valid links
+        self.skip: set[tuple[str, int]] = set()  # (table, row) of rows that repeat an earlier link
+        self._occurrences: dict[str, int] = {}  # pass one's occurrence counts of the current file
         # ids defined by rows with problems: references to them are not reported a second time
         self.bad_regions: set[str] = set()
         self.bad_units: set[str] = set()
         self.region_refs: list[tuple[str, str, int, str]] = []  # (code, table, row, column label)
         self.unit_refs: list[tuple[str, str, int, str]] = []
-        self.occurrences: dict[tuple[str, str], int] = defaultdict(int)
         self.repeats: dict[tuple[str, str], int] = defaultdict(int)
         self._words: dict[tuple[str, str], str | None] = {}
 
@@ -283,57 +300,140 @@ class _Builder:
             )  # fmt: skip
 
     def add_links(self, table: Table) -> None:
-        """The hot loop of a load (ledgers run to 100,000 rows), so cells are picked by index."""
-        labels = table.header.labels
-        source_label = labels.get("source_id", "source_id")
-        target_label = labels.get("target_id", "target_id")
-        family_of = self.vocab.family_of
-        occurrences, links, unit_refs = self.occurrences, self.links, self.unit_refs
-        defined = self.units
-        name, file = table.name, table.file
+        """Pass one over a link table: every row checked, nothing kept but id hashes and unit ids.
+
+        The hot loop of a load (ledgers run to a million rows), so cells are picked by index."""
+        hashes, ends, tick = self._id_hashes, self.ends, self.tick
+        n = 0
+        if not self.link_tables or self.link_tables[-1].file != table.file:
+            self._occurrences = {}
+        self.link_tables.append(table)
+        rows = self.parse_links(table, self._occurrences, check=True)
+        for _number, lid, _explicit, _kind, _date, source, target, *_ in rows:
+            tick()
+            n += 1
+            h = hash(lid)
+            hashes[h & 255].append(h)
+            ends.add(source)
+            ends.add(target)
+        self.link_count += n
+
+    def parse_links(
+        self, table: Table, occurrences: dict[str, int], *, check: bool = False
+    ) -> Iterator[_Parsed]:
+        """The valid link rows of ``table``, parsed, with their ids (deterministic ones counted per
+        file, see :func:`link_id`). With ``check`` (pass one), invalid rows become problems and
+        the unit ids named that the load has not defined yet are noted."""
+        defined, refs, word_of = self.units, self.link_refs, self.word
         kinds: dict[str, str | None] = {}
         dates: dict[str, dt.date | None] = {}  # a ledger has a few hundred distinct dates at most
-        pick = _picker(
-            table, ("date", "kind", "source_id", "target_id", "count", "participants", "title", "id")
-        )
+        pick = _picker(table, _LINK_PICK)
+        unwritable = _UNWRITABLE.search
         for number, row in table.rows:
-            self.tick()
             cells = pick(row)
-            if _UNWRITABLE.search("".join(cells)):
-                self.writable(table, number, dict(zip(_LINK_PICK, cells, strict=True)))
+            if unwritable("".join(cells)):
+                if check:
+                    self.tick()
+                    self.writable(table, number, dict(zip(_LINK_PICK, cells, strict=True)))
                 continue
             date_text, word, source, target, count_text, people_text, title, lid = cells
             date = (
                 dates[date_text] if date_text in dates else dates.setdefault(date_text, parse_date(date_text))
             )
-            kind = kinds[word] if word in kinds else kinds.setdefault(word, self.word("link_kind", word))
+            kind = kinds[word] if word in kinds else kinds.setdefault(word, word_of("link_kind", word))
             count = _integer(count_text) if count_text else 1
             participants = _integer(people_text) if people_text else None
-            # a reference to a unit this load defines always resolves: only the others are kept
-            # (two per row would be two million tuples for a national load)
-            if source and source not in defined:
-                unit_refs.append((source, name, number, source_label))
-            if target and target not in defined:
-                unit_refs.append((target, name, number, target_label))
+            if check:
+                # a reference to a unit this load defines always resolves: only the others are
+                # noted, by id (where they are is found again only if one is unknown)
+                if source and source not in defined:
+                    refs.add(source)
+                if target and target not in defined:
+                    refs.add(target)
             if (
                 date is None or kind is None or not source or not target or count is None or count < 1
                 or (people_text and (participants is None or participants < 0))
             ):  # fmt: skip
-                self.link_problems(table, number, date_text, word, source, target, count_text, people_text)
+                if check:
+                    self.tick()
+                    self.link_problems(
+                        table, number, date_text, word, source, target, count_text, people_text
+                    )
                 continue
-            subject = title or None
             explicit = bool(lid)
             if not explicit:
-                key = link_key(date, kind, source, target, subject)
-                occurrences[(file, key)] += 1
-                lid = link_id(key, occurrences[(file, key)])
-            link = Link(
-                lid, kind, family_of(kind), date, source, target, count, participants, subject, name, number
-            )
-            if lid in links:
-                self.merge_link(link, table, number, explicit)
-            else:
-                links[lid] = link
+                key = link_key(date, kind, source, target, title or None)
+                occurrence = occurrences[key] = occurrences.get(key, 0) + 1
+                lid = link_id(key, occurrence)
+            yield number, lid, explicit, kind, date, source, target, count, participants, title or None
+
+    def per_file(self) -> Iterator[tuple[Table, dict[str, int]]]:
+        """The link tables, each with the occurrence counts of its file (the sheets of a workbook
+        count on from each other; each pass over the files starts from nothing)."""
+        file: str | None = None
+        occurrences: dict[str, int] = {}
+        for table in self.link_tables:
+            if table.file != file:
+                file, occurrences = table.file, {}
+            yield table, occurrences
+
+    def link(self, table: Table, parsed: _Parsed) -> Link:
+        number, lid, _, kind, date, source, target, count, participants, title = parsed
+        return Link(
+            lid, kind, self.vocab.family_of(kind), date, source, target, count, participants, title,
+            table.name, number,
+        )  # fmt: skip
+
+    def links(self) -> Iterator[Link]:
+        """Pass two: the load's links, each id once (the first row of a repeated one), in the order
+        of the rows, read from the tables again."""
+        skip = self.skip
+        for table, occurrences in self.per_file():
+            name = table.name
+            for parsed in self.parse_links(table, occurrences):
+                if skip and (name, parsed[0]) in skip:
+                    continue
+                yield self.link(table, parsed)
+
+    def repeated_ids(self) -> None:
+        """Rows whose link id another row has: identical repeats are skipped (and counted for a
+        warning), different ones are problems. Only the rows whose id hash repeats are read into
+        links, in a pass over the link tables that runs only when there are some."""
+        repeated: set[int] = set()
+        for hashes in self._id_hashes:
+            if len(set(hashes)) != len(hashes):
+                seen: set[int] = set()
+                for h in hashes:
+                    if h in seen:
+                        repeated.add(h)
+                    seen.add(h)
+        if not repeated:
+            return
+        first: dict[str, Link] = {}
+        for table, occurrences in self.per_file():
+            for parsed in self.parse_links(table, occurrences):
+                lid = parsed[1]
+                if hash(lid) not in repeated:
+                    continue
+                link = self.link(table, parsed)
+                if lid in first:
+                    self.merge_link(first[lid], link, table, parsed[0], parsed[2])
+                else:
+                    first[lid] = link
+
+    def link_ref_rows(self, unknown: set[str]) -> Iterator[Ref]:
+        """Where link rows name one of the ``unknown`` units (read again: only when there are some)."""
+        for table in self.link_tables:
+            labels = table.header.labels
+            columns = ((2, labels.get("source_id", "source_id")), (3, labels.get("target_id", "target_id")))
+            pick = _picker(table, _LINK_PICK)
+            for number, row in table.rows:
+                cells = pick(row)
+                if _UNWRITABLE.search("".join(cells)):
+                    continue
+                for i, label in columns:
+                    if cells[i] in unknown:
+                        yield cells[i], table.name, number, label
 
     def link_problems(
         self, table: Table, number: int, date_text: str, word: str, source: str, target: str,
@@ -353,12 +453,12 @@ class _Builder:
         if people_text and (participants is None or participants < 0):
             self.problem(table, number, "participants", f'"{people_text}" is not a non-negative integer')
 
-    def merge_link(self, link: Link, table: Table, number: int, explicit: bool) -> None:
+    def merge_link(self, old: Link, link: Link, table: Table, number: int, explicit: bool) -> None:
         """A second row with the same link id: collapse if identical, otherwise report it."""
-        old = self.links[link.id]
         where = (old.source_file or "", old.source_row or 0)
         differ = [f for f in _LINK_FIELDS if getattr(old, f) != getattr(link, f)]
         if not differ:
+            self.skip.add((table.name, number))
             if where[0] != table.name:
                 self.repeats[(table.name, where[0])] += 1
             return
@@ -372,10 +472,13 @@ class _Builder:
             self.problem(table, number, differ[0], message)
 
     def finish(self) -> Dataset:
+        """The checks that need the whole load; the regions and units (the links stay in the files:
+        :class:`LinkStream`)."""
         store = self.store
         get_regions = store.get_regions if store is not None else None
         get_units = store.get_units if store is not None else None
         problems = self.problems
+        self.repeated_ids()
         regions_found = resolve(
             self.region_refs,
             self.regions.keys() | self.bad_regions,
@@ -385,8 +488,9 @@ class _Builder:
             problems,
         )
         units_found = resolve(
-            self.unit_refs, self.units.keys() | self.bad_units, self.units, get_units, "unit", problems
-        )
+            self.unit_refs, self.units.keys() | self.bad_units, self.units, get_units, "unit", problems,
+            more=(self.link_refs, self.link_ref_rows),
+        )  # fmt: skip
         check_region_levels(self.regions, regions_found, self.vocab.region_levels, problems)
         find_cycles(self.regions, regions_found, _region_parent, get_regions, "region", problems)
         find_cycles(self.units, units_found, _unit_parent, get_units, "unit", problems)
@@ -400,23 +504,62 @@ class _Builder:
         return Dataset(
             regions=[r for r, _, _ in self.regions.values()],
             units=[u for u, _, _ in self.units.values()],
-            links=list(self.links.values()),
         )
+
+
+class LinkStream:
+    """The links of a validated load, read from the ledgers again each time it is iterated.
+
+    Why: a national load has a million links; validation (pass one) keeps only an 8-byte hash per
+    link, and the writer iterates this (pass two) in bounded batches, so the client's memory does
+    not grow with the input. Each id comes once, in the order of the rows; ``count`` is how many,
+    ``ends`` the ids of the units at their ends. Iterations are independent of each other."""
+
+    def __init__(self, builder: _Builder):
+        self._builder = builder
+        self.count = builder.link_count - len(builder.skip)
+        self.ends = frozenset(builder.ends)
+
+    def __iter__(self) -> Iterator[Link]:
+        return self._builder.links()
+
+
+def validate_stream(
+    tables: list[Table], store: Store | None, progress: Progress | None = None
+) -> tuple[Dataset, LinkStream, list[RowProblem], list[str]]:
+    """Validate tables against each other and the store (pass one over every row): (regions and
+    units, the links to read again, problems, warnings)."""
+    builder = _Builder(store, progress, sum(t.size for t in tables))
+    with collector_paused():
+        for table in tables:
+            builder.add_table(table)
+        dataset = builder.finish()
+    return dataset, LinkStream(builder), builder.problems, builder.warnings
 
 
 def validate_tables(
     tables: list[Table], store: Store | None, progress: Progress | None = None
 ) -> tuple[Dataset, list[RowProblem], list[str]]:
-    """Validate tables against each other and the store: (dataset, problems, warnings)."""
-    builder = _Builder(store, progress, sum(len(t.rows) for t in tables))
-    with collector_paused():
-        for table in tables:
-            builder.add_table(table)
-            # the rows are in the builder's objects now; the table's lists can go (a national
-            # load's link rows are a third of its memory)
-            table.rows = []
-        dataset = builder.finish()
-    return dataset, builder.problems, builder.warnings
+    """Validate tables against each other and the store: (dataset, problems, warnings); the
+    dataset holds every link (a load of any size uses :func:`validate_stream`)."""
+    dataset, links, problems, warnings = validate_stream(tables, store, progress)
+    if not problems:
+        with collector_paused():
+            dataset = Dataset(dataset.regions, dataset.units, list(links))
+    return dataset, problems, warnings
+
+
+def build_load(
+    parsed: ParsedLedgers, store: Store | None, *, progress: Progress | None = None
+) -> tuple[Dataset, LinkStream, list[str]]:
+    """Validate everything read; raise :class:`~graph.errors.LoadError` with every problem at once.
+    Returns the regions and units, the links (read from the files again when iterated) and the
+    warnings."""
+    dataset, links, problems, warnings = validate_stream(parsed.tables, store, progress)
+    problems = parsed.problems + problems
+    if problems:
+        raise LoadError(problems)
+    return dataset, links, parsed.warnings + warnings
 
 
 def build_dataset(
@@ -424,10 +567,9 @@ def build_dataset(
 ) -> tuple[Dataset, list[str]]:
     """Validate everything read; raise :class:`~graph.errors.LoadError` with every problem at once.
 
-    With ``store`` None, every reference must resolve inside the load itself.
+    With ``store`` None, every reference must resolve inside the load itself. The dataset holds
+    every link in memory; :func:`build_load` leaves them in the files.
     """
-    dataset, problems, warnings = validate_tables(parsed.tables, store, progress)
-    problems = parsed.problems + problems
-    if problems:
-        raise LoadError(problems)
-    return dataset, parsed.warnings + warnings
+    dataset, links, warnings = build_load(parsed, store, progress=progress)
+    with collector_paused():
+        return Dataset(dataset.regions, dataset.units, list(links)), warnings

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
 from ..errors import GapWriteUnsupported, StoreError
 from ..model import Dataset, Link, Region, Unit
@@ -32,6 +33,7 @@ __all__ = [
     "PairDates",
     "WriteSummary",
     "Replace",
+    "LinkSource",
     "UnitsWith",
     "LinksWith",
     "LinksOfUnits",
@@ -165,6 +167,20 @@ class WriteSummary:
     extra: dict[str, int] = field(default_factory=dict)
 
 
+class LinkSource(Protocol):
+    """Links to write, read from a load's files again each time they are iterated (each id once):
+    ``count`` of them, with ``ends`` the ids of the units at their ends. See
+    :class:`graph.ingest.LinkStream`."""
+
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def ends(self) -> AbstractSet[str]: ...
+
+    def __iter__(self) -> Iterator[Link]: ...
+
+
 @dataclass(frozen=True)
 class Replace:
     """The slice of stored links a load replaces (``load --replace``): the links dated in ``year``,
@@ -229,6 +245,18 @@ class Store(abc.ABC):
         are replaced by id; links are keyed by id, so writing the same dataset twice changes
         nothing.
         """
+
+    def write_stream(self, dataset: Dataset, links: LinkSource) -> WriteSummary:
+        """:meth:`write` of ``dataset`` (regions and units) with ``links``, which a load reads from
+        its files as it goes (every row already validated): all or nothing, as :meth:`write`.
+
+        This default gathers the links and makes one :meth:`write`; Neo4j writes a big load in
+        batches as they are read, so the client's memory does not grow with the input."""
+        from ..gcpause import collector_paused
+
+        with collector_paused():
+            everything = Dataset(dataset.regions, dataset.units, list(links))
+        return self.write(everything)
 
     def configure_writes(  # noqa: B027 - optional: a store that writes in one go has nothing to configure
         self, *, jobs: int | None = None, progress: Callable[[int, int], None] | None = None,

@@ -29,7 +29,7 @@ from ..errors import ConfigError, DeadlineExceeded, StoreError, StoreUnavailable
 from ..model import Dataset, Link
 from ..resources import schema_path
 from . import cypher, cypher_reads, deadline
-from .base import Replace, Store, WriteSummary
+from .base import LinkSource, Replace, Store, WriteSummary
 from .neo4j_gaps import Neo4jGapWriter
 from .neo4j_reads import Neo4jReads
 from .neo4j_where import Neo4jWhere
@@ -374,6 +374,25 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Neo4jWrites, Store):
             f"writing {len(links)} links in one transaction",
             "Give the server a bigger heap (about 4 KB per link; see docs/stores.md) or split the load.",
         )
+        return summary
+
+    def write_stream(self, dataset: Dataset, links: LinkSource) -> WriteSummary:
+        """A load above :attr:`staged_above` links (or a replace) goes in batches as the links are
+        read (graph.store.neo4j_load), so neither the server's memory nor the client's grows with
+        the input; a smaller one is one :meth:`write`, and so is a bulk load."""
+        if self.bulk or (links.count <= self.staged_above and self.replace is None):
+            return super().write_stream(dataset, links)
+        from .neo4j_load import StagedLoad
+
+        summary = WriteSummary(regions=len(dataset.regions), units=len(dataset.units), links=links.count)
+        region_rows, unit_rows, structure_rows, _, rel_of = self._rows(
+            Dataset(dataset.regions, dataset.units)
+        )
+        self.ensure_schema()
+        load = StagedLoad(self, jobs=self.jobs, progress=self.write_progress, replace=self.replace)
+        summary.links_created = load.run(region_rows, unit_rows, structure_rows, links, rel_of)
+        if self.replace is not None:
+            summary.extra["links_replaced"] = load.hidden
         return summary
 
     def _bulk_write(

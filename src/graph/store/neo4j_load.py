@@ -31,7 +31,7 @@ import os
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +40,7 @@ from ..model import Link
 from . import cypher, cypher_load
 
 if TYPE_CHECKING:
-    from .base import Replace
+    from .base import LinkSource, Replace
     from .neo4j import Neo4jStore
 
 __all__ = ["StagedLoad", "Buckets", "recover", "clear", "default_jobs", "STALE_MS"]
@@ -51,7 +51,13 @@ HEARTBEAT_S = 5.0
 #: how long a finished load waits for readers that began before its switch, before untagging
 UNTAG_WAIT_S = 60.0
 #: partitions per concurrent transaction: more, smaller buckets keep every worker busy
-PARTS_PER_JOB = 4
+PARTS_PER_JOB = 2
+#: links read from the input at a time (sorted by id and checked against the store); the client
+#: holds a chunk, the batches being filled (one per pair of partitions) and the queued ones,
+#: whatever the size of the load
+CHUNK = 50_000
+#: full batches queued per worker at most before the reader waits
+QUEUED_BATCHES = 2
 
 
 def default_jobs() -> int:
@@ -68,24 +74,56 @@ class Buckets:
     """Buckets of links keyed by the pair of partitions of their two units, handed to workers so
     that no two buckets being written at the same time share a partition (so their transactions
     never lock the same node). Biggest first, and a worker takes any bucket that is free rather
-    than waiting for a round to end: a hub's bucket does not hold the others back."""
+    than waiting for a round to end: a hub's bucket does not hold the others back.
 
-    def __init__(self, buckets: dict[tuple[int, int], list[Link]]):
-        self.todo = sorted(buckets.items(), key=lambda kv: -len(kv[1]))
+    Given its buckets, the queue is complete; without them, a producer adds buckets as it reads
+    the input (:meth:`add` waits while more than ``limit`` links are queued, so the client's memory
+    stays bounded) and closes the queue at the end (:meth:`close`)."""
+
+    def __init__(self, buckets: dict[tuple[int, int], list[Link]] | None = None, *, limit: int = 0):
+        self.todo: list[tuple[tuple[int, int], list[Link]]] = []
         self.busy: set[int] = set()
         self.cond = threading.Condition()
         self.failed = False
+        self.closed = buckets is not None
+        self.limit = limit
+        self.queued = 0
+        if buckets:
+            self.add(buckets)
+
+    def add(self, buckets: dict[tuple[int, int], list[Link]]) -> bool:
+        """Queue more buckets (after waiting for room); False if a worker failed (stop reading)."""
+        with self.cond:
+            while self.limit and self.queued > self.limit and not self.failed:
+                self.cond.wait()
+            if self.failed:
+                return False
+            for pair, links in buckets.items():
+                self.todo.append((pair, links))
+                self.queued += len(links)
+            self.todo.sort(key=lambda kv: -len(kv[1]))
+            self.cond.notify_all()
+            return True
+
+    def close(self, failed: bool = False) -> None:
+        """No more buckets will come (or, ``failed``, none of the queued ones is to be written)."""
+        with self.cond:
+            self.closed = True
+            self.failed = self.failed or failed
+            self.cond.notify_all()
 
     def take(self) -> tuple[tuple[int, int], list[Link]] | None:
         """The next bucket none of whose partitions is being written; None when all are done."""
         with self.cond:
             while True:
-                if not self.todo or self.failed:
+                if self.failed or (self.closed and not self.todo):
                     return None
                 for i, (pair, links) in enumerate(self.todo):
                     if not set(pair) & self.busy:
                         del self.todo[i]
                         self.busy.update(pair)
+                        self.queued -= len(links)
+                        self.cond.notify_all()
                         return pair, links
                 self.cond.wait()
 
@@ -94,6 +132,26 @@ class Buckets:
             self.busy.difference_update(pair)
             self.failed = self.failed or failed
             self.cond.notify_all()
+
+
+def _chunked(links: Iterable[Link], size: int) -> Iterator[list[Link]]:
+    """``links`` in lists of ``size`` (the last shorter), as they are read."""
+    chunk: list[Link] = []
+    for lk in links:
+        chunk.append(lk)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _link_id(lk: Link) -> str:
+    return lk.id
+
+
+def _ends(lk: Link) -> tuple[str, str]:
+    return lk.source_id, lk.target_id
 
 
 def _chunks(rows: Sequence[Any], size: int) -> list[Sequence[Any]]:
@@ -128,8 +186,11 @@ class StagedLoad:
         self.load = 0
         self._done = 0
         self._total = 0
+        self._part: dict[str, int] = {}  # unit id -> its partition
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        #: the ids of the load's links, gathered as they go by for a replace (see :meth:`hide`)
+        self.keep: list[str] = []
 
     # -- plumbing ------------------------------------------------------------------------------
     def _tx(self, work: Any, doing: str, *, bump: bool = False) -> Any:
@@ -159,15 +220,18 @@ class StagedLoad:
         region_rows: list[dict[str, Any]],
         unit_rows: dict[str, list[dict[str, Any]]],
         structure_rows: list[dict[str, Any]],
-        links: list[Link],
+        links: Sequence[Link] | LinkSource,
         rel_of: dict[str, str],
     ) -> int:
-        """Write everything; returns how many links were created. All or nothing for readers."""
+        """Write everything; returns how many links were created. All or nothing for readers.
+
+        ``links`` (each id once) may be a list or a load's :class:`~graph.store.base.LinkSource`,
+        which is read once, in chunks of :data:`CHUNK` links."""
         self.begin()
         try:
             created, changed = self.stage(unit_rows, links, rel_of)
             if self.replace is not None:
-                self.hide(self.replace, links)
+                self.hide(self.replace, self.keep)
             self.switch(region_rows, unit_rows, structure_rows, changed, rel_of)
         except BaseException:
             self._stop.set()
@@ -196,10 +260,10 @@ class StagedLoad:
         beat.start()
         return int(self.load)
 
-    def hide(self, replace: Replace, links: list[Link]) -> None:
-        """Tag the stored links of the replaced slice that this load does not carry ``-L``: still
-        visible (-L is committed since :meth:`begin`) until the switch uncommits -L."""
-        keep = [lk.id for lk in links]
+    def hide(self, replace: Replace, keep: list[str]) -> None:
+        """Tag the stored links of the replaced slice that this load does not carry (``keep``: the
+        load's link ids) ``-L``: still visible (-L is committed since :meth:`begin`) until the
+        switch uncommits -L."""
         doing = f"marking the links of {replace.describe()} to be replaced"
         for rel in cypher.REL_TYPES:
             if replace.year is not None:
@@ -217,7 +281,10 @@ class StagedLoad:
         _untag(self, [self.load])
 
     def stage(
-        self, unit_rows: dict[str, list[dict[str, Any]]], links: list[Link], rel_of: dict[str, str]
+        self,
+        unit_rows: dict[str, list[dict[str, Any]]],
+        links: Sequence[Link] | LinkSource,
+        rel_of: dict[str, str],
     ) -> tuple[int, list[Link]]:
         """Stage new units and write new links; returns (links created, stored links that differ)."""
         size = max(1, int(self.store.batch_size))
@@ -234,7 +301,12 @@ class StagedLoad:
                 lambda tx, c=chunk: tx.run(cypher_load.STAGE_UNITS, ids=list(c), load=self.load).consume(),
                 "staging new units",
             )
-        ends = list(dict.fromkeys(e for lk in links for e in (lk.source_id, lk.target_id)))
+        if isinstance(links, Sequence):
+            ends = list(dict.fromkeys(e for lk in links for e in (lk.source_id, lk.target_id)))
+            self._total = len(links)
+        else:
+            ends = sorted(links.ends)
+            self._total = links.count
         node: dict[str, str] = {}
         for chunk in _chunks(ends, 50_000):
             node.update(
@@ -247,10 +319,86 @@ class StagedLoad:
                 f"cannot write links to Neo4j at {self.store.location}: unit(s) "
                 f"{', '.join(sorted(missing)[:10])} do not exist; nothing was written"
             )
-        fresh, changed = self._sort_out(links, rel_of, size)
-        self._total = len(fresh)
-        self._write(fresh, rel_of, node, size)
-        return len(fresh), changed
+        return self._write_all(links, rel_of, node, size)
+
+    def _write_all(
+        self, links: Iterable[Link], rel_of: dict[str, str], node: dict[str, str], size: int
+    ) -> tuple[int, list[Link]]:
+        """Read ``links`` in chunks of :data:`CHUNK`; of each, leave out the links stored with the
+        same content, keep those stored with another for the switch, and write the new ones: one
+        batch after the other (``jobs`` 1), or in buckets by ``jobs`` workers while the next
+        chunk is read (:class:`Buckets`, at most :data:`QUEUED` links waiting)."""
+        created = 0
+        changed: list[Link] = []
+        parallel = self.jobs > 1 and self._total >= 2 * size
+        queue = Buckets(limit=QUEUED_BATCHES * self.jobs * size) if parallel else None
+        filling: dict[tuple[int, int], list[Link]] = defaultdict(list)
+        pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix=f"load-{self.load}")
+        workers = (
+            [pool.submit(self._worker, queue, rel_of, node, size) for _ in range(self.jobs)] if queue else []
+        )
+        try:
+            for chunk in _chunked(links, CHUNK):
+                chunk.sort(key=_link_id)  # each batch spans a narrow range of ids (LINK_RANGE_CLEAR)
+                if self.replace is not None:
+                    self.keep.extend(lk.id for lk in chunk)
+                fresh, differ = self._sort_out(chunk, rel_of, size)
+                changed += differ
+                created += len(fresh)
+                if len(fresh) < len(chunk):  # stored already: done as far as the bar goes
+                    self._tick(len(chunk) - len(fresh))
+                del chunk
+                if queue is None:
+                    self._bucket(fresh, rel_of, node, size)
+                elif not self._fill(fresh, filling, queue, size):
+                    break  # a worker failed: its error is raised below
+            if queue is not None:
+                queue.add({pair: bucket for pair, bucket in filling.items() if bucket})
+                queue.close()
+        except BaseException:
+            if queue is not None:
+                queue.close(failed=True)
+            raise
+        finally:
+            pool.shutdown(wait=True)
+        for worker in workers:
+            worker.result()
+        return created, changed
+
+    def _fill(
+        self, links: list[Link], filling: dict[tuple[int, int], list[Link]], queue: Buckets, size: int
+    ) -> bool:
+        """Put links into the buckets of the pairs of partitions of their two units (``PARTS_PER_JOB
+        × jobs`` partitions, a unit's partition from its id); a bucket that reaches a batch goes to
+        the workers, ordered by its units. False if a worker failed."""
+        parts = PARTS_PER_JOB * self.jobs
+        part = self._part
+        for lk in links:
+            a = part.get(lk.source_id)
+            if a is None:
+                a = part[lk.source_id] = hash(lk.source_id) % parts
+            b = part.get(lk.target_id)
+            if b is None:
+                b = part[lk.target_id] = hash(lk.target_id) % parts
+            pair = (a, b) if a <= b else (b, a)
+            bucket = filling[pair]
+            bucket.append(lk)
+            if len(bucket) >= size:
+                bucket.sort(key=_ends)  # a unit's links together: fewer pages touched per batch
+                if not queue.add({pair: bucket}):
+                    return False
+                filling[pair] = []
+        return True
+
+    def _worker(self, queue: Buckets, rel_of: dict[str, str], node: dict[str, str], size: int) -> None:
+        while (got := queue.take()) is not None:
+            pair, bucket = got
+            try:
+                self._bucket(bucket, rel_of, node, size)
+            except BaseException:
+                queue.done(pair, failed=True)
+                raise
+            queue.done(pair)
 
     def _sort_out(
         self, links: list[Link], rel_of: dict[str, str], size: int
@@ -281,38 +429,6 @@ class StagedLoad:
                 elif not _same(row, lk, rel_of[lk.family]):
                     changed.append(lk)
         return fresh, changed
-
-    def _write(self, links: list[Link], rel_of: dict[str, str], node: dict[str, str], size: int) -> None:
-        """Create ``links`` tagged with the load: one stream, or ``jobs`` buckets at a time."""
-        if self.jobs <= 1 or len(links) < 2 * size:
-            self._bucket(links, rel_of, node, size)
-            return
-        parts = PARTS_PER_JOB * self.jobs
-        part: dict[str, int] = {}
-        buckets: dict[tuple[int, int], list[Link]] = defaultdict(list)
-        for lk in links:
-            a = part.get(lk.source_id)
-            if a is None:
-                a = part[lk.source_id] = hash(lk.source_id) % parts
-            b = part.get(lk.target_id)
-            if b is None:
-                b = part[lk.target_id] = hash(lk.target_id) % parts
-            buckets[(a, b) if a <= b else (b, a)].append(lk)
-        queue = Buckets(buckets)
-
-        def worker() -> None:
-            while (got := queue.take()) is not None:
-                pair, bucket = got
-                try:
-                    self._bucket(bucket, rel_of, node, size)
-                except BaseException:
-                    queue.done(pair, failed=True)
-                    raise
-                queue.done(pair)
-
-        with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix=f"load-{self.load}") as pool:
-            for f in [pool.submit(worker) for _ in range(self.jobs)]:
-                f.result()
 
     def _bucket(self, links: Sequence[Link], rel_of: dict[str, str], node: dict[str, str], size: int) -> None:
         for batch in _chunks(links, size):
