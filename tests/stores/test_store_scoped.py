@@ -118,6 +118,8 @@ def test_writes_outside_the_scope_are_refused_whole(loaded: Store) -> None:
     outside = Link("L-6", "visit", "liaison", dt.date(2021, 7, 2), "TB-230200", "LPC-230200")
     with pytest.raises(OutOfScope, match="links row 4"):
         daoli.write(Dataset(links=[inside, inside, outside]))
+    with pytest.raises(OutOfScope, match="links row 3"):  # a streamed load is checked whole, first
+        daoli.write_stream(Dataset(), iter([inside, outside]))
     with pytest.raises(OutOfScope, match="units row 3: unit TB-230200"):
         daoli.write(Dataset(units=[UNITS[3], UNITS[5]]))
     moved = Unit("TB-230200", "齐市局", "tax_bureau", "prefecture", "230102")  # moving another's unit in

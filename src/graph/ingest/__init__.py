@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from .ids import link_id, link_key
 from .load import LedgerReader, LoadReport, load_parsed, rows_to_dataset
+from .passes import LinkStream, build_dataset, build_load, validate_stream, validate_tables
 from .readers import reader
 from .tables import SPECS, TABLE_TYPES, Header, ParsedLedgers, Table, TableSpec, TableType
-from .validate import LinkStream, build_dataset, build_load, validate_stream, validate_tables
 
 __all__ = [
     "LedgerReader",

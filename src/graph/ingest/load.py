@@ -19,8 +19,8 @@ from typing import Any, Literal, Protocol
 from ..errors import LoadError
 from ..model import Dataset, Link
 from ..store.base import Store, WriteSummary
+from .passes import build_load, validate_tables
 from .tables import SPECS, ParsedLedgers, Table, header_for
-from .validate import build_load, validate_tables
 
 __all__ = ["LedgerReader", "LoadReport", "load_parsed", "rows_to_dataset"]
 

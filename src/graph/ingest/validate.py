@@ -17,25 +17,17 @@ from dataclasses import replace
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from ..errors import LoadError, RowProblem
-from ..gcpause import collector_paused
+from ..errors import RowProblem
 from ..model import Dataset, Link, Region, Unit
 from ..model.vocabulary import vocabulary
 from ..store.base import Store
 from .cells import DATE_FORMATS, cell_text, parse_date, parse_int
 from .ids import link_id, link_key
 from .references import Defined, Ref, check_region_levels, find_cycles, resolve
-from .tables import ParsedLedgers, Table
+from .tables import Table
 from .unitsystem import resolve_system
 
-__all__ = [
-    "build_dataset",
-    "build_load",
-    "validate_tables",
-    "validate_stream",
-    "LinkStream",
-    "PROGRESS_EVERY",
-]
+__all__ = ["LoadBuilder", "PROGRESS_EVERY"]
 
 PROGRESS_EVERY = 5000
 Progress = Callable[[int, int], None]
@@ -94,7 +86,7 @@ def _suggest(word: str, choices: Iterable[str]) -> str:
     return f' (did you mean "{close[0]}"?)' if close else ""
 
 
-class _Builder:
+class LoadBuilder:
     """Collects rows of all tables, then checks what needs the whole load (references, cycles)."""
 
     def __init__(self, store: Store | None, progress: Progress | None, total: int):
@@ -473,7 +465,7 @@ class _Builder:
 
     def finish(self) -> Dataset:
         """The checks that need the whole load; the regions and units (the links stay in the files:
-        :class:`LinkStream`)."""
+        :class:`~graph.ingest.passes.LinkStream`)."""
         store = self.store
         get_regions = store.get_regions if store is not None else None
         get_units = store.get_units if store is not None else None
@@ -505,71 +497,3 @@ class _Builder:
             regions=[r for r, _, _ in self.regions.values()],
             units=[u for u, _, _ in self.units.values()],
         )
-
-
-class LinkStream:
-    """The links of a validated load, read from the ledgers again each time it is iterated.
-
-    Why: a national load has a million links; validation (pass one) keeps only an 8-byte hash per
-    link, and the writer iterates this (pass two) in bounded batches, so the client's memory does
-    not grow with the input. Each id comes once, in the order of the rows; ``count`` is how many,
-    ``ends`` the ids of the units at their ends. Iterations are independent of each other."""
-
-    def __init__(self, builder: _Builder):
-        self._builder = builder
-        self.count = builder.link_count - len(builder.skip)
-        self.ends = frozenset(builder.ends)
-
-    def __iter__(self) -> Iterator[Link]:
-        return self._builder.links()
-
-
-def validate_stream(
-    tables: list[Table], store: Store | None, progress: Progress | None = None
-) -> tuple[Dataset, LinkStream, list[RowProblem], list[str]]:
-    """Validate tables against each other and the store (pass one over every row): (regions and
-    units, the links to read again, problems, warnings)."""
-    builder = _Builder(store, progress, sum(t.size for t in tables))
-    with collector_paused():
-        for table in tables:
-            builder.add_table(table)
-        dataset = builder.finish()
-    return dataset, LinkStream(builder), builder.problems, builder.warnings
-
-
-def validate_tables(
-    tables: list[Table], store: Store | None, progress: Progress | None = None
-) -> tuple[Dataset, list[RowProblem], list[str]]:
-    """Validate tables against each other and the store: (dataset, problems, warnings); the
-    dataset holds every link (a load of any size uses :func:`validate_stream`)."""
-    dataset, links, problems, warnings = validate_stream(tables, store, progress)
-    if not problems:
-        with collector_paused():
-            dataset = Dataset(dataset.regions, dataset.units, list(links))
-    return dataset, problems, warnings
-
-
-def build_load(
-    parsed: ParsedLedgers, store: Store | None, *, progress: Progress | None = None
-) -> tuple[Dataset, LinkStream, list[str]]:
-    """Validate everything read; raise :class:`~graph.errors.LoadError` with every problem at once.
-    Returns the regions and units, the links (read from the files again when iterated) and the
-    warnings."""
-    dataset, links, problems, warnings = validate_stream(parsed.tables, store, progress)
-    problems = parsed.problems + problems
-    if problems:
-        raise LoadError(problems)
-    return dataset, links, parsed.warnings + warnings
-
-
-def build_dataset(
-    parsed: ParsedLedgers, store: Store | None, *, progress: Progress | None = None
-) -> tuple[Dataset, list[str]]:
-    """Validate everything read; raise :class:`~graph.errors.LoadError` with every problem at once.
-
-    With ``store`` None, every reference must resolve inside the load itself. The dataset holds
-    every link in memory; :func:`build_load` leaves them in the files.
-    """
-    dataset, links, warnings = build_load(parsed, store, progress=progress)
-    with collector_paused():
-        return Dataset(dataset.regions, dataset.units, list(links)), warnings

@@ -37,6 +37,7 @@ from .base import (
     GapsWritten,
     LinkQuery,
     LinksOfUnits,
+    LinkSource,
     LinksWith,
     LinkTotal,
     Page,
@@ -194,6 +195,13 @@ class ScopedStore(Store):
     def write(self, dataset: Dataset) -> WriteSummary:
         self.check_write(dataset)
         return self.inner.write(dataset)
+
+    def write_stream(self, dataset: Dataset, links: LinkSource) -> WriteSummary:
+        """Gathered and checked whole, then one :meth:`write`: a scoped write is refused for one
+        out-of-scope row before anything is written, so it cannot stream past rows unchecked."""
+        everything = Dataset(dataset.regions, dataset.units, list(links))
+        self.check_write(everything)
+        return self.inner.write(everything)
 
     def write_gaps(
         self, year: int, gaps: Sequence[dict[str, Any]], coverage: Sequence[dict[str, Any]]
