@@ -71,6 +71,14 @@ def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return _location(request.param, request, tmp_path)
 
 
+@pytest.fixture(scope="session")
+def sample_ledgers(tmp_path_factory: pytest.TempPathFactory, run: Run) -> Path:
+    """The bundled sample's ledger files, written once per session; tests only read them."""
+    folder = tmp_path_factory.mktemp("sample-ledgers") / "sample"
+    run("sample", "--out", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="module", params=STORE_KINDS)
 def sample_location(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, run: Run

@@ -26,11 +26,9 @@ def answers(run, location: str) -> dict[str, object]:
     return out
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory, run) -> Path:
-    folder = tmp_path_factory.mktemp("bulk") / "sample"
-    run("sample", "--out", str(folder))
-    return folder
+@pytest.fixture
+def sample(sample_ledgers: Path) -> Path:
+    return sample_ledgers
 
 
 def test_bulk_load_equals_a_normal_load(tmp_path: Path, neo4j_uri: str, run, sample: Path) -> None:

@@ -41,11 +41,9 @@ def graph(run, location: str, tmp: Path) -> dict[str, object]:
     return out
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory, run) -> Path:
-    folder = tmp_path_factory.mktemp("replace") / "sample"
-    run("sample", "--out", str(folder))
-    return folder
+@pytest.fixture
+def sample(sample_ledgers: Path) -> Path:
+    return sample_ledgers
 
 
 def links_of(sample: Path) -> tuple[list[str], list[dict[str, str]]]:
