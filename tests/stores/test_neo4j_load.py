@@ -119,11 +119,45 @@ def test_a_staged_load_is_invisible_through_every_method_until_its_switch(
     # the whole load, in batches: the same answers as the embedded store given the same writes
     summary = neo4j_store.write(third)
     assert summary.links_created == 400
-    assert leftovers(neo4j_driver) == (0, 0)
+    assert leftovers(neo4j_driver) == (400, 0)  # its links keep their load's number, now visible
+    meta = neo4j_driver.execute_query("MATCH (m:Meta {id: 'store'}) RETURN m.unseen AS u, m.loading AS l")
+    assert (meta.records[0]["u"], meta.records[0]["l"]) == ([], [])  # no pass over them to finish
     assert neo4j_store.generation() > generation
     embedded_store.write(first)
     embedded_store.write(third)
     assert everything(neo4j_store, both) == everything(embedded_store, both)
+
+
+def test_a_store_from_before_the_unseen_list_reads_as_it_did_and_recovers(
+    neo4j_store: Neo4jStore, neo4j_driver: Any
+) -> None:
+    """A store written before ``Meta.unseen`` kept ``Meta.committed`` and untagged each load after
+    its switch. Left in every state a load could leave it in, it reads as it did then, and
+    recovery brings it to the new form with nothing lost or shown that was not."""
+    first, _ = generated_loads()
+    neo4j_store.write(first)
+    ids = [lk.id for lk in first.links]
+    tags = {7: ids[0:5], 8: ids[5:10], -9: ids[10:15], -10: ids[15:20]}
+    for tag, some in tags.items():
+        neo4j_driver.execute_query(
+            "UNWIND $ids AS id MATCH ()-[r {id: id}]->() SET r.load_id = $tag", ids=some, tag=tag
+        )
+    # 7: died before its switch; 8: committed, its tags not yet removed; 9: a replace that switched
+    # (its -9 links hidden); 10: a replace that died (its -10 links still shown)
+    neo4j_driver.execute_query(
+        "MATCH (m:Meta {id: 'store'}) SET m.loading = [7, 8, 9, 10], m.committed = [8, 9, -10] REMOVE m.unseen"
+    )
+    hidden = set(tags[7]) | set(tags[-9])
+    expected = sorted(set(ids) - hidden)
+    assert sorted(neo4j_store.get_links(ids)) == expected
+    assert sorted(recover(neo4j_store, force=True)) == [7, 8, 9, 10]
+    assert sorted(neo4j_store.get_links(ids)) == expected
+    stored = neo4j_driver.execute_query("MATCH ()-[r]->() WHERE r.id IN $ids RETURN r.id AS id", ids=ids)
+    assert sorted(r["id"] for r in stored.records) == expected  # what was hidden is gone
+    meta = neo4j_driver.execute_query(
+        "MATCH (m:Meta {id: 'store'}) RETURN m.unseen AS u, m.loading AS l, m.committed AS c"
+    ).records[0]
+    assert (meta["u"], meta["l"], meta["c"]) == ([], [], None)
 
 
 def test_buckets_never_hand_out_a_partition_twice_at_once() -> None:

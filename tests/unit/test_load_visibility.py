@@ -17,7 +17,7 @@ import re
 import pytest
 
 from graph.store import cypher, cypher_reads, where_cypher
-from graph.store.cypher_load import COMMITTED, visible
+from graph.store.cypher_load import UNSEEN, visible
 from graph.store.filters import All, Direction, End, Field, HasLink, Not, Order, RegionWithin
 
 LINK_TYPES = "|".join(cypher.REL_TYPES)
@@ -89,8 +89,8 @@ def unfiltered(text: str) -> list[str]:
             bad.append(f"[:{types}] (anonymous)")
         elif visible(var) not in text:
             bad.append(f"[{var}:{types}]")
-        elif f"AS {COMMITTED}" not in text:
-            bad.append(f"[{var}:{types}] (no {COMMITTED} read at the start)")
+        elif f"AS {UNSEEN}" not in text:
+            bad.append(f"[{var}:{types}] (no {UNSEEN} read at the start)")
     return bad
 
 

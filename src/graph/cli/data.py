@@ -84,6 +84,11 @@ def load(
             f"schema in {s['schema']:.1f} s",
             err=True,
         )
+    steps = {k[5:-3]: v / 1000 for k, v in extra.items() if k.startswith("step_") and k.endswith("_ms")}
+    if steps and not quiet:  # a batched Neo4j load: where its time went
+        times = {"validate": report.validate_s, **steps}
+        line = ", ".join(f"{_STEP_NAMES.get(k, k)} {v:.1f} s" for k, v in times.items())
+        click.echo(f"各步用时 steps: {line}", err=True)
     if replace is not None and report.summary is not None and not quiet:
         gone = report.summary.extra.get("links_replaced", 0)
         click.echo(
@@ -99,6 +104,18 @@ def load(
             f"({report.links / max(took, 1e-9):,.0f} links/s)",
             err=True,
         )
+
+
+#: the steps of a batched Neo4j load (graph.store.neo4j_load), as the summary names them
+_STEP_NAMES = {
+    "validate": "校验 validate",
+    "begin": "开始 begin",
+    "stage": "暂存单位 stage units",
+    "write": "写入联系 write links",
+    "hide": "隐藏被替换 hide replaced",
+    "switch": "切换 switch",
+    "finish": "收尾 finish",
+}
 
 
 def _parse_replace(value: str | None) -> Replace | None:

@@ -7,20 +7,27 @@ writes in many transactions, and what it writes stays invisible until one small 
 (the *switch*) makes all of it visible at once:
 
 * Each load has a number, ``L`` (``(:Meta {id: 'store'}).next_load``). Links it creates carry
-  ``load_id: L``; units it creates are ``(:StagedUnit {id, load_id: L})`` nodes, without the
-  ``:Unit`` label that every unit read matches, so no unit read needs a filter.
-* Every read of a link applies :func:`visible` to it: a link without ``load_id`` is visible; one
-  with a ``load_id`` only if that load was listed in ``Meta.committed`` when the statement began
-  (:data:`VISIBILITY_HEAD` reads the list once).
+  ``load_id: L`` (for good: the number says which load wrote a link); units it creates are
+  ``(:StagedUnit {id, load_id: L})`` nodes, without the ``:Unit`` label that every unit read
+  matches, so no unit read needs a filter.
+* ``Meta.unseen`` lists the tags whose links nobody sees: the loads running (or dead and not yet
+  removed), and ``-L`` for the links a committed replace hid until they are deleted. Every read
+  of a link applies :func:`visible` to it: a link is visible unless its tag was in ``Meta.unseen``
+  when the statement began (:data:`VISIBILITY_HEAD` reads the list once).
 * The switch (one transaction) writes the regions, the units and their structural edges, relabels
-  the staged units ``:Unit``, appends ``L`` to ``Meta.committed`` and bumps the store generation.
-* Afterwards, once every transaction that began before the switch has ended
-  (``OLDER_TRANSACTIONS``: such a reader still takes ``L`` for uncommitted, and would see rows
-  appear as their tags go), the tags are removed in batches (``UNTAG``) and ``L`` leaves
-  ``Meta.committed``, which stays short.
+  the staged units ``:Unit``, takes ``L`` out of ``Meta.unseen`` (and, for a replace, puts ``-L``
+  in) and bumps the store generation. Nothing is left to do for a plain load: its links keep
+  their tag, now visible, and the list stays as short as the number of loads running.
+* A replace then waits until every transaction that began before the switch has ended
+  (``OLDER_TRANSACTIONS``: such a reader still sees the hidden links, and must not see them go
+  part way through), deletes the links tagged ``-L`` in batches and forgets ``-L``.
 * A load that never reached its switch (killed, server restarted) leaves tagged links and staged
-  units whose load is not committed: invisible, and removed by ``RECOVER_*`` (``load --recover``,
+  units whose tag is still unseen: invisible, and removed by ``RECOVER_*`` (``load --recover``,
   or the next load once the dead load's heartbeat is old).
+
+Stores written before ``Meta.unseen`` kept the opposite list, ``Meta.committed``, and removed
+each load's tags after its switch; :func:`unseen_of` derives the same set from what they kept,
+and the next load writes ``Meta.unseen``.
 """
 
 from __future__ import annotations
@@ -30,8 +37,9 @@ from .cypher import REL_TYPES
 __all__ = [
     "LOAD_PROPERTY",
     "visible",
-    "COMMITTED",
-    "COMMITTED_EXPR",
+    "UNSEEN",
+    "UNSEEN_EXPR",
+    "unseen_of",
     "VISIBILITY_HEAD",
     "OLDER_TRANSACTIONS",
     "SERVER_NOW",
@@ -39,7 +47,6 @@ __all__ = [
     "LOAD_BEGIN",
     "LOAD_STATE",
     "LOAD_HEARTBEAT",
-    "LOAD_ABANDON",
     "UNITS_EXISTING",
     "STAGE_UNITS",
     "END_NODES",
@@ -47,7 +54,6 @@ __all__ = [
     "LINKS_STORED",
     "UNSTAGE_UNITS",
     "COMMIT_LOAD",
-    "UNTAG",
     "FORGET_LOAD",
     "RECOVER_LINKS",
     "RECOVER_UNITS",
@@ -55,32 +61,43 @@ __all__ = [
     "CLEAR_NODES",
     "COUNT_ALL",
     "RESET_LOADS",
-    "HIDE_BEGIN",
     "HIDE_YEAR",
     "HIDE_REGION",
     "DROP_HIDDEN",
     "RESTORE_HIDDEN",
 ]
 
-#: the property that marks a link written by a load not yet (or just) committed
+#: the number of the load that wrote a link (negative: the replace that hid it); untagged links
+#: were written in one transaction (or imported)
 LOAD_PROPERTY = "load_id"
 
 
-#: the committed loads, read once at the start of a read statement (a WITH that every read
-#: statement begins with, or for graph.store.where_cypher a prelude variable), so that a statement
-#: running across a load's switch sees the whole statement before it or after it; Neo4j reads
-#: committed data row by row, and a check re-read per row would see the switch half-way
-COMMITTED = "committed"
-COMMITTED_EXPR = "coalesce(head(COLLECT { MATCH (vis:Meta {id: 'store'}) RETURN vis.committed }), [])"
-VISIBILITY_HEAD = f"WITH {COMMITTED_EXPR} AS {COMMITTED}\n"
+def unseen_of(m: str) -> str:
+    """The tags nobody sees, from the ``Meta`` node ``m``: ``Meta.unseen``, or for a store written
+    before it, the same set from its lists of running and committed loads (a running load not
+    committed is unseen; a committed one has hidden the links its replace tagged ``-L``)."""
+    loading, committed = f"coalesce({m}.loading, [])", f"coalesce({m}.committed, [])"
+    return (
+        f"coalesce({m}.unseen, [x IN {loading} WHERE NOT x IN {committed}]"
+        f" + [x IN {loading} WHERE x IN {committed} | -x])"
+    )
+
+
+#: the unseen tags, read once at the start of a read statement (a WITH that every read statement
+#: begins with, or for graph.store.where_cypher a prelude variable), so that a statement running
+#: across a load's switch sees the whole statement before it or after it; Neo4j reads committed
+#: data row by row, and a check re-read per row would see the switch half-way
+UNSEEN = "unseen"
+UNSEEN_EXPR = f"coalesce(head(COLLECT {{ MATCH (vis:Meta {{id: 'store'}}) RETURN {unseen_of('vis')} }}), [])"
+VISIBILITY_HEAD = f"WITH {UNSEEN_EXPR} AS {UNSEEN}\n"
 
 
 def visible(r: str) -> str:
     """The predicate every read applies to a link (or structural edge) variable ``r``: true for
-    untagged rows, and for rows of a load committed when the statement began (``committed``, from
-    :data:`VISIBILITY_HEAD`). ``tests/unit/test_load_visibility.py`` checks that every read
+    untagged rows, and for rows whose tag was not unseen when the statement began (``unseen``,
+    from :data:`VISIBILITY_HEAD`). ``tests/unit/test_load_visibility.py`` checks that every read
     statement applies it to every link variable it matches."""
-    return f"({r}.{LOAD_PROPERTY} IS NULL OR {r}.{LOAD_PROPERTY} IN {COMMITTED})"
+    return f"({r}.{LOAD_PROPERTY} IS NULL OR NOT {r}.{LOAD_PROPERTY} IN {UNSEEN})"
 
 
 #: idempotent schema for staged units (their id, and recovery by load)
@@ -89,29 +106,25 @@ SCHEMA = (
     "CREATE INDEX staged_unit_load IF NOT EXISTS FOR (n:StagedUnit) ON (n.load_id)",
 )
 
-# A new load's number, recorded as running (with a heartbeat that LOAD_HEARTBEAT renews)
-LOAD_BEGIN = """
-MERGE (m:Meta {id: 'store'})
+# A new load's number, recorded as running (with a heartbeat that LOAD_HEARTBEAT renews) and unseen
+LOAD_BEGIN = f"""
+MERGE (m:Meta {{id: 'store'}})
 ON CREATE SET m.generation = timestamp()
+WITH m, {unseen_of("m")} AS unseen
 SET m.next_load = coalesce(m.next_load, 0) + 1
 SET m.loading = coalesce(m.loading, []) + [m.next_load], m.heartbeat = timestamp(),
-    m.committed = coalesce(m.committed, [])
+    m.unseen = unseen + [m.next_load]
+REMOVE m.committed
 RETURN m.next_load AS load
 """
 
-LOAD_STATE = """
-OPTIONAL MATCH (m:Meta {id: 'store'})
-RETURN coalesce(m.loading, []) AS loading, coalesce(m.committed, []) AS committed,
+LOAD_STATE = f"""
+OPTIONAL MATCH (m:Meta {{id: 'store'}})
+RETURN coalesce(m.loading, []) AS loading, CASE WHEN m IS NULL THEN [] ELSE {unseen_of("m")} END AS unseen,
        timestamp() - coalesce(m.heartbeat, 0) AS idle
 """
 
 LOAD_HEARTBEAT = "MATCH (m:Meta {id: 'store'}) SET m.heartbeat = timestamp()"
-
-# the load is over (committed and untagged, or failed and removed)
-LOAD_ABANDON = """
-MATCH (m:Meta {id: 'store'})
-SET m.loading = [x IN coalesce(m.loading, []) WHERE x <> $load]
-"""
 
 # $ids: unit ids; which exist as units
 UNITS_EXISTING = """
@@ -176,23 +189,14 @@ REMOVE n:StagedUnit, n.load_id
 RETURN count(n) AS n
 """
 
-# the switch, last step: the load is committed (its tagged links become visible) and the links a
-# replace hid (tagged -$load, committed until now) disappear, in the same transaction
-COMMIT_LOAD = """
-MATCH (m:Meta {id: 'store'})
-SET m.committed = [x IN coalesce(m.committed, []) WHERE x <> -$load] + [$load]
+# the switch, last step: the load's links become visible and the links a replace tagged -$load
+# disappear, in the same transaction
+COMMIT_LOAD = f"""
+MATCH (m:Meta {{id: 'store'}})
+SET m.unseen = [x IN {unseen_of("m")} WHERE x <> $load] + [-$load]
+REMOVE m.committed
 """
 
-
-def _untag(rel: str) -> str:
-    return (
-        f"MATCH ()-[r:{rel}]->() WHERE r.load_id = $load "
-        "CALL (r) { REMOVE r.load_id } IN TRANSACTIONS OF 20000 ROWS"
-    )
-
-
-#: after the switch: remove the tags of a committed load, in batches (an auto-commit query)
-UNTAG: dict[str, str] = {rel: _untag(rel) for rel in REL_TYPES}
 
 SERVER_NOW = "RETURN datetime() AS now"
 # transactions (other than the asking one) that began before $since
@@ -202,11 +206,13 @@ WHERE startTime < $since AND NOT currentQuery STARTS WITH 'SHOW TRANSACTIONS'
 RETURN count(*) AS n
 """
 
-# the tags are gone: the load leaves the committed list (and the running ones)
-FORGET_LOAD = """
-MATCH (m:Meta {id: 'store'})
-SET m.committed = [x IN coalesce(m.committed, []) WHERE x <> $load AND x <> -$load],
+# the load is over (committed, and the links its replace hid deleted; or removed): it leaves the
+# running loads, and neither it nor -$load is unseen any more
+FORGET_LOAD = f"""
+MATCH (m:Meta {{id: 'store'}})
+SET m.unseen = [x IN {unseen_of("m")} WHERE x <> $load AND x <> -$load],
     m.loading = [x IN coalesce(m.loading, []) WHERE x <> $load]
+REMOVE m.committed
 """
 
 
@@ -228,13 +234,12 @@ CLEAR_LINKS = "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 R
 CLEAR_NODES = "MATCH (n) WHERE NOT n:Meta CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
 COUNT_ALL = "MATCH (n) WHERE NOT n:Meta RETURN count(n) AS n"
 #: after a clear: no load is running or waiting for its tags to go
-RESET_LOADS = "MATCH (m:Meta {id: 'store'}) SET m.committed = [], m.loading = []"
+RESET_LOADS = "MATCH (m:Meta {id: 'store'}) SET m.unseen = [], m.loading = [] REMOVE m.committed"
 
 
 # ``load --replace``: the stored links of the slice that the load does not carry are tagged
-# ``load_id: -L``, and -L is committed from the start of the load until its switch; so they stay
-# visible while the load writes, and the switch (COMMIT_LOAD) hides them as it shows the new links.
-HIDE_BEGIN = "MATCH (m:Meta {id: 'store'}) SET m.committed = coalesce(m.committed, []) + [-$load]"
+# ``load_id: -L``; -L is not unseen, so they stay visible while the load writes, and the switch
+# (COMMIT_LOAD) hides them as it shows the new links.
 
 
 def _hide(rel: str, where: str) -> str:

@@ -64,7 +64,7 @@ GET_LINKS = (
         "MATCH (s)-[r:__REL__ {id: id}]->(t) USING INDEX SEEK r:__REL__(id) WHERE "
         + visible("r")
         + " RETURN s, r, t",
-        "id, committed",
+        "id, unseen",
     )
     + f"\nRETURN {_LINK_MAP} AS link\n"
 )
@@ -187,7 +187,7 @@ WITH r, startNode(r) AS s, endNode(r) AS t
 _FIND_LINKS_OF_YEAR = (
     VISIBILITY_HEAD
     + union_all("MATCH (s)-[r:__REL__]->(t) WHERE r.year = $year RETURN s, r, t")
-    + f"\nWITH s, r, t, committed WHERE {_LINK_FILTER}\n"
+    + f"\nWITH s, r, t, unseen WHERE {_LINK_FILTER}\n"
 )
 
 _FIND_LINKS_ALL = f"""
@@ -216,9 +216,7 @@ ORDER BY year
 
 LINK_TOTALS = (
     VISIBILITY_HEAD
-    + union_all(
-        "MATCH ()-[r:__REL__]->() WHERE r.year = $year AND " + visible("r") + " RETURN r", "committed"
-    )
+    + union_all("MATCH ()-[r:__REL__]->() WHERE r.year = $year AND " + visible("r") + " RETURN r", "unseen")
     + "\nRETURN r.kind AS kind, min("
     + _FAMILY_OF
     + """) AS family, count(r) AS records,
@@ -238,7 +236,7 @@ PAIR_COUNTS = (
         "MATCH (s)-[r:__REL__]->(t) WHERE r.year IN $years AND ($kinds IS NULL OR r.kind IN $kinds)"
         " AND " + visible("r") + " RETURN s, t, r.kind AS kind, r.year AS year, r.count AS count,"
         " r.participants AS participants",
-        "committed",
+        "unseen",
     )
     + """
 WITH s, t, kind, year, sum(count) AS count, sum(coalesce(participants, 0)) AS participants,
@@ -256,7 +254,7 @@ PAIR_MONTH_COUNTS = (
         " AND ($until IS NULL OR r.date <= $until) AND "
         + visible("r")
         + " RETURN s, t, r.kind AS kind, r.year AS year, r.date.month AS month, r.count AS count",
-        "committed",
+        "unseen",
     )
     + """
 WITH s, t, kind, year, month, sum(count) AS count
@@ -270,7 +268,7 @@ PAIR_DATES = (
     + union_all(
         "MATCH (s)-[r:__REL__]->(t) WHERE ($kinds IS NULL OR r.kind IN $kinds)"
         " AND ($until IS NULL OR r.date <= $until) AND " + visible("r") + " RETURN s, t, r.date AS date",
-        "committed",
+        "unseen",
     )
     + """
 WITH s.id AS source, t.id AS target, collect(DISTINCT date) AS dates

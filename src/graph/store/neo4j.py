@@ -19,10 +19,10 @@ Why this shape:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ..errors import ConfigError, DeadlineExceeded, StoreError, StoreUnavailable
@@ -34,6 +34,9 @@ from .neo4j_gaps import Neo4jGapWriter
 from .neo4j_reads import Neo4jReads
 from .neo4j_where import Neo4jWhere
 from .neo4j_write import Neo4jWrites
+
+if TYPE_CHECKING:
+    from .neo4j_load import StagedLoad
 
 __all__ = ["Neo4jStore", "BATCH_SIZE", "DEFAULT_DATABASE"]
 
@@ -353,7 +356,7 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Neo4jWrites, Store):
         if not (region_rows or unit_rows or links):
             return summary
         if self.bulk:
-            return self._bulk_write(summary, region_rows, unit_rows, links, rel_of)
+            return self._bulk_write(summary, region_rows, unit_rows, links, len(links), rel_of)
         size = max(1, int(self.batch_size))
         self.ensure_schema()
         if len(links) > self.staged_above or self.replace is not None:
@@ -361,9 +364,7 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Neo4jWrites, Store):
 
             load = StagedLoad(self, jobs=self.jobs, progress=self.write_progress, replace=self.replace)
             summary.links_created = load.run(region_rows, unit_rows, structure_rows, links, rel_of)
-            if self.replace is not None:
-                summary.extra["links_replaced"] = load.hidden
-            return summary
+            return _staged_summary(summary, load)
 
         def work(tx: Any) -> int:
             self._write_structure(tx, region_rows, unit_rows, structure_rows, size)
@@ -379,8 +380,9 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Neo4jWrites, Store):
     def write_stream(self, dataset: Dataset, links: LinkSource) -> WriteSummary:
         """A load above :attr:`staged_above` links (or a replace) goes in batches as the links are
         read (graph.store.neo4j_load), so neither the server's memory nor the client's grows with
-        the input; a smaller one is one :meth:`write`, and so is a bulk load."""
-        if self.bulk or (links.count <= self.staged_above and self.replace is None):
+        the input; a bulk load writes them to its import CSV as they are read; a smaller one is
+        one :meth:`write`."""
+        if links.count <= self.staged_above and self.replace is None and not self.bulk:
             return super().write_stream(dataset, links)
         from .neo4j_load import StagedLoad
 
@@ -388,16 +390,17 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Neo4jWrites, Store):
         region_rows, unit_rows, structure_rows, _, rel_of = self._rows(
             Dataset(dataset.regions, dataset.units)
         )
+        if self.bulk:  # the links go from the files to the import CSV as they are read again
+            return self._bulk_write(summary, region_rows, unit_rows, links, links.count, rel_of)
         self.ensure_schema()
         load = StagedLoad(self, jobs=self.jobs, progress=self.write_progress, replace=self.replace)
         summary.links_created = load.run(region_rows, unit_rows, structure_rows, links, rel_of)
-        if self.replace is not None:
-            summary.extra["links_replaced"] = load.hidden
-        return summary
+        return _staged_summary(summary, load)
 
     def _bulk_write(
         self, summary: WriteSummary, region_rows: list[dict[str, Any]],
-        unit_rows: dict[str, list[dict[str, Any]]], links: list[Link], rel_of: dict[str, str],
+        unit_rows: dict[str, list[dict[str, Any]]], links: Iterable[Link], count: int,
+        rel_of: dict[str, str],
     ) -> WriteSummary:  # fmt: skip
         import tempfile
 
@@ -406,6 +409,14 @@ class Neo4jStore(Neo4jReads, Neo4jWhere, Neo4jGapWriter, Neo4jWrites, Store):
         keep = os.environ.get("TIAOKUAI_BULK_DIR")
         with tempfile.TemporaryDirectory(prefix="tiaokuai-bulk-") as tmp:
             took = bulk_write(self, Path(keep) if keep else Path(tmp), region_rows, unit_rows, links, rel_of)
-        summary.links_created = len(links)
+        summary.links_created = count
         summary.extra.update({f"bulk_{k}_ms": int(v * 1000) for k, v in took.items()})
         return summary
+
+
+def _staged_summary(summary: WriteSummary, load: StagedLoad) -> WriteSummary:
+    """The summary of a batched load: the links a replace hid, and each step's time (``step_*_ms``)."""
+    if load.replace is not None:
+        summary.extra["links_replaced"] = load.hidden
+    summary.extra.update({f"step_{k}_ms": int(v * 1000) for k, v in load.steps.items()})
+    return summary

@@ -42,6 +42,7 @@ from ..errors import StoreError
 from ..model import Link
 from ..resources import schema_path
 from . import cypher, cypher_load
+from .load_queue import in_chunks
 
 if TYPE_CHECKING:
     from .neo4j import Neo4jStore
@@ -118,10 +119,11 @@ def write_csvs(
     folder: Path,
     region_rows: list[dict[str, Any]],
     unit_rows: dict[str, list[dict[str, Any]]],
-    links: list[Link],
+    links: Iterable[Link],
     rel_of: dict[str, str],
 ) -> None:
-    """The import files of the graph these rows make (see the module docstring)."""
+    """The import files of the graph these rows make (see the module docstring). ``links`` (each id
+    once) may be a load's stream, read once: the client never holds more than a chunk of them."""
     folder.mkdir(parents=True, exist_ok=True)
     codes = {r["code"] for r in region_rows}
     ids = {r["id"] for rows in unit_rows.values() for r in rows}
@@ -166,7 +168,7 @@ def write_csvs(
 _CHUNK = 20_000
 
 
-def _write_links(f: IO[str], links: Sequence[Link], rel_of: dict[str, str]) -> None:
+def _write_links(f: IO[str], links: Iterable[Link], rel_of: dict[str, str]) -> None:
     """The links file, written as :func:`_write` would write it (same cells) but about twice as
     fast: one f-string per link instead of a generic cell function per field, because at a
     million links the CSV is the biggest step of a bulk load on the client."""
@@ -178,13 +180,13 @@ def _write_links(f: IO[str], links: Sequence[Link], rel_of: dict[str, str]) -> N
         return "" if value is None else (q(value) if isinstance(value, str) else str(value))
 
     f.write(LINK_HEADER + "\n")
-    for start in range(0, len(links), _CHUNK):
+    for chunk in in_chunks(links, _CHUNK):
         f.write(
             "".join(
                 f"{q(lk.source_id)},{q(lk.target_id)},{rel_of[lk.family]},{q(lk.id)},{q(lk.kind)},"
                 f"{lk.date.isoformat()},{lk.date.year},{opt(lk.count)},{opt(lk.participants)},"
                 f"{opt(lk.title)},{opt(lk.source_file)},{opt(lk.source_row)}\n"
-                for lk in links[start : start + _CHUNK]
+                for lk in chunk
             )
         )
 
@@ -211,7 +213,7 @@ def bulk_write(
     folder: Path,
     region_rows: list[dict[str, Any]],
     unit_rows: dict[str, list[dict[str, Any]]],
-    links: list[Link],
+    links: Iterable[Link],
     rel_of: dict[str, str],
 ) -> dict[str, float]:
     """Check the target, write the CSVs into ``folder`` while the server stops, import, start,

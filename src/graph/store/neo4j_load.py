@@ -17,8 +17,11 @@ rule are in :mod:`graph.store.cypher_load`; what follows is the order of the wor
    ("mix and batch"). Links already stored with the same content are skipped; stored links
    that differ are left to the switch.
 4. **Switch**: one transaction writes regions, units and structural edges, relabels the staged
-   units, applies the changed links, marks ``L`` committed and bumps the store generation.
-5. **Untag**: the committed load's tags are removed in batches, and ``L`` is forgotten.
+   units, applies the changed links, takes ``L`` out of the unseen tags (its links keep the tag,
+   now visible) and bumps the store generation.
+5. **Finish**: ``L`` is forgotten; a replace first deletes the links it hid, once the readers
+   that began before the switch have ended. A plain load has nothing to undo: no pass over its
+   links after the switch.
 
 A failure before the switch removes what the load wrote (best effort; whatever is left stays
 invisible and is removed by :func:`recover`).
@@ -48,8 +51,8 @@ __all__ = ["StagedLoad", "Buckets", "recover", "clear", "default_jobs", "STALE_M
 #: a running load whose heartbeat is older than this is taken for dead (milliseconds)
 STALE_MS = 30_000
 HEARTBEAT_S = 5.0
-#: how long a finished load waits for readers that began before its switch, before untagging
-UNTAG_WAIT_S = 60.0
+#: how long a replace waits for readers that began before its switch, before deleting what it hid
+DROP_WAIT_S = 60.0
 #: partitions per concurrent transaction: more, smaller buckets keep every worker busy
 PARTS_PER_JOB = 2
 #: links read from the input at a time (sorted by id and checked against the store); the client
@@ -105,6 +108,9 @@ class StagedLoad:
         self._stop = threading.Event()
         #: the ids of the load's links, gathered as they go by for a replace (see :meth:`hide`)
         self.keep: list[str] = []
+        #: seconds per step (begin, stage, write, hide, switch, finish): the load's summary line shows them
+        self.steps: dict[str, float] = {}
+        self._since = time.monotonic()
 
     # -- plumbing ------------------------------------------------------------------------------
     def _tx(self, work: Any, doing: str, *, bump: bool = False) -> Any:
@@ -121,6 +127,12 @@ class StagedLoad:
             # a missed beat only makes the load look older
             with contextlib.suppress(Exception):
                 self._tx(lambda tx: tx.run(cypher_load.LOAD_HEARTBEAT).consume(), "renewing the heartbeat")
+
+    def _step(self, name: str) -> None:
+        """The step ``name`` ends now."""
+        now = time.monotonic()
+        self.steps[name] = self.steps.get(name, 0.0) + now - self._since
+        self._since = now
 
     def _tick(self, n: int) -> None:
         with self._lock:
@@ -141,12 +153,16 @@ class StagedLoad:
 
         ``links`` (each id once) may be a list or a load's :class:`~graph.store.base.LinkSource`,
         which is read once, in chunks of :data:`CHUNK` links."""
+        self._since = time.monotonic()
         self.begin()
+        self._step("begin")
         try:
             created, changed = self.stage(unit_rows, links, rel_of)
             if self.replace is not None:
                 self.hide(self.replace, self.keep)
+                self._step("hide")
             self.switch(region_rows, unit_rows, structure_rows, changed, rel_of)
+            self._step("switch")
         except BaseException:
             self._stop.set()
             with contextlib.suppress(Exception):  # else left for recover(); invisible meanwhile
@@ -155,6 +171,7 @@ class StagedLoad:
         finally:
             self._stop.set()
         self.finish()
+        self._step("finish")
         return created
 
     def begin(self) -> int:
@@ -163,21 +180,16 @@ class StagedLoad:
             self._tx(lambda tx, s=statement: tx.run(s).consume(), "creating the staging schema")
         recover(self.store, force=False)
 
-        def start(tx: Any) -> int:
-            n = int(tx.run(cypher_load.LOAD_BEGIN).single(strict=True)["load"])
-            if self.replace is not None:  # links tagged -n stay visible until the switch
-                tx.run(cypher_load.HIDE_BEGIN, load=n).consume()
-            return n
-
-        self.load = self._tx(start, "starting a load")
+        self.load = self._tx(
+            lambda tx: int(tx.run(cypher_load.LOAD_BEGIN).single(strict=True)["load"]), "starting a load"
+        )
         beat = threading.Thread(target=self._beat, name=f"load-{self.load}-heartbeat", daemon=True)
         beat.start()
         return int(self.load)
 
     def hide(self, replace: Replace, keep: list[str]) -> None:
         """Tag the stored links of the replaced slice that this load does not carry (``keep``: the
-        load's link ids) ``-L``: still visible (-L is committed since :meth:`begin`) until the
-        switch uncommits -L."""
+        load's link ids) ``-L``: still visible (-L is not unseen) until the switch makes it so."""
         doing = f"marking the links of {replace.describe()} to be replaced"
         for rel in cypher.REL_TYPES:
             if replace.year is not None:
@@ -191,8 +203,8 @@ class StagedLoad:
             self.hidden += summary.counters.properties_set
 
     def finish(self) -> None:
-        """After the switch: remove the committed load's tags and forget it."""
-        _untag(self, [self.load])
+        """After the switch: delete the links a replace hid, and forget the load."""
+        _finish(self, [self.load], replaced=self.replace is not None)
 
     def stage(
         self,
@@ -215,6 +227,7 @@ class StagedLoad:
                 lambda tx, c=chunk: tx.run(cypher_load.STAGE_UNITS, ids=list(c), load=self.load).consume(),
                 "staging new units",
             )
+        self._step("stage")
         if isinstance(links, Sequence):
             ends = list(dict.fromkeys(e for lk in links for e in (lk.source_id, lk.target_id)))
             self._total = len(links)
@@ -233,7 +246,10 @@ class StagedLoad:
                 f"cannot write links to Neo4j at {self.store.location}: unit(s) "
                 f"{', '.join(sorted(missing)[:10])} do not exist; nothing was written"
             )
-        return self._write_all(links, rel_of, node, size)
+        self._step("stage")
+        written = self._write_all(links, rel_of, node, size)
+        self._step("write")
+        return written
 
     def _write_all(
         self, links: Iterable[Link], rel_of: dict[str, str], node: dict[str, str], size: int
@@ -392,29 +408,33 @@ class StagedLoad:
         self._tx(work, f"committing load {self.load} ({len(changed)} changed links)", bump=True)
 
 
-def _untag(load: StagedLoad, loads: list[int], wait: float = UNTAG_WAIT_S) -> bool:
-    """Remove the tags of committed ``loads`` and forget them, once every transaction that began
-    before now has ended (a reader that began before a switch takes its load for uncommitted, and
-    would see rows appear as their tags went). After ``wait`` seconds the tags stay, visible and
-    correct, for the next load or ``--recover``; returns whether they went."""
+def _finish(load: StagedLoad, loads: list[int], *, replaced: bool, wait: float = DROP_WAIT_S) -> bool:
+    """Forget committed ``loads``. With ``replaced``, first delete the links they hid (tagged
+    ``-L``, unseen since the switch), once every transaction that began before now has ended (a
+    reader that began before a switch still sees those links, and must not see them go part way).
+    After ``wait`` seconds they stay, unseen, for the next load or ``--recover``; returns whether
+    the loads were finished."""
     if not loads:
         return True
-    since = load._tx(lambda tx: tx.run(cypher_load.SERVER_NOW).single(strict=True)["now"], "reading the time")
-    until = time.monotonic() + wait
-    while True:
-        older = load._tx(
-            lambda tx: tx.run(cypher_load.OLDER_TRANSACTIONS, since=since).single(strict=True)["n"],
-            "listing running transactions",
+    if replaced:
+        since = load._tx(
+            lambda tx: tx.run(cypher_load.SERVER_NOW).single(strict=True)["now"], "reading the time"
         )
-        if not older:
-            break
-        if time.monotonic() > until:
-            return False
-        time.sleep(0.2)
+        until = time.monotonic() + wait
+        while True:
+            older = load._tx(
+                lambda tx: tx.run(cypher_load.OLDER_TRANSACTIONS, since=since).single(strict=True)["n"],
+                "listing running transactions",
+            )
+            if not older:
+                break
+            if time.monotonic() > until:
+                return False
+            time.sleep(0.2)
     for n in loads:
-        for rel in cypher.REL_TYPES:
-            load._auto(cypher_load.UNTAG[rel], "removing a committed load's tags", load=n)
-            load._auto(cypher_load.DROP_HIDDEN[rel], "deleting the links a load replaced", load=n)
+        if replaced:
+            for rel in cypher.REL_TYPES:
+                load._auto(cypher_load.DROP_HIDDEN[rel], "deleting the links a load replaced", load=n)
         load._tx(lambda tx, n=n: tx.run(cypher_load.FORGET_LOAD, load=n).consume(), "finishing a load")
     return True
 
@@ -433,8 +453,8 @@ def _remove(store: Neo4jStore, loads: list[int]) -> None:
 
 
 def recover(store: Neo4jStore, *, force: bool = True) -> list[int]:
-    """Finish or remove loads that are recorded as running: a committed one is untagged, an
-    uncommitted one removed. Without ``force`` only when their heartbeat is older than
+    """Finish or remove loads that are recorded as running: a committed one is finished (the links
+    a replace hid deleted), an uncommitted one removed. Without ``force`` only when their heartbeat is older than
     :data:`STALE_MS` (else StoreError: another load is running). Returns the loads handled."""
     load = StagedLoad(store)
     state = load._tx(lambda tx: tx.run(cypher_load.LOAD_STATE).single(strict=True), "reading the load state")
@@ -447,9 +467,9 @@ def recover(store: Neo4jStore, *, force: bool = True) -> list[int]:
             f"wait for it, or, if it was stopped less than {STALE_MS // 1000} s ago, run "
             "tiaokuai load --recover"
         )
-    committed = {int(x) for x in state["committed"]}
-    _untag(load, [n for n in running if n in committed])
-    dead = [n for n in running if n not in committed]
+    unseen = {int(x) for x in state["unseen"]}
+    _finish(load, [n for n in running if n not in unseen], replaced=True)
+    dead = [n for n in running if n in unseen]
     if dead:
         _remove(store, dead)
     return running

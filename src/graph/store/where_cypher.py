@@ -26,7 +26,7 @@ from typing import Any
 
 from ..model.vocabulary import vocabulary
 from . import cypher, cypher_reads
-from .cypher_load import COMMITTED, COMMITTED_EXPR, VISIBILITY_HEAD, visible
+from .cypher_load import UNSEEN, UNSEEN_EXPR, VISIBILITY_HEAD, visible
 from .filters import (
     LINK_FIELDS,
     LINK_GROUPS,
@@ -139,8 +139,8 @@ class Statement:
 class _Compiler:
     def __init__(self) -> None:
         self.params: dict[str, Any] = {}
-        # (variable, expression) computed before the match: first the committed loads (cypher_load)
-        self.prelude: list[tuple[str, str]] = [(COMMITTED, COMMITTED_EXPR)]
+        # (variable, expression) computed before the match: first the unseen load tags (cypher_load)
+        self.prelude: list[tuple[str, str]] = [(UNSEEN, UNSEEN_EXPR)]
         self._n = 0
 
     def param(self, value: Any) -> str:
