@@ -63,7 +63,7 @@ def without_visibility(query: str) -> str:
 _PEAK_RSS = (
     "import resource, subprocess, sys\n"
     "code = subprocess.call(sys.argv[1:])\n"
-    "print(f'peak-rss-kb {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}', file=sys.stderr)\n"
+    "print(f'\\npeak-rss-kb {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}', file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
 
@@ -76,10 +76,11 @@ def _run(cmd: list[str], env: dict[str, str]) -> tuple[int, float, float, str]:
         env=env, text=True, check=False,
     )  # fmt: skip
     took = time.monotonic() - start
-    err, _, last = proc.stderr.rstrip("\n").rpartition("\n")
-    if not last.startswith("peak-rss-kb "):  # the wrapper itself failed
+    # the marker follows a newline of its own: the command's stderr may not end with one
+    err, marker, last = proc.stderr.rstrip("\n").rpartition("\npeak-rss-kb ")
+    if not marker:  # the wrapper itself failed
         return proc.returncode or 1, took, 0.0, proc.stderr
-    return proc.returncode, took, int(last.split()[1]) / 1024, err
+    return proc.returncode, took, int(last) / 1024, err
 
 
 def bench_national_load(run: Any, tiaokuai: str, clear: Any, open_store: Any) -> None:

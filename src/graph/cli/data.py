@@ -58,7 +58,8 @@ def load(
     Problems are printed as FILE:ROW: column: message, all at once; with any problem nothing is
     written and the exit status is 1. Into Neo4j, a load above 100,000 links is written in
     batches, in parallel (--jobs), that queries see only once all of them are written: a load that
-    fails or is killed leaves nothing visible, and the next load (or --recover) removes it.
+    fails or is killed leaves nothing visible, and the next load (or --recover) removes it. Such a
+    load ends with the time of each step (各步用时 steps) above its summary line.
     """
     from ..ingest import load_parsed, reader
     from .progress import progress_callback
