@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from graph.cli.analysis import SECTIONS_ZH
+
 EXPECTATIONS = Path(__file__).resolve().parents[2] / "schema" / "expectations.yaml"
 
 CASE_STUDY_2020 = {
@@ -163,12 +165,22 @@ def test_tables_are_chinese_first_english_beside(sample_location, run):
     found = json.loads(gaps)
     table = run("gaps", "--year", "2020", "--level", "prefecture", store=sample_location).stdout.splitlines()
     assert table[0].startswith(f"2020年缺口 {len(found)} 项 · Gaps 2020:"), table[0]
-    assert table[2].split()[:3] == ["unit", "名称", "规则"]
+    assert table[2].split()[:4] == ["单位", "unit", "名称", "规则"]
     for row, gap in zip(table[3:], found, strict=True):
         assert row.split()[:3] == [gap["unit_id"], row.split()[1], short[gap["rule"]]], row
     trend = run("trend", "--by", "year", store=sample_location).stdout
     heads = _section(trend, "各规则累计覆盖率 Coverage to date by rule")[0].split()
     assert heads == ["期间", "period", *short.values()]
+    # analyse: every section's title begins with its Chinese name, its headings Chinese first
+    report = json.loads(run("analyse", "--year", "2020", "--format", "json", store=sample_location).stdout)
+    lines = run("analyse", "--year", "2020", store=sample_location).stdout.splitlines()
+    assert lines[0].startswith("网络分析 Network analysis 2020"), lines[0]
+    for key, zh in SECTIONS_ZH.items():
+        assert sum(line.startswith(f"{zh} {key}: ") for line in lines) == 1, key
+    gaps_title = next(i for i, line in enumerate(lines) if line.startswith("缺口 gaps: "))
+    gaps_head = lines[gaps_title + 1].split()
+    assert gaps_head[:4] == ["单位", "unit", "名称", "规则"]
+    assert lines[gaps_title].startswith(f"缺口 gaps: {len(report['gaps'])} expected contacts missing")
 
 
 def test_unknown_rule_is_a_clear_usage_error(sample_location, run):

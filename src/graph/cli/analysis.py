@@ -22,12 +22,32 @@ def _num(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
+#: the Chinese name of each section, printed before its English title (the JSON key it shows)
+SECTIONS_ZH = {
+    "gaps": "缺口",
+    "lapsed": "中断的渠道",
+    "one_sided": "单向联系",
+    "reciprocity": "互惠",
+    "isolated": "孤立的税务局",
+    "below_peers": "远低于同级",
+    "mechanisms": "“四个三”机制",
+    "balance": "条块平衡",
+    "ei_index and density": "E-I 指数与密度",
+    "brokerage": "中介角色",
+    "betweenness": "中介中心度",
+    "dormant": "沉寂的联系",
+    "unexpected": "规则之外的联系",
+    "congruence": "一致度",
+}
+
+
 def _section(title: str, count: int | None = None, shown: int | None = None) -> None:
     click.echo()
     more = (
         f" (first {shown} of {count}; --format json lists all)" if count and shown and count > shown else ""
     )
-    click.secho(f"{title}{more}", bold=True)
+    zh = SECTIONS_ZH.get(title.split(":", 1)[0])
+    click.secho(f"{zh} {title}{more}" if zh else f"{title}{more}", bold=True)
 
 
 @dataclass(frozen=True)
@@ -120,7 +140,7 @@ TABLES: tuple[TableSpec, ...] = (
         title=lambda r, y: f"gaps: {len(r['gaps'])} expected contacts missing",
         rows=lambda r, y: r["gaps"],
         columns=lambda y: _columns(
-            ("unit", "unit_id"), ("名称", "name"), ("rule", "rule"),
+            ("unit", "unit_id"), ("名称", "name"), ("规则 rule", "rule"),
             ("counterpart", lambda g: g["counterpart_id"] or "(missing)"),
         ),
     ),
@@ -254,7 +274,7 @@ TABLES: tuple[TableSpec, ...] = (
 
 def _emit_tables(r: dict[str, Any], top: int) -> None:
     year = r["year"]
-    click.echo(f"Network analysis {year} (window {r['window'][0]}–{r['window'][-1]})")
+    click.echo(f"网络分析 Network analysis {year}（窗口 window {r['window'][0]}–{r['window'][-1]}）")
     for spec in TABLES:
         rows = spec.rows(r, year)
         if spec.top == "noted":
