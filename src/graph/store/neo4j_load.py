@@ -153,7 +153,6 @@ class StagedLoad:
 
         ``links`` (each id once) may be a list or a load's :class:`~graph.store.base.LinkSource`,
         which is read once, in chunks of :data:`CHUNK` links."""
-        self._since = time.monotonic()
         self.begin()
         self._step("begin")
         try:
@@ -227,7 +226,6 @@ class StagedLoad:
                 lambda tx, c=chunk: tx.run(cypher_load.STAGE_UNITS, ids=list(c), load=self.load).consume(),
                 "staging new units",
             )
-        self._step("stage")
         if isinstance(links, Sequence):
             ends = list(dict.fromkeys(e for lk in links for e in (lk.source_id, lk.target_id)))
             self._total = len(links)
@@ -408,6 +406,20 @@ class StagedLoad:
         self._tx(work, f"committing load {self.load} ({len(changed)} changed links)", bump=True)
 
 
+def _readers_before_now_ended(load: StagedLoad, wait: float) -> bool:
+    """Wait until every transaction that began before now has ended; False after ``wait`` seconds."""
+    since = load._tx(lambda tx: tx.run(cypher_load.SERVER_NOW).single(strict=True)["now"], "reading the time")
+    until = time.monotonic() + wait
+    while load._tx(
+        lambda tx: tx.run(cypher_load.OLDER_TRANSACTIONS, since=since).single(strict=True)["n"],
+        "listing running transactions",
+    ):
+        if time.monotonic() > until:
+            return False
+        time.sleep(0.2)
+    return True
+
+
 def _finish(load: StagedLoad, loads: list[int], *, replaced: bool, wait: float = DROP_WAIT_S) -> bool:
     """Forget committed ``loads``. With ``replaced``, first delete the links they hid (tagged
     ``-L``, unseen since the switch), once every transaction that began before now has ended (a
@@ -416,21 +428,8 @@ def _finish(load: StagedLoad, loads: list[int], *, replaced: bool, wait: float =
     the loads were finished."""
     if not loads:
         return True
-    if replaced:
-        since = load._tx(
-            lambda tx: tx.run(cypher_load.SERVER_NOW).single(strict=True)["now"], "reading the time"
-        )
-        until = time.monotonic() + wait
-        while True:
-            older = load._tx(
-                lambda tx: tx.run(cypher_load.OLDER_TRANSACTIONS, since=since).single(strict=True)["n"],
-                "listing running transactions",
-            )
-            if not older:
-                break
-            if time.monotonic() > until:
-                return False
-            time.sleep(0.2)
+    if replaced and not _readers_before_now_ended(load, wait):
+        return False
     for n in loads:
         if replaced:
             for rel in cypher.REL_TYPES:
@@ -454,8 +453,9 @@ def _remove(store: Neo4jStore, loads: list[int]) -> None:
 
 def recover(store: Neo4jStore, *, force: bool = True) -> list[int]:
     """Finish or remove loads that are recorded as running: a committed one is finished (the links
-    a replace hid deleted), an uncommitted one removed. Without ``force`` only when their heartbeat is older than
-    :data:`STALE_MS` (else StoreError: another load is running). Returns the loads handled."""
+    a replace hid deleted), an uncommitted one removed. Without ``force`` only when their heartbeat
+    is older than :data:`STALE_MS` (else StoreError: another load is running). Returns the loads
+    handled."""
     load = StagedLoad(store)
     state = load._tx(lambda tx: tx.run(cypher_load.LOAD_STATE).single(strict=True), "reading the load state")
     running = [int(x) for x in state["loading"]]
